@@ -1,0 +1,181 @@
+/**
+ * Environment -> typed, validated configuration. Read once per cold start; every problem is
+ * reported at once so a misconfigured stage fails with one readable message.
+ */
+
+const DAY_S = 24 * 60 * 60;
+
+export interface DataProtectionSettings {
+  /** How long a master key is the default protect key. */
+  keyLifetimeS: number;
+  /** A successor is created this long before the current key expires, so every warm instance sees it first. */
+  successorLeadS: number;
+  /** A warm instance re-reads the ring after this long. */
+  refreshIntervalS: number;
+  /** At most one unscheduled re-read (unknown key id) per instance in this window. */
+  unknownKeyRefreshMinIntervalS: number;
+}
+
+export interface SigningSettings {
+  /** How long a signing key signs. */
+  keyLifetimeS: number;
+  /** A new signing key is published in JWKS this long before it signs. */
+  propagationS: number;
+  /** A retired signing key stays in JWKS this long (at least the longest token lifetime). */
+  retentionS: number;
+}
+
+export interface Config {
+  appName: string;
+  stage: string;
+  issuer: string;
+  region: string;
+  tables: { keys: string; cache: string; directory: string };
+  /** Set only for the local stack and tests; unset means the real AWS endpoints. */
+  endpoints: { dynamodb?: string; kms?: string };
+  kmsKeyId: string;
+  dataProtection: DataProtectionSettings;
+  signing: SigningSettings;
+  tokens: {
+    accessTokenTtlS: number;
+    idTokenTtlS: number;
+    refreshTokenTtlS: number;
+    authorizationCodeTtlS: number;
+  };
+  session: { absoluteLifetimeS: number; idleTimeoutS: number };
+  otp: { ttlS: number; maxAttempts: number; resendAfterS: number; maxPerHour: number };
+  registration: { ttlS: number };
+  bruteForce: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowS: number; lockoutS: number };
+  mail: { mode: 'ses' | 'outbox'; from: string };
+  /** scrypt cost as log2(N); r=8, p=1 (OWASP: N=2^17). Stored with each hash, upgraded on login. */
+  password: { scryptLogN: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback?: string): string {
+    const value = this.env[name]?.trim();
+    if (value) return value;
+    if (fallback !== undefined) return fallback;
+    this.problems.push(`${name} is required`);
+    return '';
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  url(name: string, fallback?: string): string {
+    const value = this.string(name, fallback);
+    if (!value) return value;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL, got "${value}"`);
+    }
+    return value.replace(/\/+$/, '');
+  }
+
+  int(name: string, fallback: number, min = 1): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) {
+      this.problems.push(`${name} must be an integer >= ${min}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name) ?? fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new Reader(env);
+  const appName = read.string('APP_NAME', 'identity');
+  const config: Config = {
+    appName,
+    stage: read.string('STAGE', 'local'),
+    issuer: read.url('ISSUER'),
+    region: read.string('AWS_REGION', 'us-east-1'),
+    tables: {
+      keys: read.string('KEYS_TABLE'),
+      cache: read.string('CACHE_TABLE'),
+      directory: read.string('DIRECTORY_TABLE'),
+    },
+    endpoints: {
+      dynamodb: read.optional('DYNAMODB_ENDPOINT'),
+      kms: read.optional('KMS_ENDPOINT'),
+    },
+    kmsKeyId: read.string('KMS_KEY_ID'),
+    dataProtection: {
+      keyLifetimeS: read.int('DP_KEY_LIFETIME_S', 90 * DAY_S),
+      successorLeadS: read.int('DP_SUCCESSOR_LEAD_S', 2 * DAY_S),
+      refreshIntervalS: read.int('DP_REFRESH_INTERVAL_S', 5 * 60),
+      unknownKeyRefreshMinIntervalS: read.int('DP_UNKNOWN_KEY_REFRESH_MIN_INTERVAL_S', 30),
+    },
+    signing: {
+      keyLifetimeS: read.int('SIGNING_KEY_LIFETIME_S', 30 * DAY_S),
+      propagationS: read.int('SIGNING_PROPAGATION_S', DAY_S),
+      retentionS: read.int('SIGNING_RETENTION_S', 2 * DAY_S),
+    },
+    tokens: {
+      accessTokenTtlS: read.int('ACCESS_TOKEN_TTL_S', 10 * 60),
+      idTokenTtlS: read.int('ID_TOKEN_TTL_S', 10 * 60),
+      refreshTokenTtlS: read.int('REFRESH_TOKEN_TTL_S', 30 * DAY_S),
+      authorizationCodeTtlS: read.int('AUTHORIZATION_CODE_TTL_S', 60),
+    },
+    session: {
+      absoluteLifetimeS: read.int('SESSION_ABSOLUTE_LIFETIME_S', 7 * DAY_S),
+      idleTimeoutS: read.int('SESSION_IDLE_TIMEOUT_S', 8 * 60 * 60),
+    },
+    otp: {
+      ttlS: read.int('OTP_TTL_S', 5 * 60),
+      maxAttempts: read.int('OTP_MAX_ATTEMPTS', 5),
+      resendAfterS: read.int('OTP_RESEND_AFTER_S', 60),
+      maxPerHour: read.int('OTP_MAX_PER_HOUR', 5),
+    },
+    registration: { ttlS: read.int('REGISTRATION_TTL_S', 30 * 60) },
+    bruteForce: {
+      maxFailuresPerAccount: read.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 5),
+      maxFailuresPerIp: read.int('LOGIN_MAX_FAILURES_PER_IP', 50),
+      windowS: read.int('LOGIN_FAILURE_WINDOW_S', 15 * 60),
+      lockoutS: read.int('LOGIN_LOCKOUT_S', 15 * 60),
+    },
+    mail: {
+      mode: read.oneOf('MAIL_MODE', ['ses', 'outbox'] as const, 'outbox'),
+      from: read.string('MAIL_FROM', 'no-reply@localhost'),
+    },
+    password: { scryptLogN: read.int('PASSWORD_SCRYPT_LOG_N', 17, 10) },
+  };
+
+  const dp = config.dataProtection;
+  if (dp.successorLeadS >= dp.keyLifetimeS) read.problems.push('DP_SUCCESSOR_LEAD_S must be shorter than DP_KEY_LIFETIME_S');
+  if (dp.successorLeadS <= dp.refreshIntervalS) {
+    read.problems.push('DP_SUCCESSOR_LEAD_S must exceed DP_REFRESH_INTERVAL_S, or warm instances may not see a successor before it activates');
+  }
+  const longestSignedToken = Math.max(config.tokens.accessTokenTtlS, config.tokens.idTokenTtlS);
+  if (config.signing.retentionS < longestSignedToken) {
+    read.problems.push('SIGNING_RETENTION_S must be at least the longest access/ID token lifetime');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

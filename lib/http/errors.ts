@@ -1,0 +1,41 @@
+/**
+ * Errors that the HTTP wrappers (`lib/http/handler.ts`) turn into answers. Anything else that
+ * escapes a handler is a bug and answers a generic 500.
+ */
+
+/** Stable codes for logs and tests; the client sees `message` only. */
+export type BadRequestCode = 'invalid_request' | 'unsupported_media_type' | 'payload_too_large' | 'malformed_body';
+
+/**
+ * The client sent something we cannot process. The message is shown to the client (on the
+ * error page or as `error_description`), so it must be written for them and never include
+ * request data.
+ */
+export class BadRequestError extends Error {
+  readonly code: BadRequestCode;
+
+  constructor(message: string, code: BadRequestCode = 'invalid_request') {
+    super(message);
+    this.name = 'BadRequestError';
+    this.code = code;
+  }
+}
+
+/** How long clients are asked to wait when a dependency gives no better hint. */
+export const DEFAULT_RETRY_AFTER_S = 5;
+
+/**
+ * A dependency (DynamoDB, KMS, mail) is down or throttling: the request was fine and may succeed
+ * later, so the answer is 503 with `Retry-After`, never 500 or 400.
+ */
+export class DependencyUnavailableError extends Error {
+  readonly dependency: string;
+  readonly retryAfterSeconds: number;
+
+  constructor(dependency: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(`${dependency} unavailable`, { cause: options.cause });
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S;
+  }
+}

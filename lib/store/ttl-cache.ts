@@ -1,0 +1,230 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../clock.js';
+
+/**
+ * The shared short-lived state of every instance: one-time codes, registration flows,
+ * authorization codes, refresh tokens, revocations, counters, the local outbox.
+ *
+ * DynamoDB deletes expired items lazily (hours to days in AWS), so every operation here treats
+ * an item whose `ttl` has passed as absent, in the read and in every write condition. Single
+ * use and counting are enforced by DynamoDB conditions, never by read-then-write.
+ */
+export type CacheFields = Record<string, unknown>;
+
+const RESERVED = new Set(['pk', 'ttl']);
+
+export class TtlCache {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock }) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.clock = options.clock;
+  }
+
+  /**
+   * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
+   * item exists (an expired leftover counts as absent) and returns false otherwise.
+   */
+  async put(key: string, fields: CacheFields, ttlS: number, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
+    assertFields(fields);
+    const now = this.nowS();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...fields, pk: key, ttl: now + ttlS },
+          ...(options.ifAbsent ? absentCondition(now) : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The live item, or undefined when missing or expired-but-not-yet-deleted. Strongly consistent. */
+  async get<T extends CacheFields>(key: string): Promise<(T & { ttl: number }) | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true }));
+    if (!Item || !isLive(Item, this.nowS())) return undefined;
+    return stripKey(Item) as T & { ttl: number };
+  }
+
+  /**
+   * Deletes the live item and returns it; of any number of concurrent consumers exactly one gets
+   * it. `where` adds equality conditions (e.g. the code id the caller verified).
+   */
+  async consume<T extends CacheFields>(key: string, where: CacheFields = {}): Promise<(T & { ttl: number }) | undefined> {
+    const now = this.nowS();
+    const condition = conditionFor(where, now);
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: condition.names,
+          ExpressionAttributeValues: condition.values,
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes ? (stripKey(Attributes) as T & { ttl: number }) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Sets fields on a live item, optionally only while `where` holds. Returns the updated item, or
+   * undefined when the item is gone, expired, or the condition failed. The expiry is unchanged
+   * unless `ttlS` is given.
+   */
+  async update<T extends CacheFields>(
+    key: string,
+    fields: CacheFields,
+    options: { where?: CacheFields; ttlS?: number } = {},
+  ): Promise<(T & { ttl: number }) | undefined> {
+    assertFields(fields);
+    const now = this.nowS();
+    const condition = conditionFor(options.where ?? {}, now);
+    const assignments = Object.entries(options.ttlS === undefined ? fields : { ...fields, ttl: now + options.ttlS });
+    if (assignments.length === 0) throw new Error('update needs at least one field');
+    const names = { ...condition.names };
+    const values = { ...condition.values };
+    const sets = assignments.map(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      return `#s${i} = :s${i}`;
+    });
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? (stripKey(Attributes) as T & { ttl: number }) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Atomically adds `by` to a numeric field of the live item and returns the item after the
+   * update. With `atMost`, the add happens only if the result stays at or under that cap
+   * (returns undefined once the cap is reached). With `createTtlS`, a missing or expired item is started afresh with
+   * that lifetime (a fixed window: later increments do not extend it); without it, a missing
+   * item yields undefined.
+   */
+  async increment<T extends CacheFields>(
+    key: string,
+    field: string,
+    options: { by?: number; atMost?: number; createTtlS?: number } = {},
+  ): Promise<(T & { ttl: number }) | undefined> {
+    if (RESERVED.has(field)) throw new Error(`cannot increment reserved field ${field}`);
+    const by = options.by ?? 1;
+    // Retries cover the race where another instance (re)creates the item between our
+    // failed update and our put.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.nowS();
+      const updated = await this.addToLiveItem<T>(key, field, by, now, options.atMost);
+      if (updated !== 'missing') return updated;
+      if (options.createTtlS === undefined) return undefined;
+      if (options.atMost !== undefined && by > options.atMost) return undefined;
+      const created = await this.put(key, { [field]: by }, options.createTtlS, { ifAbsent: true });
+      if (created) return { [field]: by, ttl: now + options.createTtlS } as T & { ttl: number };
+    }
+    throw new Error(`increment of ${key} kept racing with concurrent re-creation`);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key } }));
+  }
+
+  private async addToLiveItem<T extends CacheFields>(
+    key: string,
+    field: string,
+    by: number,
+    now: number,
+    atMost: number | undefined,
+  ): Promise<(T & { ttl: number }) | undefined | 'missing'> {
+    const names: Record<string, string> = { '#ttl': 'ttl', '#f': field };
+    const values: Record<string, unknown> = { ':now': now, ':by': by };
+    let capCondition = '';
+    if (atMost !== undefined) {
+      values[':cap'] = atMost - by;
+      capCondition = ' AND (attribute_not_exists(#f) OR #f <= :cap)';
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          UpdateExpression: 'ADD #f :by',
+          ConditionExpression: `attribute_exists(pk) AND #ttl > :now${capCondition}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          // The failed condition's item tells a capped counter (undefined) from a missing one.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return stripKey(Attributes ?? {}) as T & { ttl: number };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = error.Item;
+      const live = existing !== undefined && typeof existing.ttl?.N === 'string' && Number(existing.ttl.N) > now;
+      return live ? undefined : 'missing';
+    }
+  }
+
+  private nowS(): number {
+    return Math.floor(this.clock() / 1000);
+  }
+}
+
+function isLive(item: Record<string, unknown>, nowS: number): boolean {
+  return typeof item.ttl === 'number' && item.ttl > nowS;
+}
+
+function stripKey(item: Record<string, unknown>): CacheFields {
+  const { pk: _pk, ...rest } = item;
+  return rest;
+}
+
+function assertFields(fields: CacheFields): void {
+  for (const name of Object.keys(fields)) {
+    if (RESERVED.has(name)) throw new Error(`field name ${name} is reserved by the cache`);
+  }
+}
+
+function absentCondition(nowS: number) {
+  return {
+    ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+    ExpressionAttributeNames: { '#ttl': 'ttl' },
+    ExpressionAttributeValues: { ':now': nowS },
+  };
+}
+
+function conditionFor(where: CacheFields, nowS: number) {
+  const names: Record<string, string> = { '#ttl': 'ttl' };
+  const values: Record<string, unknown> = { ':now': nowS };
+  const clauses = ['attribute_exists(pk)', '#ttl > :now'];
+  Object.entries(where).forEach(([name, value], i) => {
+    names[`#w${i}`] = name;
+    values[`:w${i}`] = value;
+    clauses.push(`#w${i} = :w${i}`);
+  });
+  return { expression: clauses.join(' AND '), names, values };
+}

@@ -1,0 +1,117 @@
+/**
+ * One instance's view of one ring: read once, re-read after `refreshIntervalS`, re-read at
+ * once for an unknown key id but at most once per `unknownKeyRefreshMinIntervalS` (a flood of
+ * forged key ids must not become a flood of Queries). Concurrent callers share one read.
+ * Holds records only, no key material: the JWKS function uses it without any KMS access.
+ */
+import type { Clock } from '../clock.js';
+import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import type { KeyRecord } from './key-ring-policy.js';
+
+export interface KeyRingCacheOptions {
+  repository: KeyRingRepository;
+  ring: string;
+  clock: Clock;
+  refreshIntervalS: number;
+  unknownKeyRefreshMinIntervalS: number;
+}
+
+interface Snapshot {
+  keys: readonly KeyRecord[];
+  byId: ReadonlyMap<string, KeyRecord>;
+}
+
+interface Read {
+  consistent: boolean;
+  promise: Promise<Snapshot>;
+}
+
+/** After a failed refresh a warm instance keeps its ring and tries again this soon. */
+const RETRY_AFTER_FAILURE_MS = 10_000;
+
+export class KeyRingCache {
+  readonly ring: string;
+  private readonly repository: KeyRingRepository;
+  private readonly clock: Clock;
+  private readonly refreshMs: number;
+  private readonly unknownKeyMinMs: number;
+  private snapshot: Snapshot | undefined;
+  private refreshDueAt = Number.NEGATIVE_INFINITY;
+  private lastReadAt = Number.NEGATIVE_INFINITY;
+  private inflight: Read | undefined;
+
+  constructor(options: KeyRingCacheOptions) {
+    this.repository = options.repository;
+    this.ring = options.ring;
+    this.clock = options.clock;
+    this.refreshMs = options.refreshIntervalS * 1000;
+    this.unknownKeyMinMs = options.unknownKeyRefreshMinIntervalS * 1000;
+  }
+
+  /** The ring, read when this instance has none or its copy is older than the refresh interval. */
+  async keys(): Promise<readonly KeyRecord[]> {
+    if (this.snapshot !== undefined && this.clock() < this.refreshDueAt) return this.snapshot.keys;
+    return (await this.read(false)).keys;
+  }
+
+  /**
+   * The record for `keyId`. A miss re-reads the ring once (a key another instance just made),
+   * unless this instance read it within `unknownKeyRefreshMinIntervalS`.
+   */
+  async find(keyId: string): Promise<KeyRecord | undefined> {
+    await this.keys();
+    const hit = this.snapshot?.byId.get(keyId);
+    if (hit !== undefined) return hit;
+    if (this.inflight !== undefined) return (await this.inflight.promise).byId.get(keyId);
+    if (this.clock() - this.lastReadAt < this.unknownKeyMinMs) return undefined;
+    return (await this.read(false)).byId.get(keyId);
+  }
+
+  /** Reads now (shares a read in flight when that one is at least as consistent). */
+  async reload(options: { consistent?: boolean } = {}): Promise<readonly KeyRecord[]> {
+    return (await this.read(options.consistent === true)).keys;
+  }
+
+  /** A key this instance just created: usable at once, without a re-read. */
+  add(record: KeyRecord): void {
+    const keys = [...(this.snapshot?.keys ?? []).filter((key) => key.keyId !== record.keyId), record];
+    this.snapshot = snapshotOf(keys);
+  }
+
+  private read(consistent: boolean): Promise<Snapshot> {
+    if (this.inflight !== undefined && (this.inflight.consistent || !consistent)) return this.inflight.promise;
+    const startedAt = this.clock();
+    this.lastReadAt = startedAt;
+    const read: Read = { consistent, promise: this.load(consistent, startedAt) };
+    this.inflight = read;
+    const clear = () => {
+      if (this.inflight === read) this.inflight = undefined;
+    };
+    read.promise.then(clear, clear);
+    return read.promise;
+  }
+
+  private async load(consistent: boolean, startedAt: number): Promise<Snapshot> {
+    try {
+      const keys = await this.repository.load(this.ring, { consistent });
+      this.snapshot = snapshotOf(keys);
+      this.refreshDueAt = startedAt + this.refreshMs;
+      return this.snapshot;
+    } catch (error) {
+      // Keys are only ever added, so a slightly old ring still protects and unprotects:
+      // a DynamoDB hiccup must not take down warm instances.
+      if (this.snapshot === undefined) throw error;
+      this.refreshDueAt = this.clock() + Math.min(this.refreshMs, RETRY_AFTER_FAILURE_MS);
+      console.warn(JSON.stringify({ level: 'warn', msg: 'key ring refresh failed; using cached ring', ring: this.ring, error: errorName(error) }));
+      return this.snapshot;
+    }
+  }
+}
+
+function snapshotOf(keys: readonly KeyRecord[]): Snapshot {
+  return { keys, byId: new Map(keys.map((key) => [key.keyId, key])) };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}

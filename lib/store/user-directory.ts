@@ -1,0 +1,170 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { normalizeEmail } from '../auth/email-address.js';
+import type { Clock } from '../clock.js';
+
+/**
+ * Users in the `directory` table.
+ *
+ *   pk = user#<id>            sk = user    the profile and password hash
+ *   pk = email#<normalized>   sk = email   { userId }: the uniqueness guard for the address
+ *
+ * Both are written in one transaction, each with `attribute_not_exists`, so two registrations
+ * racing for one address (on any number of instances) create exactly one user.
+ */
+export interface User {
+  id: string;
+  /** Normalized (see normalizeEmail). */
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  /** Absent for accounts that cannot sign in with a password. */
+  passwordHash?: string;
+  createdAt: string;
+}
+
+export class EmailTakenError extends Error {
+  readonly code = 'email_taken';
+  constructor() {
+    super('a user with this email address already exists');
+    this.name = 'EmailTakenError';
+  }
+}
+
+export class InvalidEmailError extends Error {
+  readonly code = 'invalid_email';
+  constructor() {
+    super('not a usable email address');
+    this.name = 'InvalidEmailError';
+  }
+}
+
+const USER_SK = 'user';
+const EMAIL_SK = 'email';
+/** Transactions touching the same items cancel each other (TransactionConflict) instead of queueing. */
+const CONFLICT_RETRIES = 5;
+
+export class UserDirectory {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock }) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.clock = options.clock;
+  }
+
+  /** Throws EmailTakenError when the normalized address is already used, InvalidEmailError when it is not an address. */
+  async create(input: { email: string; name: string; passwordHash?: string; emailVerified: boolean }): Promise<User> {
+    const email = normalizeEmail(input.email);
+    if (!email) throw new InvalidEmailError();
+    const user: User = {
+      id: randomUUID(),
+      email,
+      name: input.name,
+      emailVerified: input.emailVerified,
+      ...(input.passwordHash !== undefined ? { passwordHash: input.passwordHash } : {}),
+      createdAt: new Date(this.clock()).toISOString(),
+    };
+    const transaction = () => new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk: userKey(user.id), sk: USER_SK, ...user },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { pk: emailKey(email), sk: EMAIL_SK, userId: user.id, createdAt: user.createdAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+    });
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(transaction());
+        return user;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new EmailTakenError();
+        const conflicted = reasons.some((r) => r.Code === 'TransactionConflict');
+        if (!conflicted || attempt >= CONFLICT_RETRIES) {
+          // Out of retries: the address may have been taken by the transaction we conflicted with.
+          if (conflicted && (await this.isEmailTaken(email))) throw new EmailTakenError();
+          throw error;
+        }
+        await sleep(10 + Math.floor(Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+
+  async findByEmail(email: string): Promise<User | undefined> {
+    const userId = await this.userIdForEmail(email);
+    return userId === undefined ? undefined : this.findById(userId);
+  }
+
+  async findById(id: string): Promise<User | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: userKey(id), sk: USER_SK }, ConsistentRead: true }),
+    );
+    return Item ? toUser(Item) : undefined;
+  }
+
+  /**
+   * One read whether or not the address is registered, so callers that must not reveal
+   * registration (the registration flow) spend the same time either way.
+   */
+  async isEmailTaken(email: string): Promise<boolean> {
+    return (await this.userIdForEmail(email)) !== undefined;
+  }
+
+  /** Throws when the user does not exist (never creates a half item). */
+  async updatePasswordHash(id: string, hash: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: userKey(id), sk: USER_SK },
+        UpdateExpression: 'SET passwordHash = :hash, passwordUpdatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':hash': hash, ':at': new Date(this.clock()).toISOString() },
+      }),
+    );
+  }
+
+  private async userIdForEmail(email: string): Promise<string | undefined> {
+    const normalized = normalizeEmail(email);
+    if (!normalized) return undefined;
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: emailKey(normalized), sk: EMAIL_SK }, ConsistentRead: true }),
+    );
+    return typeof Item?.userId === 'string' ? Item.userId : undefined;
+  }
+}
+
+function userKey(id: string): string {
+  return `user#${id}`;
+}
+
+function emailKey(normalizedEmail: string): string {
+  return `email#${normalizedEmail}`;
+}
+
+function toUser(item: Record<string, unknown>): User {
+  return {
+    id: String(item.id),
+    email: String(item.email),
+    name: String(item.name),
+    emailVerified: item.emailVerified === true,
+    ...(typeof item.passwordHash === 'string' ? { passwordHash: item.passwordHash } : {}),
+    createdAt: String(item.createdAt),
+  };
+}

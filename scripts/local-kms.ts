@@ -303,7 +303,7 @@ function runOperation(store: KeyStore, operation: Operation, body: JsonObject): 
       const keyId = blobKeyId(blob);
       const material = store.material(keyId);
       if (!material) throw invalidCiphertext();
-      if (false) {
+      if (requestedKeyId !== undefined && requestedKeyId !== keyId) {
         throw new KmsError(400, 'IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext.');
       }
       const plaintext = unseal(material, blob, contextField(body));

@@ -33,7 +33,11 @@ const MAX_LOG_N = 20;
  */
 const MAX_COST = 2 ** MAX_LOG_N * R;
 
-const ENCODED = /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{22,86})$/;
+/**
+ * Salt and key lengths are fixed (16 and 32 bytes, unpadded base64url), so a truncated record is
+ * malformed instead of verifying against a shorter key; only the cost parameters vary.
+ */
+const ENCODED = /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{22})\$([A-Za-z0-9_-]{43})$/;
 
 interface ScryptParams {
   logN: number;
@@ -63,7 +67,8 @@ export class PasswordHasher {
     const salt = randomBytes(SALT_BYTES);
     const params = { logN: this.#logN, r: R, p: P };
     const key = await derive(password, salt, params, KEY_BYTES);
-    return `scrypt$ln=${params.logN},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    const encodedParams = `ln=${params.logN},r=${params.r},p=${params.p}`;
+    return `scrypt$${encodedParams}$${salt.toString('base64url')}$${key.toString('base64url')}`;
   }
 
   /**
@@ -74,16 +79,11 @@ export class PasswordHasher {
   async verify(password: string, encoded: string): Promise<VerifyResult> {
     const parsed = parse(encoded);
     if (!parsed || password.length > MAX_PASSWORD_LENGTH) return { ok: false, needsRehash: false };
-    const key = await derive(password, parsed.salt, parsed.params, parsed.key.length);
+    const key = await derive(password, parsed.salt, parsed.params, KEY_BYTES);
     if (!timingSafeEqual(key, parsed.key)) return { ok: false, needsRehash: false };
-    const current =
-      parsed.params.logN === this.#logN &&
-      parsed.params.r === R &&
-      parsed.params.p === P &&
-      parsed.salt.length === SALT_BYTES &&
-      parsed.key.length === KEY_BYTES;
+    const { logN, r, p } = parsed.params;
     // Rehash on any difference, downwards too: the configured cost is the operator's decision.
-    return { ok: true, needsRehash: !current };
+    return { ok: true, needsRehash: logN !== this.#logN || r !== R || p !== P };
   }
 }
 

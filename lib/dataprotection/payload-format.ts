@@ -20,13 +20,7 @@ export const TAG_BYTES = 16;
 /** Smallest well-formed payload: header, an expiry, an empty message and the tag. */
 export const MIN_PAYLOAD_BYTES = HEADER_BYTES + EXPIRY_BYTES + TAG_BYTES;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-export function writeKeyId(target: Buffer, keyId: string): void {
-  if (!UUID.test(keyId)) throw new Error('key id must be a lowercase UUID');
-  target.write(keyId.replaceAll('-', ''), KEY_ID_OFFSET, KEY_ID_BYTES, 'hex');
-}
 
 export function readKeyId(payload: Buffer): string {
   const hex = payload.toString('hex', KEY_ID_OFFSET, KEY_ID_OFFSET + KEY_ID_BYTES);

@@ -19,11 +19,14 @@ export function renderErrorPage({ title, message, startAgainHref }: ErrorPageCon
   if (startAgainHref !== undefined && !isSameOriginPath(startAgainHref)) {
     throw new TypeError('startAgainHref must be a path on this site');
   }
+  const startAgain =
+    startAgainHref !== undefined &&
+    html`<p class="actions"><a class="button" href="${startAgainHref}">Start again</a></p>`;
   return renderPage({
     title,
     body: html`<h1>${title}</h1>
 <p>${message}</p>
-${startAgainHref !== undefined && html`<p class="actions"><a class="button" href="${startAgainHref}">Start again</a></p>`}`,
+${startAgain}`,
   });
 }
 

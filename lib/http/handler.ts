@@ -60,8 +60,9 @@ function guard(handler: HttpHandler, answers: FailureAnswers): HttpHandler {
       }
       if (isDependencyFailure(error)) {
         logFailure('error', 503, error, event, context);
-        const retryAfter = error instanceof DependencyUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_S;
-        return answers.unavailable(retryAfter);
+        return answers.unavailable(
+          error instanceof DependencyUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_S,
+        );
       }
       logFailure('error', 500, error, event, context);
       return answers.internal();

@@ -148,6 +148,49 @@ export class TtlCache {
     throw new Error(`increment of ${key} kept racing with concurrent re-creation`);
   }
 
+  /**
+   * Appends `values` to a list field and returns the list after the append. A missing or expired
+   * item is started afresh. Every append moves the expiry to `ttlS` from now (the list lives
+   * that long after its last append). With `keepLast`, older entries beyond that many are
+   * trimmed after the append, best effort: a trim that races with another append is skipped,
+   * and the next append trims instead, so the list exceeds the bound only briefly.
+   */
+  async append<V>(key: string, field: string, values: readonly V[], options: { ttlS: number; keepLast?: number }): Promise<V[]> {
+    if (RESERVED.has(field)) throw new Error(`field name ${field} is reserved by the cache`);
+    if (values.length === 0) throw new Error('append needs at least one value');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.nowS();
+      let list: V[] | undefined;
+      try {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: key },
+            UpdateExpression: 'SET #f = list_append(if_not_exists(#f, :empty), :values), #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk) AND #ttl > :now',
+            ExpressionAttributeNames: { '#f': field, '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':empty': [], ':values': [...values], ':ttl': now + options.ttlS, ':now': now },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        list = (Attributes?.[field] as V[] | undefined) ?? [];
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Missing or expired: replace whatever is there with a new list, unless another
+        // instance created a live one in the meantime (then append to that on the next round).
+        if (!(await this.put(key, { [field]: [...values] }, options.ttlS, { ifAbsent: true }))) continue;
+        list = [...values];
+      }
+      if (options.keepLast !== undefined && list.length > options.keepLast) {
+        const excess = list.length - options.keepLast;
+        await this.trimFront(key, field, list.length, excess);
+        list = list.slice(excess);
+      }
+      return list;
+    }
+    throw new Error(`append to ${key} kept racing with concurrent re-creation`);
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key } }));
   }
@@ -186,6 +229,25 @@ export class TtlCache {
       const existing = error.Item;
       const live = existing !== undefined && typeof existing.ttl?.N === 'string' && Number(existing.ttl.N) > now;
       return live ? undefined : 'missing';
+    }
+  }
+
+  /** Removes the first `count` entries, only if the list still has the length we saw. */
+  private async trimFront(key: string, field: string, seenLength: number, count: number): Promise<void> {
+    const removals = Array.from({ length: count }, (_, i) => `#f[${i}]`).join(', ');
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          UpdateExpression: `REMOVE ${removals}`,
+          ConditionExpression: 'size(#f) = :len',
+          ExpressionAttributeNames: { '#f': field },
+          ExpressionAttributeValues: { ':len': seenLength },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

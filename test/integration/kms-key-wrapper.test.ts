@@ -193,7 +193,7 @@ describe('KmsKeyWrapper when KMS cannot be reached', () => {
     }
   });
 
-  it('treats a hung KMS as KeyWrapperUnavailableError after the request timeout', async () => {
+  it('treats a hung KMS as KeyWrapperUnavailableError after the request timeout', { timeout: 10_000 }, async () => {
     // Accepts connections and never answers.
     const sockets = new Set<Socket>();
     const server: Server = createServer((socket) => {

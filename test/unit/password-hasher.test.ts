@@ -3,6 +3,13 @@ import { scryptSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MAX_PASSWORD_LENGTH, PasswordHasher, PasswordTooLongError } from '../../lib/auth/password-hasher.js';
 
+/** Edits one `$`-separated part of an encoded hash: 0 scheme, 1 parameters, 2 salt, 3 key. */
+function withSegment(encoded: string, index: number, edit: (part: string) => string): string {
+  const parts = encoded.split('$');
+  parts[index] = edit(parts[index] ?? '');
+  return parts.join('$');
+}
+
 const FORMAT = /^scrypt\$ln=(\d+),r=8,p=1\$([A-Za-z0-9_-]{22})\$([A-Za-z0-9_-]{43})$/;
 
 describe('PasswordHasher', () => {
@@ -48,9 +55,9 @@ describe('PasswordHasher', () => {
     assert.deepEqual(await dearer.verify('wrong', cheap), { ok: false, needsRehash: false });
   });
 
-  it('verifies hashes made with other stored parameters (r, p, key length)', async () => {
+  it('verifies hashes made with other stored parameters (r, p)', async () => {
     const salt = Buffer.alloc(16, 7);
-    const key = scryptSync('pw', salt, 64, { N: 2048, r: 4, p: 2 });
+    const key = scryptSync('pw', salt, 32, { N: 2048, r: 4, p: 2 });
     const encoded = `scrypt$ln=11,r=4,p=2$${salt.toString('base64url')}$${key.toString('base64url')}`;
     assert.deepEqual(await hasher.verify('pw', encoded), { ok: true, needsRehash: true });
   });
@@ -66,9 +73,12 @@ describe('PasswordHasher', () => {
       good.replace('r=8', 'r=0'),
       good.replace('p=1', 'p=99'), // far more work than any hash we make
       good.replace('ln=10,r=8', 'ln=20,r=16'),
-      good.slice(0, -10),
+      good.slice(0, -10), // truncated key
+      good.slice(0, -1),
+      withSegment(good, 2, (salt) => salt + 'AAAA'), // longer salt
+      withSegment(good, 2, (salt) => salt.slice(4)), // shorter salt
       good + '$extra',
-      good.replace(/\$[^$]+\$/, '$!!!!!!!!!!!!!!!!!!!!!!$'),
+      withSegment(good, 2, () => '!'.repeat(22)), // not base64url
     ];
     for (const encoded of malformed) {
       assert.deepEqual(await hasher.verify('pw', encoded), { ok: false, needsRehash: false }, encoded);

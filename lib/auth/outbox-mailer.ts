@@ -1,0 +1,53 @@
+import type { Clock } from '../clock.js';
+import type { TtlCache } from '../store/ttl-cache.js';
+import { normalizeEmail } from './email-address.js';
+import type { Mailer, MailMessage } from './mailer.js';
+
+/**
+ * The local stack's mail: messages go to the TTL table (`outbox#<address>`, the last
+ * KEEP_PER_ADDRESS messages, kept a day after the last one) and to the console, so a developer
+ * reads codes with `npm run outbox -- <email>` or in the server log, and tests read them with
+ * `latest`. Printing the message text is the point of a dev outbox; this mailer is never
+ * configured in deployed stages (they use SesMailer).
+ */
+export type OutboxMessage = MailMessage & { sentAt: string };
+
+const OUTBOX_TTL_S = 24 * 60 * 60;
+const KEEP_PER_ADDRESS = 20;
+
+export class OutboxMailer implements Mailer {
+  private readonly cache: TtlCache;
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+
+  constructor(options: { cache: TtlCache; clock: Clock; log?: (line: string) => void }) {
+    this.cache = options.cache;
+    this.clock = options.clock;
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    const entry: OutboxMessage = { to: message.to, subject: message.subject, text: message.text, sentAt: new Date(this.clock()).toISOString() };
+    await this.cache.append(outboxKey(message.to), 'messages', [entry], { ttlS: OUTBOX_TTL_S, keepLast: KEEP_PER_ADDRESS });
+    this.log(`[outbox] to=${message.to} subject=${message.subject}\n${indent(message.text)}`);
+  }
+
+  /** Newest first. */
+  async latest(email: string, limit = 10): Promise<OutboxMessage[]> {
+    const item = await this.cache.get<{ messages?: OutboxMessage[] }>(outboxKey(email));
+    const messages = item?.messages ?? [];
+    if (limit <= 0) return [];
+    return messages.slice(-limit).reverse();
+  }
+}
+
+function outboxKey(address: string): string {
+  return `outbox#${normalizeEmail(address) ?? address.trim().toLowerCase()}`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}

@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { TtlCache } from '../store/ttl-cache.js';
+import { EmailTakenError, type User, type UserDirectory } from '../store/user-directory.js';
+import { normalizeEmail } from './email-address.js';
+import type { Mailer, MailMessage } from './mailer.js';
+import type { OneTimeCodes, VerifyCodeResult } from './one-time-codes.js';
+import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
+
+/**
+ * Self-service registration as a multi-step flow whose state lives in the TTL table
+ * (`registration#<flowId>`), so each step may land on a different instance:
+ *
+ *   start(email) -> a code is mailed, step 'code'
+ *   verifyCode   -> step 'details'
+ *   complete     -> password + name checked, the flow is consumed, the account is created
+ *
+ * The flow id is a 128-bit random bearer value; the caller keeps it in a protected cookie.
+ *
+ * Anti-enumeration: when the address already has an account, `start` and `resend` do exactly
+ * what they do for a new address (same checks, same throttles, a code issued and stored, a flow
+ * record, one mail, same answer), except that the mail says "you already have an account: sign
+ * in or reset your password" instead of carrying the code. `verifyCode` on such a flow runs the
+ * normal verification (attempts are counted and capped the same way) but never answers 'ok'.
+ * Only the owner of the mailbox learns that the account exists.
+ */
+export type StartResult =
+  | { ok: true; flowId: string }
+  | { ok: false; reason: 'invalid_email' | 'resend_too_soon' | 'hourly_limit'; retryAfterS?: number };
+
+export type ResendResult =
+  | { ok: true; flowId: string }
+  | { ok: false; reason: 'unknown_flow' | 'resend_too_soon' | 'hourly_limit'; retryAfterS?: number };
+
+export type VerifyStepResult = VerifyCodeResult | 'unknown_flow';
+
+export type CompleteResult =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'unknown_flow' | 'not_verified' | 'weak_password' | 'invalid_name' | 'email_taken' };
+
+export type RegistrationStep = 'code' | 'details';
+
+interface FlowItem extends Record<string, unknown> {
+  email: string;
+  step: RegistrationStep;
+  /** The address had an account when the flow started: the flow can never complete. */
+  existing: boolean;
+  startedAt: string;
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_NAME_LENGTH = 100;
+
+const FLOW_ID = /^[A-Za-z0-9_-]{22}$/;
+/** C0/C1 controls, lone surrogates, line/paragraph separators and bidirectional overrides. */
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+export class Registration {
+  private readonly cache: TtlCache;
+  private readonly codes: OneTimeCodes;
+  private readonly users: UserDirectory;
+  private readonly mailer: Mailer;
+  private readonly hasher: PasswordHasher;
+  private readonly settings: Config['registration'];
+  private readonly clock: Clock;
+  private readonly issuerName: string;
+
+  constructor(options: {
+    cache: TtlCache;
+    codes: OneTimeCodes;
+    users: UserDirectory;
+    mailer: Mailer;
+    hasher: PasswordHasher;
+    settings: Config['registration'];
+    clock: Clock;
+    issuerName?: string;
+  }) {
+    this.cache = options.cache;
+    this.codes = options.codes;
+    this.users = options.users;
+    this.mailer = options.mailer;
+    this.hasher = options.hasher;
+    this.settings = options.settings;
+    this.clock = options.clock;
+    this.issuerName = options.issuerName ?? 'Identity';
+  }
+
+  async start(email: string): Promise<StartResult> {
+    const address = normalizeEmail(email);
+    if (!address) return { ok: false, reason: 'invalid_email' };
+    // One read either way (see UserDirectory.isEmailTaken), then the same steps for both cases.
+    const existing = await this.users.isEmailTaken(address);
+    const issued = await this.codes.issue('register', address);
+    if (!issued.ok) return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
+
+    const flowId = randomBytes(16).toString('base64url');
+    const flow: FlowItem = { email: address, step: 'code', existing, startedAt: new Date(this.clock()).toISOString() };
+    if (!(await this.cache.put(flowKey(flowId), flow, this.settings.ttlS, { ifAbsent: true }))) {
+      throw new Error('registration flow id collision');
+    }
+    await this.mailer.send(this.mailFor(flow, issued.code));
+    return { ok: true, flowId };
+  }
+
+  /** A new code for a flow still at the code step. On a verified flow there is nothing to resend: ok, no mail. */
+  async resend(flowId: string): Promise<ResendResult> {
+    const flow = await this.flow(flowId);
+    if (!flow) return { ok: false, reason: 'unknown_flow' };
+    if (flow.step !== 'code') return { ok: true, flowId };
+    const issued = await this.codes.issue('register', flow.email);
+    if (!issued.ok) return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
+    await this.mailer.send(this.mailFor(flow, issued.code));
+    return { ok: true, flowId };
+  }
+
+  /** On a flow that is already verified (a second tab, a double submit) answers 'ok' without a code. */
+  async verifyCode(flowId: string, code: string): Promise<VerifyStepResult> {
+    const flow = await this.flow(flowId);
+    if (!flow) return 'unknown_flow';
+    if (flow.step === 'details') return 'ok';
+    const result = await this.codes.verify('register', flow.email, code);
+    if (flow.existing) return result === 'ok' ? 'invalid' : result;
+    if (result !== 'ok') return result;
+
+    const advanced = await this.cache.update(flowKey(flowId), { step: 'details', verifiedAt: new Date(this.clock()).toISOString() }, { where: { step: 'code' } });
+    if (advanced) return 'ok';
+    // The flow expired between the read and now, or another request advanced it.
+    return (await this.flow(flowId))?.step === 'details' ? 'ok' : 'unknown_flow';
+  }
+
+  /**
+   * Creates the account and consumes the flow. Of several requests completing one flow at once
+   * (two tabs), exactly one creates the account; the others answer 'email_taken', which is true
+   * and leads the user to sign in. Any number of flows for one address also yield one account:
+   * UserDirectory enforces the unique address.
+   */
+  async complete(flowId: string, input: { password: string; name: string }): Promise<CompleteResult> {
+    const flow = await this.flow(flowId);
+    if (!flow) return { ok: false, reason: 'unknown_flow' };
+    if (flow.step !== 'details' || flow.existing) return { ok: false, reason: 'not_verified' };
+    const name = normalizeName(input.name);
+    if (name === undefined) return { ok: false, reason: 'invalid_name' };
+    if (!isAcceptablePassword(input.password, flow.email)) return { ok: false, reason: 'weak_password' };
+
+    // Hash before consuming, so the window between consume and create stays short.
+    const passwordHash = await this.hasher.hash(input.password);
+    const consumed = await this.cache.consume<FlowItem>(flowKey(flowId), { step: 'details' });
+    if (!consumed) {
+      return { ok: false, reason: (await this.users.isEmailTaken(flow.email)) ? 'email_taken' : 'unknown_flow' };
+    }
+    try {
+      const user = await this.users.create({ email: flow.email, name, passwordHash, emailVerified: true });
+      return { ok: true, user };
+    } catch (error) {
+      if (error instanceof EmailTakenError) return { ok: false, reason: 'email_taken' };
+      await this.restore(flowId, consumed);
+      throw error;
+    }
+  }
+
+  async get(flowId: string): Promise<{ email: string; step: RegistrationStep } | undefined> {
+    const flow = await this.flow(flowId);
+    return flow ? { email: flow.email, step: flow.step } : undefined;
+  }
+
+  private async flow(flowId: string): Promise<FlowItem | undefined> {
+    if (typeof flowId !== 'string' || !FLOW_ID.test(flowId)) return undefined;
+    return this.cache.get<FlowItem>(flowKey(flowId));
+  }
+
+  /** After a failure of the directory (not a refusal), give the user the flow back to retry. */
+  private async restore(flowId: string, consumed: FlowItem & { ttl: number }): Promise<void> {
+    const remainingS = consumed.ttl - Math.floor(this.clock() / 1000);
+    if (remainingS <= 0) return;
+    const { ttl: _ttl, ...fields } = consumed;
+    await this.cache.put(flowKey(flowId), fields, remainingS, { ifAbsent: true }).catch(() => false);
+  }
+
+  private mailFor(flow: FlowItem, code: string): MailMessage {
+    if (flow.existing) {
+      return {
+        to: flow.email,
+        subject: `Your ${this.issuerName} account`,
+        text: [
+          `Someone, probably you, tried to create an account at ${this.issuerName} with this email address.`,
+          '',
+          'You already have an account. Sign in with your password, or reset it if you have forgotten it.',
+          '',
+          'If this was not you, ignore this message: nothing has changed.',
+        ].join('\n'),
+      };
+    }
+    const minutes = Math.max(1, Math.round(this.codes.ttlS / 60));
+    return {
+      to: flow.email,
+      subject: `Your ${this.issuerName} verification code`,
+      text: [
+        `Your verification code is ${code}`,
+        '',
+        `Enter it on the registration page within ${minutes} minutes.`,
+        '',
+        `If you did not try to create an account at ${this.issuerName}, ignore this message.`,
+      ].join('\n'),
+    };
+  }
+}
+
+/** The trimmed, NFC name, or undefined when empty, too long or containing control characters. */
+export function normalizeName(input: string): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  const name = input.trim().normalize('NFC');
+  const length = [...name].length;
+  if (length < 1 || length > MAX_NAME_LENGTH || FORBIDDEN_IN_NAME.test(name)) return undefined;
+  return name;
+}
+
+/**
+ * NIST SP 800-63B: at least 8 characters, a generous maximum, no composition rules. The maximum
+ * is the hasher's (UTF-16 code units, what HTML maxlength counts); the minimum counts code points,
+ * so a password of emoji is not shorter than it looks. Context-specific: not the address itself.
+ */
+export function isAcceptablePassword(password: string, email: string): boolean {
+  if (typeof password !== 'string') return false;
+  if (password.length > MAX_PASSWORD_LENGTH || [...password].length < MIN_PASSWORD_LENGTH) return false;
+  return normalizeEmail(password) !== normalizeEmail(email);
+}
+
+function flowKey(flowId: string): string {
+  return `registration#${flowId}`;
+}

@@ -1,0 +1,34 @@
+/**
+ * `npm run outbox -- <email> [count]`: the latest mails the local outbox holds for an address,
+ * newest first (default 5). Reads the same TTL table as the local stack (or the stage the
+ * environment names).
+ */
+import { OutboxMailer } from '../lib/auth/outbox-mailer.js';
+import { systemClock } from '../lib/clock.js';
+import { loadConfig } from '../lib/config.js';
+import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { TtlCache } from '../lib/store/ttl-cache.js';
+
+const [email, countArg] = process.argv.slice(2);
+const count = countArg === undefined ? 5 : Number(countArg);
+if (!email || !Number.isInteger(count) || count < 1) {
+  console.error('usage: npm run outbox -- <email> [count]');
+  process.exit(2);
+}
+
+const config = loadConfig();
+const client = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+try {
+  const cache = new TtlCache({ client, tableName: config.tables.cache, clock: systemClock });
+  const messages = await new OutboxMailer({ cache, clock: systemClock }).latest(email, count);
+  if (messages.length === 0) {
+    console.log(`no messages for ${email} in ${config.tables.cache}`);
+  }
+  for (const message of messages) {
+    console.log(`--- ${message.sentAt}  to: ${message.to}`);
+    console.log(`Subject: ${message.subject}\n`);
+    console.log(`${message.text}\n`);
+  }
+} finally {
+  client.destroy();
+}

@@ -9,7 +9,15 @@ export const localPorts = {
 
 export const localKmsAlias = 'alias/identity-local';
 
-export function localEnvironment(): Record<string, string> {
+export interface LocalEnvironment extends Record<string, string> {
+  ISSUER: string;
+  AWS_REGION: string;
+  KEYS_TABLE: string;
+  CACHE_TABLE: string;
+  DIRECTORY_TABLE: string;
+}
+
+export function localEnvironment(): LocalEnvironment {
   const port = process.env.PORT ?? '3000';
   return {
     APP_NAME: 'identity',

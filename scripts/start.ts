@@ -90,7 +90,7 @@ try {
   kms = await startLocalKms({ port: localPorts.kms, aliases: [localKmsAlias], ...(inMemory ? {} : { dataFile: '.local/kms.json' }) });
   console.log(`local KMS on ${kms.url}`);
   const raw = new DynamoDBClient({ region: env.AWS_REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await createTables(raw, { keys: env.KEYS_TABLE!, cache: env.CACHE_TABLE!, directory: env.DIRECTORY_TABLE! });
+  await createTables(raw, { keys: env.KEYS_TABLE, cache: env.CACHE_TABLE, directory: env.DIRECTORY_TABLE });
   raw.destroy();
   await startOffline();
   printWelcome();

@@ -26,6 +26,10 @@ import { startLocalKms, type LocalKms } from '../../scripts/local-kms.js';
 const ARN_PATTERN = /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CONTEXT = { app: 'identity', ring: 'cookies', keyId: 'k1' };
 
+async function errorTypeOf(response: Response): Promise<unknown> {
+  return ((await response.json()) as { __type?: unknown }).__type;
+}
+
 function clientFor(kms: LocalKms): KMSClient {
   return createKmsClient({ region: 'us-east-1', endpoint: kms.url, maxAttempts: 1 });
 }
@@ -200,7 +204,7 @@ describe('local KMS endpoint', () => {
 
     const invalid = await fetch(`${kms.url}/_local/fault`, { method: 'POST', body: JSON.stringify({ status: 'bad' }) });
     assert.equal(invalid.status, 400);
-    assert.equal((await invalid.json()).__type, 'ValidationException');
+    assert.equal(await errorTypeOf(invalid), 'ValidationException');
     assert.equal((await fetch(`${kms.url}/_local/nothing`)).status, 404);
   });
 
@@ -208,15 +212,15 @@ describe('local KMS endpoint', () => {
     const unknown = await fetch(kms.url, { method: 'POST', headers: { 'x-amz-target': 'TrentService.ScheduleKeyDeletion', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.headers.get('x-amzn-errortype'), 'UnknownOperationException');
-    assert.equal((await unknown.json()).__type, 'UnknownOperationException');
+    assert.equal(await errorTypeOf(unknown), 'UnknownOperationException');
 
     const badJson = await fetch(kms.url, { method: 'POST', headers: { 'x-amz-target': 'TrentService.Encrypt' }, body: '{' });
     assert.equal(badJson.status, 400);
-    assert.equal((await badJson.json()).__type, 'SerializationException');
+    assert.equal(await errorTypeOf(badJson), 'SerializationException');
 
     const tooLong = await fetch(kms.url, { method: 'POST', headers: { 'x-amz-target': 'TrentService.Encrypt' }, body: JSON.stringify({ KeyId: kms.keyArn(), Plaintext: Buffer.alloc(4097).toString('base64') }) });
     assert.equal(tooLong.status, 400);
-    assert.equal((await tooLong.json()).__type, 'ValidationException');
+    assert.equal(await errorTypeOf(tooLong), 'ValidationException');
   });
 });
 

@@ -5,7 +5,7 @@ import { BadRequestError, DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } fr
 import { api, page, type HttpHandler } from '../../lib/http/handler.js';
 import { json } from '../../lib/http/response.js';
 import { KeyWrapperUnavailableError } from '../../lib/keys/key-wrapper.js';
-import { fakeContext, fakeEvent } from './fake-http-event.js';
+import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 
 function failing(error: unknown): HttpHandler {
   return async () => {

@@ -13,7 +13,7 @@ import {
   repeatedNames,
   sourceIp,
 } from '../../lib/http/request.js';
-import { fakeEvent } from './fake-http-event.js';
+import { fakeEvent } from '../support/fake-http-event.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 

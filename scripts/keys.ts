@@ -1,0 +1,156 @@
+/**
+ * Operator CLI for the key rings.
+ *
+ *   keys list
+ *   keys rotate
+ *   keys revoke <keyId> [--ring dataprotection|signing]
+ *   keys revoke --created-before <ISO date> [--ring dataprotection|signing]
+ *
+ * Configuration comes from the environment (`npm run keys` fills in the local stack; for a
+ * deployed stage set STAGE, KEYS_TABLE, KMS_KEY_ID, AWS_REGION and AWS credentials). Prints
+ * ids and dates only, never key material.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../lib/config.js';
+import { keyStatus, type KeyRecord } from '../lib/dataprotection/key-ring-policy.js';
+import { DATA_PROTECTION_RING } from '../lib/dataprotection/master-key.js';
+import { rotateAhead } from '../lib/dataprotection/rotation.js';
+import type { KeyWrapper } from '../lib/keys/key-wrapper.js';
+import { createKmsClient } from '../lib/keys/kms-client.js';
+import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
+import { SIGNING_RING } from '../lib/keys/signing-key-policy.js';
+import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { DynamoDbKeyRingRepository, type KeyRingRepository } from '../lib/store/key-ring-repository.js';
+
+export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
+
+export interface KeysCliDeps {
+  config: Config;
+  repository: KeyRingRepository;
+  /** Only `rotate` needs one (it wraps new keys). */
+  keyWrapper: () => KeyWrapper;
+  now: () => Date;
+  print: (line: string) => void;
+}
+
+const USAGE = `usage:
+  keys list
+  keys rotate
+  keys revoke <keyId> [--ring ${RINGS.join('|')}]
+  keys revoke --created-before <ISO date> [--ring ${RINGS.join('|')}]`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'UsageError';
+  }
+}
+
+export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { ring: { type: 'string' }, 'created-before': { type: 'string' } },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const [command, ...rest] = parsed.positionals;
+  const ring = parsed.values.ring ?? DATA_PROTECTION_RING;
+  if (!(RINGS as readonly string[]).includes(ring)) throw new UsageError(`unknown ring "${ring}"`);
+
+  switch (command) {
+    case 'list':
+      return list(deps);
+    case 'rotate': {
+      const rotations = await rotateAhead({ config: deps.config, repository: deps.repository, keyWrapper: deps.keyWrapper() }, deps.now());
+      for (const rotation of rotations) {
+        const successor = rotation.successor ? ` successor ${rotation.successor.keyId} activates ${rotation.successor.activatesAt}` : '';
+        deps.print(`${rotation.ring}: ${rotation.action}${successor}`);
+      }
+      return;
+    }
+    case 'revoke': {
+      const createdBefore = parsed.values['created-before'];
+      if (createdBefore !== undefined) {
+        if (rest.length > 0) throw new UsageError('give either a key id or --created-before, not both');
+        const date = new Date(createdBefore);
+        if (!/^\d{4}-\d{2}-\d{2}/.test(createdBefore) || Number.isNaN(date.getTime())) throw new UsageError(`not an ISO date: "${createdBefore}"`);
+        await deps.repository.revokeCreatedBefore(ring, date, deps.now());
+        deps.print(`${ring}: every key created before ${date.toISOString()} is revoked`);
+        return;
+      }
+      const [keyId, ...extra] = rest;
+      if (keyId === undefined || extra.length > 0) throw new UsageError('revoke needs exactly one key id');
+      if (!(await deps.repository.revoke(ring, keyId, deps.now()))) throw new UsageError(`ring "${ring}" has no key ${keyId}`);
+      deps.print(`${ring}: key ${keyId} is revoked`);
+      return;
+    }
+    default:
+      throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`);
+  }
+}
+
+async function list(deps: KeysCliDeps): Promise<void> {
+  const now = deps.now();
+  const header = ['ring', 'keyId', 'created', 'activates', 'expires', 'revoked', 'status'];
+  const rows: string[][] = [];
+  for (const ring of RINGS) {
+    const keys = await deps.repository.load(ring, { consistent: true });
+    const ordered = [...keys].sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime() || a.generation - b.generation);
+    for (const key of ordered) rows.push(row(ring, key, keys, now));
+  }
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => cells[column]?.length ?? 0)));
+  const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  deps.print(format(header));
+  for (const cells of rows) deps.print(format(cells));
+  if (rows.length === 0) deps.print('(no keys)');
+}
+
+function row(ring: string, key: KeyRecord, keys: readonly KeyRecord[], now: Date): string[] {
+  return [ring, key.keyId, iso(key.createdAt), iso(key.activatesAt), iso(key.expiresAt), key.revokedAt ? iso(key.revokedAt) : '-', keyStatus(key, keys, now)];
+}
+
+function iso(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The CLI needs the keys table (and KMS for `rotate`), not the web settings loadConfig insists on. */
+function cliConfig(): Config {
+  return loadConfig({ ISSUER: 'http://operator-cli.invalid', CACHE_TABLE: '-', DIRECTORY_TABLE: '-', KMS_KEY_ID: '-', ...process.env });
+}
+
+async function main(): Promise<void> {
+  const config = cliConfig();
+  const repository = new DynamoDbKeyRingRepository({
+    client: createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb }),
+    tableName: config.tables.keys,
+  });
+  // Built only for `rotate`: list and revoke need no KMS access.
+  const keyWrapper = () => {
+    if (config.kmsKeyId === '-') throw new UsageError('rotate needs KMS_KEY_ID');
+    return new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: config.endpoints.kms }), keyId: config.kmsKeyId });
+  };
+  await runKeysCli(process.argv.slice(2), { config, repository, keyWrapper, now: () => new Date(), print: (line) => console.log(line) });
+}
+
+function isMainModule(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}

@@ -21,8 +21,8 @@ import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
  * Anti-enumeration: when the address already has an account, `start` and `resend` do exactly
  * what they do for a new address (same checks, same throttles, a code issued and stored, a flow
  * record, one mail, same answer), except that the mail says "you already have an account: sign
- * in or reset your password" instead of carrying the code. `verifyCode` on such a flow runs the
- * normal verification (attempts are counted and capped the same way) but never answers 'ok'.
+ * in or reset your password" instead of carrying the code. `verifyCode` on such a flow counts
+ * and caps attempts exactly as for a wrong code, and never answers 'ok'.
  * Only the owner of the mailbox learns that the account exists.
  */
 export type StartResult =
@@ -52,6 +52,8 @@ interface FlowItem extends Record<string, unknown> {
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_NAME_LENGTH = 100;
 
+/** Not six digits: OneTimeCodes counts it as an attempt and answers 'invalid'. */
+const NEVER_MATCHES = 'never-matches';
 const FLOW_ID = /^[A-Za-z0-9_-]{22}$/;
 /** C0/C1 controls, lone surrogates, line/paragraph separators and bidirectional overrides. */
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
@@ -119,8 +121,15 @@ export class Registration {
     const flow = await this.flow(flowId);
     if (!flow) return 'unknown_flow';
     if (flow.step === 'details') return 'ok';
-    const result = await this.codes.verify('register', flow.email, code);
+    // For an address that already has an account, check a candidate that can never match: the
+    // attempt is counted and capped like any wrong guess, and even the issued code (never
+    // mailed) is not consumed, so the answers stay those of a wrong code on a new address.
+    const result = await this.codes.verify('register', flow.email, flow.existing ? NEVER_MATCHES : code);
     if (flow.existing) return result === 'ok' ? 'invalid' : result;
+    if (result === 'expired') {
+      // A concurrent request (the other tab) may have used the code for this very flow.
+      return (await this.flow(flowId))?.step === 'details' ? 'ok' : 'expired';
+    }
     if (result !== 'ok') return result;
 
     const advanced = await this.cache.update(flowKey(flowId), { step: 'details', verifiedAt: new Date(this.clock()).toISOString() }, { where: { step: 'code' } });
@@ -130,10 +139,12 @@ export class Registration {
   }
 
   /**
-   * Creates the account and consumes the flow. Of several requests completing one flow at once
-   * (two tabs), exactly one creates the account; the others answer 'email_taken', which is true
-   * and leads the user to sign in. Any number of flows for one address also yield one account:
-   * UserDirectory enforces the unique address.
+   * Creates the account, then consumes the flow. Single use rests on the unique address: a flow
+   * belongs to one address and an address has at most one account (UserDirectory's
+   * transaction), so of several requests completing one flow at once (two tabs), or several
+   * verified flows for one address, exactly one creates the account and the others answer
+   * 'email_taken', which is true and leads the user to sign in. Creating before consuming means
+   * a directory outage leaves the flow intact for a retry.
    */
   async complete(flowId: string, input: { password: string; name: string }): Promise<CompleteResult> {
     const flow = await this.flow(flowId);
@@ -143,20 +154,18 @@ export class Registration {
     if (name === undefined) return { ok: false, reason: 'invalid_name' };
     if (!isAcceptablePassword(input.password, flow.email)) return { ok: false, reason: 'weak_password' };
 
-    // Hash before consuming, so the window between consume and create stays short.
     const passwordHash = await this.hasher.hash(input.password);
-    const consumed = await this.cache.consume<FlowItem>(flowKey(flowId), { step: 'details' });
-    if (!consumed) {
-      return { ok: false, reason: (await this.users.isEmailTaken(flow.email)) ? 'email_taken' : 'unknown_flow' };
-    }
+    let result: CompleteResult;
     try {
-      const user = await this.users.create({ email: flow.email, name, passwordHash, emailVerified: true });
-      return { ok: true, user };
+      result = { ok: true, user: await this.users.create({ email: flow.email, name, passwordHash, emailVerified: true }) };
     } catch (error) {
-      if (error instanceof EmailTakenError) return { ok: false, reason: 'email_taken' };
-      await this.restore(flowId, consumed);
-      throw error;
+      // Any other error (the directory failed) leaves the flow for a retry.
+      if (!(error instanceof EmailTakenError)) throw error;
+      result = { ok: false, reason: 'email_taken' };
     }
+    // A created account or a taken address ends the flow.
+    await this.cache.consume(flowKey(flowId), { step: 'details' });
+    return result;
   }
 
   async get(flowId: string): Promise<{ email: string; step: RegistrationStep } | undefined> {
@@ -167,14 +176,6 @@ export class Registration {
   private async flow(flowId: string): Promise<FlowItem | undefined> {
     if (typeof flowId !== 'string' || !FLOW_ID.test(flowId)) return undefined;
     return this.cache.get<FlowItem>(flowKey(flowId));
-  }
-
-  /** After a failure of the directory (not a refusal), give the user the flow back to retry. */
-  private async restore(flowId: string, consumed: FlowItem & { ttl: number }): Promise<void> {
-    const remainingS = consumed.ttl - Math.floor(this.clock() / 1000);
-    if (remainingS <= 0) return;
-    const { ttl: _ttl, ...fields } = consumed;
-    await this.cache.put(flowKey(flowId), fields, remainingS, { ifAbsent: true }).catch(() => false);
   }
 
   private mailFor(flow: FlowItem, code: string): MailMessage {

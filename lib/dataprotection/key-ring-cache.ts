@@ -54,6 +54,16 @@ export class KeyRingCache {
     return (await this.read(false)).keys;
   }
 
+  /** The ring if this instance's copy is fresh, without waiting (the warm path). */
+  fresh(): readonly KeyRecord[] | undefined {
+    return this.snapshot !== undefined && this.clock() < this.refreshDueAt ? this.snapshot.keys : undefined;
+  }
+
+  /** The record for `keyId` if this instance's fresh copy has it, without waiting. */
+  peek(keyId: string): KeyRecord | undefined {
+    return this.snapshot !== undefined && this.clock() < this.refreshDueAt ? this.snapshot.byId.get(keyId) : undefined;
+  }
+
   /**
    * The record for `keyId`. A miss re-reads the ring once (a key another instance just made),
    * unless this instance read it within `unknownKeyRefreshMinIntervalS`.

@@ -50,6 +50,8 @@ export class KeyRingProvider<M> {
   private readonly options: KeyRingProviderOptions<M>;
   private readonly cache: KeyRingCache;
   private readonly materials = new Map<string, Promise<M>>();
+  /** Materials whose unwrap completed, for the synchronous warm path. */
+  private readonly unwrapped = new Map<string, M>();
   private creation: Promise<ResolvedKey<M>> | undefined;
 
   constructor(options: KeyRingProviderOptions<M>) {
@@ -80,6 +82,26 @@ export class KeyRingProvider<M> {
     return this.creation;
   }
 
+  /**
+   * The default key if it is already cached and unwrapped, without a single await: the warm
+   * path of every protect. Undefined means "ask currentKey()".
+   */
+  cachedCurrentKey(): ResolvedKey<M> | undefined {
+    const keys = this.cache.fresh();
+    if (keys === undefined) return undefined;
+    const record = defaultKey(keys, new Date(this.options.clock()));
+    const material = record && this.unwrapped.get(record.keyId);
+    return record !== undefined && material !== undefined ? { record, material } : undefined;
+  }
+
+  /** A usable (not revoked) key if already cached and unwrapped; undefined means "ask keyById()". */
+  cachedKey(keyId: string): ResolvedKey<M> | undefined {
+    const record = this.cache.peek(keyId);
+    if (record === undefined || isRevoked(record)) return undefined;
+    const material = this.unwrapped.get(keyId);
+    return material !== undefined ? { record, material } : undefined;
+  }
+
   /** Any key of the ring by id (created, active and expired keys all unprotect; revoked ones do not). */
   async keyById(keyId: string): Promise<KeyLookup<M>> {
     const record = await this.cache.find(keyId);
@@ -100,7 +122,11 @@ export class KeyRingProvider<M> {
     const { app, kind, keyWrapper } = this.options;
     const promise = keyWrapper
       .unwrap(record.wrapped, { app, ring: kind.ring, keyId: record.keyId })
-      .then((plaintext) => kind.open(plaintext, record));
+      .then((plaintext) => {
+        const material = kind.open(plaintext, record);
+        this.unwrapped.set(record.keyId, material);
+        return material;
+      });
     this.materials.set(record.keyId, promise);
     promise.catch((error: unknown) => {
       // A key that does not unwrap under its own context never will (keys are immutable);
@@ -138,6 +164,7 @@ export class KeyRingProvider<M> {
   private adopt(created: CreatedKey<M>): ResolvedKey<M> {
     this.cache.add(created.record);
     this.materials.set(created.record.keyId, Promise.resolve(created.material));
+    this.unwrapped.set(created.record.keyId, created.material);
     return { record: created.record, material: created.material };
   }
 }

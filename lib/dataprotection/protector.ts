@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { KeyWrapper } from '../keys/key-wrapper.js';
 import type { KeyRingRepository } from '../store/key-ring-repository.js';
 import type { DataProtector, ProtectOptions } from './data-protector.js';
-import { KeyRingProvider } from './key-ring-provider.js';
+import { KeyRingProvider, type ResolvedKey } from './key-ring-provider.js';
 import { masterKeyKind } from './master-key.js';
 import {
   EXPIRY_BYTES,
@@ -88,7 +88,8 @@ class Protector implements DataProtector {
 
   async protect(plaintext: Uint8Array, options: ProtectOptions = {}): Promise<string> {
     const expiresAtMs = expiryOf(options);
-    const { record, material } = await this.core.keyRing.currentKey();
+    const keyRing = this.core.keyRing;
+    const { record, material } = keyRing.cachedCurrentKey() ?? (await keyRing.currentKey());
     const purposeKey = this.core.purposeKeys.get(record.keyId, material, this.info, this.chainId);
 
     const payload = Buffer.allocUnsafe(HEADER_BYTES + EXPIRY_BYTES + plaintext.length + TAG_BYTES);
@@ -115,10 +116,7 @@ class Protector implements DataProtector {
     const payload = decodeBase64Url(text);
     if (payload === undefined || payload.length < MIN_PAYLOAD_BYTES || !hasMagic(payload)) throw new UnprotectError('malformed');
 
-    const lookup = await this.core.keyRing.keyById(readKeyId(payload));
-    if (lookup.status === 'unknown' || lookup.status === 'unusable') throw new UnprotectError('unknown_key');
-    if (lookup.status === 'revoked') throw new UnprotectError('revoked_key');
-    const { record, material } = lookup.key;
+    const { record, material } = await this.key(readKeyId(payload));
     const purposeKey = this.core.purposeKeys.get(record.keyId, material, this.info, this.chainId);
 
     const tagOffset = payload.length - TAG_BYTES;
@@ -140,6 +138,16 @@ class Protector implements DataProtector {
     if (expiresAtMs === undefined) throw new UnprotectError('malformed');
     if (expiresAtMs !== 0 && this.core.clock() >= expiresAtMs) throw new UnprotectError('expired');
     return plaintext.subarray(EXPIRY_BYTES);
+  }
+
+  private async key(keyId: string): Promise<ResolvedKey<Buffer>> {
+    const keyRing = this.core.keyRing;
+    const cached = keyRing.cachedKey(keyId);
+    if (cached !== undefined) return cached;
+    const lookup = await keyRing.keyById(keyId);
+    if (lookup.status === 'unknown' || lookup.status === 'unusable') throw new UnprotectError('unknown_key');
+    if (lookup.status === 'revoked') throw new UnprotectError('revoked_key');
+    return lookup.key;
   }
 
   async protectJson(value: unknown, options?: ProtectOptions): Promise<string> {

@@ -1,14 +1,43 @@
 import type { Config } from '../config.js';
+import { SUPPORTED_GRANT_TYPES } from './client-metadata.js';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from './client-authentication.js';
+import { SUPPORTED_CODE_CHALLENGE_METHODS } from './pkce.js';
+import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes.js';
+
+/** Claims the ID token and userinfo can carry (token-claims.ts, scopes.ts). */
+const CLAIMS_SUPPORTED = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'sid', 'at_hash', ...SCOPE_CLAIMS.profile, ...SCOPE_CLAIMS.email];
 
 /**
- * OpenID Provider metadata. Lists only what this deployment actually serves: a client library
- * that trusts discovery must never be steered to an endpoint or method that does not work.
+ * OpenID Provider metadata (OpenID Connect Discovery 1.0, RFC 8414). Lists only what this
+ * deployment actually serves: a client library that trusts discovery must never be steered to
+ * an endpoint or method that does not work.
  */
 export function discoveryDocument(config: Config): Record<string, unknown> {
   const issuer = config.issuer;
   return {
     issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    userinfo_endpoint: `${issuer}/userinfo`,
     jwks_uri: `${issuer}/jwks`,
+    end_session_endpoint: `${issuer}/logout`,
+    revocation_endpoint: `${issuer}/revoke`,
+    introspection_endpoint: `${issuer}/introspect`,
+    scopes_supported: [...SUPPORTED_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['ES256'],
+    token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    code_challenge_methods_supported: [...SUPPORTED_CODE_CHALLENGE_METHODS],
+    claims_supported: CLAIMS_SUPPORTED,
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    prompt_values_supported: ['none', 'login'],
+    authorization_response_iss_parameter_supported: true,
   };
 }

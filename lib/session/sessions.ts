@@ -113,9 +113,7 @@ export class Sessions {
    * there is no cookie or it is tampered, expired, made for another purpose or under a revoked key.
    */
   async read(event: APIGatewayProxyEventV2): Promise<CurrentSession | undefined> {
-    const value = cookies(event).get(SESSION_COOKIE);
-    if (!value) return undefined;
-    const session = await this.unprotect(value);
+    const session = await this.fromCookie(event);
     if (!session) return undefined;
     const now = this.nowS();
     if (now - session.issuedAt <= this.settings.idleTimeoutS / 2 || session.idleExpiresAt >= session.expiresAt) return { session };
@@ -128,6 +126,11 @@ export class Sessions {
     const current = await this.read(event);
     if (!current || (await this.isRevoked(current.session.sessionId))) return undefined;
     return current;
+  }
+
+  /** The session id from the cookie alone, never renewing: what antiforgery binds form tokens to. */
+  async sessionIdOf(event: APIGatewayProxyEventV2): Promise<string | undefined> {
+    return (await this.fromCookie(event))?.sessionId;
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
@@ -152,6 +155,11 @@ export class Sessions {
     const value = await this.protector.protectJson(claims, { expiresAt: new Date(session.idleExpiresAt * 1000) });
     const cookie = serializeCookie(SESSION_COOKIE, value, { maxAgeS: Math.max(0, session.idleExpiresAt - claims.iat) });
     return { session, cookie };
+  }
+
+  private async fromCookie(event: APIGatewayProxyEventV2): Promise<Session | undefined> {
+    const value = cookies(event).get(SESSION_COOKIE);
+    return value ? this.unprotect(value) : undefined;
   }
 
   private async unprotect(value: string): Promise<Session | undefined> {

@@ -1,0 +1,10 @@
+/** GET /logout: RP-initiated logout (POST /logout is the pages' sign-out form, functions/logout.ts). */
+import { page, type HttpHandler } from '../lib/http/handler.js';
+import type { OidcProvider } from '../lib/oidc/provider.js';
+import { getOidcProvider } from '../lib/oidc/services.js';
+
+export function endSessionHandler(provider: () => OidcProvider): HttpHandler {
+  return page((event) => provider().endSession.handle(event));
+}
+
+export const handler = endSessionHandler(getOidcProvider);

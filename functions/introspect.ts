@@ -1,0 +1,11 @@
+/** POST /introspect: token introspection (RFC 7662). */
+import { api, type HttpHandler } from '../lib/http/handler.js';
+import { formBody, header } from '../lib/http/request.js';
+import type { OidcProvider } from '../lib/oidc/provider.js';
+import { getOidcProvider } from '../lib/oidc/services.js';
+
+export function introspectHandler(provider: () => OidcProvider): HttpHandler {
+  return api((event) => provider().introspection.handle(header(event, 'authorization'), formBody(event)));
+}
+
+export const handler = introspectHandler(getOidcProvider);

@@ -1,0 +1,107 @@
+/**
+ * GET/POST /login/code: sign-in with a code sent by email. The hidden `step` field says which
+ * form was sent (`email`, `code`, `resend`); the address rides in the protected `__Host-otp`
+ * cookie, and the code forms are bound to that cookie's flow.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { page } from '../lib/http/handler.js';
+import { BadRequestError } from '../lib/http/errors.js';
+import { formBody, method, query } from '../lib/http/request.js';
+import { html, redirect, type HttpResponse } from '../lib/http/response.js';
+import { hrefWithReturnTo } from '../lib/pages/form-parts.js';
+import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from '../lib/pages/login-code.js';
+import { waitText } from '../lib/pages/login.js';
+import { getAntiforgery, getCodeSignIn, getLoginCodeCookie, getSessions } from '../lib/services.js';
+import { antiforgeryRejection } from '../lib/session/antiforgery-rejection.js';
+import type { CodeSignInStart } from '../lib/session/code-sign-in.js';
+import { loginCodeBinding, newLoginCodeFlow, type LoginCodeCookie } from '../lib/session/flow-cookies.js';
+import { afterSignIn, safeReturnTo } from '../lib/session/return-to.js';
+
+const antiforgery = getAntiforgery();
+const sessions = getSessions();
+const codeSignIn = getCodeSignIn();
+const flowCookie = getLoginCodeCookie();
+
+export const handler = page(async (event) => (method(event) === 'POST' ? submit(event) : show(event)));
+
+async function show(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+  const params = query(event);
+  const returnTo = safeReturnTo(params.return_to);
+  const flow = params.restart === '1' ? undefined : await flowCookie.read(event);
+  if (flow) return codeEntry(event, 200, flow, returnTo, {});
+  const af = await antiforgery.issue(event);
+  const clear = params.restart === '1' ? [flowCookie.clear()] : [];
+  return html(200, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo }), { cookies: [...af.cookies, ...clear] });
+}
+
+async function submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+  const form = formBody(event);
+  const returnTo = safeReturnTo(form.get('return_to'));
+  const step = form.get('step');
+  const startAgain = hrefWithReturnTo(LOGIN_CODE_PATH, returnTo, { restart: '1' });
+
+  if (step === 'email') {
+    const check = await antiforgery.validate(event, form);
+    if (!check.ok) return antiforgeryRejection(event, check.reason, startAgain);
+    const email = form.get('email') ?? '';
+    const started = await codeSignIn.start(email);
+    if (!started.ok && started.reason === 'invalid_email') {
+      const af = await antiforgery.issue(event);
+      return html(400, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo, email, error: 'Enter a valid email address, like name@example.com.' }), {
+        cookies: af.cookies,
+      });
+    }
+    const flow = newLoginCodeFlow(started.email);
+    return codeEntry(event, 200, flow, returnTo, { notice: throttledNotice(started) }, [await flowCookie.write(flow)]);
+  }
+
+  if (step !== 'code' && step !== 'resend') throw new BadRequestError('The form could not be understood. Please start again.');
+  const flow = await flowCookie.read(event);
+  const check = await antiforgery.validate(event, form, { flow: loginCodeBinding(flow) });
+  if (!check.ok) return antiforgeryRejection(event, check.reason, startAgain);
+  // The form token was bound to this flow, so a valid check implies the cookie is there.
+  if (!flow) return antiforgeryRejection(event, 'flow_mismatch', startAgain);
+
+  if (step === 'resend') {
+    const started = await codeSignIn.start(flow.email);
+    const notice = throttledNotice(started) ?? 'We have sent a new code. Codes sent earlier no longer work.';
+    return codeEntry(event, 200, flow, returnTo, { notice }, [await flowCookie.write(flow)]);
+  }
+
+  const result = await codeSignIn.verify(flow.email, form.get('code') ?? '');
+  if (result.ok) {
+    const { cookie } = await sessions.start({ subject: result.user.id, methods: ['otp'] });
+    return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, flowCookie.clear()] });
+  }
+  if (result.reason === 'invalid') {
+    return codeEntry(event, 400, flow, returnTo, { error: 'That code is not right. Check the email and try again.' });
+  }
+  const message =
+    result.reason === 'too_many_attempts'
+      ? 'Too many wrong codes were entered. For your security, this code no longer works. Request a new one.'
+      : 'This code has expired or has already been used. Request a new one.';
+  const af = await antiforgery.issue(event, { flow: loginCodeBinding(flow) });
+  return html(400, loginCodeRestartPage({ antiforgeryToken: af.token, returnTo, message }), { cookies: af.cookies });
+}
+
+async function codeEntry(
+  event: APIGatewayProxyEventV2,
+  status: number,
+  flow: LoginCodeCookie,
+  returnTo: string | undefined,
+  messages: { error?: string; notice?: string },
+  extraCookies: string[] = [],
+): Promise<HttpResponse> {
+  const af = await antiforgery.issue(event, { flow: loginCodeBinding(flow) });
+  const body = loginCodeEntryPage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...messages });
+  return html(status, body, { cookies: [...af.cookies, ...extraCookies] });
+}
+
+/** The same words whether or not the address has an account: throttles apply to every address alike. */
+function throttledNotice(started: CodeSignInStart): string | undefined {
+  if (started.ok || started.reason === 'invalid_email') return undefined;
+  if (started.reason === 'resend_too_soon') {
+    return `A code was sent a moment ago, so we did not send another. You can request a new one in ${waitText(started.retryAfterS)}.`;
+  }
+  return `Too many codes were requested for this address. You can request a new one in ${waitText(started.retryAfterS)}.`;
+}

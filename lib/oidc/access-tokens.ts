@@ -1,0 +1,67 @@
+/**
+ * Whether an access token is live: a valid signature under a published key, not expired, its
+ * grant neither revoked nor gone (so revoking a grant or a refresh family kills its access
+ * tokens on every instance), and not revoked on its own (RFC 7009).
+ */
+import type { JWTPayload } from 'jose';
+import { isUsableGrant, type GrantStore } from './grant-store.js';
+import { TokenRejectedError, type TokenVerifier } from './token-signer.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  client_id: string;
+  jti: string;
+  exp: number;
+  iat: number;
+  scope?: string;
+  gid?: string;
+  auth_time?: number;
+}
+
+export type AccessTokenCheck =
+  | { active: true; claims: AccessTokenClaims; scopes: string[] }
+  | { active: false; reason: 'invalid' | 'expired' | 'revoked' };
+
+export class AccessTokens {
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly grants: GrantStore,
+  ) {}
+
+  async check(token: string): Promise<AccessTokenCheck> {
+    let claims: AccessTokenClaims;
+    try {
+      const verified = await this.verifier.verifyAccessToken(token);
+      claims = verified.claims as AccessTokenClaims;
+    } catch (error) {
+      if (error instanceof TokenRejectedError) return { active: false, reason: error.reason === 'expired' ? 'expired' : 'invalid' };
+      throw error;
+    }
+    if (claims.gid !== undefined && typeof claims.gid !== 'string') return { active: false, reason: 'invalid' };
+    const [grant, revoked] = await Promise.all([
+      claims.gid === undefined ? Promise.resolve(undefined) : this.grants.grant(claims.gid),
+      this.grants.isAccessTokenRevoked(claims.jti),
+    ]);
+    if (revoked) return { active: false, reason: 'revoked' };
+    if (claims.gid !== undefined && (!isUsableGrant(grant) || grant.clientId !== claims.client_id || grant.subject !== claims.sub)) {
+      return { active: false, reason: 'revoked' };
+    }
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [];
+    return { active: true, claims, scopes };
+  }
+
+  /** Signature and issuer only, for revocation: an expired token needs nothing revoked. */
+  async verifiedClaims(token: string): Promise<AccessTokenClaims | undefined> {
+    try {
+      return (await this.verifier.verifyAccessToken(token)).claims as AccessTokenClaims;
+    } catch (error) {
+      if (error instanceof TokenRejectedError) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Compact JWS shape; our refresh tokens are 43 base64url characters without dots. */
+export function looksLikeJwt(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+}

@@ -1,0 +1,191 @@
+/**
+ * The rules of an authorization request (RFC 6749 section 4.1.1, RFC 7636, OpenID Connect Core
+ * section 3.1.2.1). Pure: the caller looks the client up and hands it in.
+ *
+ * Until the client and its exact redirect URI are established, nothing may be sent to the
+ * redirect URI (it could be an attacker's): those failures are an error page. Every later
+ * failure goes back to the client at its registered redirect URI.
+ */
+import { repeatedNames } from '../http/request.js';
+import type { OAuthErrorCode } from '../http/response.js';
+import type { OAuthClient } from './client-metadata.js';
+import { isValidCodeChallenge } from './pkce.js';
+import { isSupportedScope, parseScope } from './scopes.js';
+
+export type PromptValue = 'none' | 'login';
+
+export interface AuthorizeRequest {
+  client: OAuthClient;
+  redirectUri: string;
+  scopes: string[];
+  state?: string;
+  nonce?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256';
+  prompt: ReadonlySet<PromptValue>;
+  maxAgeS?: number;
+  loginHint?: string;
+  /**
+   * Set by this provider on the way back from a sign-in it demanded (prompt=login, max_age): a
+   * session authenticated at or after this time counts as fresh. The request is kept in the
+   * URL, so without it the same demand would send the user to sign in again forever. A user
+   * who edits it only fools themselves: `auth_time` in the ID token stays the truth.
+   */
+  authenticatedAfterS?: number;
+}
+
+export type AuthorizeValidation =
+  | { kind: 'valid'; request: AuthorizeRequest }
+  /** The client or redirect URI cannot be trusted: show a page, never redirect. */
+  | { kind: 'error-page'; message: string }
+  | { kind: 'error-redirect'; redirectUri: string; state?: string; error: OAuthErrorCode; description: string };
+
+/** Our own parameter for `authenticatedAfterS`. */
+export const AUTHENTICATED_AFTER_PARAM = 'authenticated_after';
+
+/** Bounds on values we echo or store; real clients send far less (openid-client: 43 characters). */
+const MAX_STATE_LENGTH = 512;
+const MAX_NONCE_LENGTH = 512;
+const MAX_LOGIN_HINT_LENGTH = 320;
+const MAX_AGE = /^\d{1,9}$/;
+const EPOCH_SECONDS = /^\d{1,12}$/;
+
+/** Parameters whose value must be the client's own: when repeated, the client is not established. */
+const TRUST_PARAMS = ['client_id', 'redirect_uri'];
+
+export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthClient | undefined): AuthorizeValidation {
+  for (const name of TRUST_PARAMS) {
+    if (params.getAll(name).length > 1) return page(`The request names more than one ${name}.`);
+  }
+  const clientId = params.get('client_id');
+  if (!clientId) return page('The request does not say which application is asking (client_id is missing).');
+  if (client === undefined || client.clientId !== clientId) return page('The application asking to sign you in is not known here.');
+  const redirectUri = params.get('redirect_uri');
+  if (!redirectUri) return page('The request does not say where to return to (redirect_uri is missing).');
+  if (!client.redirectUris.includes(redirectUri)) {
+    return page('The address this request wants to return to is not registered for the application.');
+  }
+
+  // From here on the redirect URI is the client's own. A repeated state is not echoed.
+  const states = params.getAll('state');
+  const state = states.length === 1 ? states[0] : undefined;
+  const fail = (error: OAuthErrorCode, description: string): AuthorizeValidation => ({
+    kind: 'error-redirect',
+    redirectUri,
+    ...(state !== undefined && state !== '' && state.length <= MAX_STATE_LENGTH ? { state } : {}),
+    error,
+    description,
+  });
+
+  const repeated = repeatedNames(params);
+  if (repeated.length > 0) return fail('invalid_request', `Parameter repeated: ${repeated.join(', ')}.`);
+  if (state !== undefined && state.length > MAX_STATE_LENGTH) return fail('invalid_request', 'state is too long.');
+  if (params.has('request')) return fail('request_not_supported', 'Request objects are not supported.');
+  if (params.has('request_uri')) return fail('request_uri_not_supported', 'request_uri is not supported.');
+
+  const responseType = params.get('response_type');
+  if (!responseType) return fail('invalid_request', 'response_type is missing.');
+  if (responseType !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
+  const responseMode = params.get('response_mode');
+  if (responseMode !== null && responseMode !== 'query') return fail('invalid_request', 'Only response_mode=query is supported.');
+  if (!client.grantTypes.includes('authorization_code')) {
+    return fail('unauthorized_client', 'This client may not use the authorization code flow.');
+  }
+
+  const scopeParam = params.get('scope');
+  if (scopeParam === null) return fail('invalid_scope', 'scope is missing; it must include openid.');
+  const scopes = parseScope(scopeParam);
+  if (scopes === undefined) return fail('invalid_scope', 'scope is malformed.');
+  if (!scopes.includes('openid')) return fail('invalid_scope', 'scope must include openid.');
+  const unknown = scopes.filter((scope) => !isSupportedScope(scope));
+  if (unknown.length > 0) return fail('invalid_scope', `Unsupported scope: ${unknown.join(' ')}.`);
+  const notAllowed = scopes.filter((scope) => !client.allowedScopes.includes(scope));
+  if (notAllowed.length > 0) return fail('invalid_scope', `Scope not allowed for this client: ${notAllowed.join(' ')}.`);
+
+  const nonce = params.get('nonce') ?? undefined;
+  if (nonce !== undefined && (nonce === '' || nonce.length > MAX_NONCE_LENGTH)) return fail('invalid_request', 'nonce is empty or too long.');
+
+  const challenge = params.get('code_challenge') ?? undefined;
+  const method = params.get('code_challenge_method') ?? undefined;
+  if (challenge === undefined) {
+    if (method !== undefined) return fail('invalid_request', 'code_challenge_method without code_challenge.');
+    if (client.type === 'public') return fail('invalid_request', 'PKCE is required for this client: send code_challenge with S256.');
+  } else {
+    // RFC 7636 section 4.3: an absent method means plain, which we refuse like an explicit one.
+    if (method !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256; plain is not supported.');
+    if (!isValidCodeChallenge(challenge)) return fail('invalid_request', 'code_challenge is malformed.');
+  }
+
+  const prompt = parsePrompt(params.get('prompt'));
+  if (typeof prompt === 'string') return fail('invalid_request', prompt);
+
+  const maxAgeParam = params.get('max_age');
+  if (maxAgeParam !== null && !MAX_AGE.test(maxAgeParam)) return fail('invalid_request', 'max_age must be a non-negative integer.');
+
+  const loginHint = params.get('login_hint') ?? undefined;
+  if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) return fail('invalid_request', 'login_hint is too long.');
+
+  const after = params.get(AUTHENTICATED_AFTER_PARAM);
+  return {
+    kind: 'valid',
+    request: {
+      client,
+      redirectUri,
+      scopes,
+      ...(state !== undefined && state !== '' ? { state } : {}),
+      ...(nonce !== undefined ? { nonce } : {}),
+      ...(challenge !== undefined ? { codeChallenge: challenge, codeChallengeMethod: 'S256' as const } : {}),
+      prompt,
+      ...(maxAgeParam !== null ? { maxAgeS: Number(maxAgeParam) } : {}),
+      ...(loginHint ? { loginHint } : {}),
+      ...(after !== null && EPOCH_SECONDS.test(after) ? { authenticatedAfterS: Number(after) } : {}),
+    },
+  };
+}
+
+function page(message: string): AuthorizeValidation {
+  return { kind: 'error-page', message };
+}
+
+
+/** The prompt values, or a description of what is wrong. */
+function parsePrompt(value: string | null): ReadonlySet<PromptValue> | string {
+  const prompt = new Set<PromptValue>();
+  if (value === null) return prompt;
+  const tokens = value.split(' ').filter((token) => token !== '');
+  for (const token of tokens) {
+    if (token !== 'none' && token !== 'login') return `Unsupported prompt value: ${token}. Supported: none, login.`;
+    prompt.add(token);
+  }
+  // OpenID Connect Core section 3.1.2.1: none with any other value is an error.
+  if (prompt.has('none') && prompt.size > 1) return 'prompt=none cannot be combined with other values.';
+  return prompt;
+}
+
+/** The session facts the decision needs. */
+export interface SessionFacts {
+  authTimeS: number;
+}
+
+export type AuthenticationDecision =
+  | { kind: 'proceed' }
+  /** Send the user to sign in; `freshAfterS` is set when an existing session is not fresh enough. */
+  | { kind: 'sign-in'; freshAfterS?: number }
+  | { kind: 'login-required' };
+
+/**
+ * Whether the request can be answered with the current session (OpenID Connect Core section
+ * 3.1.2.3): it needs one, fresh enough for prompt=login and max_age, and prompt=none forbids
+ * asking the user anything.
+ */
+export function decideAuthentication(request: AuthorizeRequest, session: SessionFacts | undefined, nowS: number): AuthenticationDecision {
+  if (session === undefined) {
+    return request.prompt.has('none') ? { kind: 'login-required' } : { kind: 'sign-in' };
+  }
+  const freshEnough =
+    request.authenticatedAfterS !== undefined && session.authTimeS >= request.authenticatedAfterS && request.authenticatedAfterS <= nowS;
+  const stale =
+    !freshEnough && (request.prompt.has('login') || (request.maxAgeS !== undefined && nowS - session.authTimeS > request.maxAgeS));
+  if (!stale) return { kind: 'proceed' };
+  return request.prompt.has('none') ? { kind: 'login-required' } : { kind: 'sign-in', freshAfterS: nowS };
+}

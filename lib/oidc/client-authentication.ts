@@ -1,0 +1,125 @@
+/**
+ * Client authentication at the token, revocation and introspection endpoints (RFC 6749
+ * section 2.3.1): `client_secret_basic`, `client_secret_post`, or `none` for public clients,
+ * which only name themselves. Exactly one method per request.
+ */
+import type { OAuthErrorCode } from '../http/response.js';
+import type { OAuthClient } from './client-metadata.js';
+
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type ClientAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+export interface ClientCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  secret?: string;
+}
+
+export interface ClientAuthFailure {
+  error: Extract<OAuthErrorCode, 'invalid_client' | 'invalid_request'>;
+  description: string;
+  /** RFC 6749 section 5.2: 401 with a challenge for the scheme the client used (or may use). */
+  status: 400 | 401;
+}
+
+export type ParsedCredentials = { ok: true; credentials: ClientCredentials } | { ok: false; failure: ClientAuthFailure };
+
+/** The challenge sent with every 401 invalid_client. */
+export const BASIC_CHALLENGE = 'Basic realm="token", charset="UTF-8"';
+
+/** Secrets and ids longer than this are not ours; refuse them before any hashing. */
+const MAX_CREDENTIAL_LENGTH = 1024;
+
+/**
+ * Reads the client's credentials from the Authorization header and the form. Basic credentials
+ * are form-urlencoded before base64 (RFC 6749 section 2.3.1), so `%3A` in an id and `+` in a
+ * secret decode to `:` and space. A malformed header is invalid_client, as is a
+ * request using two methods at once (invalid_request).
+ */
+export function parseClientCredentials(authorization: string | undefined, form: URLSearchParams): ParsedCredentials {
+  const bodyIds = form.getAll('client_id');
+  const bodySecrets = form.getAll('client_secret');
+  if (bodyIds.length > 1 || bodySecrets.length > 1) return invalidRequest('client_id or client_secret repeated.');
+  const bodyId = bodyIds[0];
+  const bodySecret = bodySecrets[0];
+
+  if (authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim())) {
+    if (bodySecret !== undefined) return invalidRequest('Use one client authentication method, not two.');
+    const basic = decodeBasic(authorization);
+    if (basic === undefined) return unauthorized('Malformed Basic credentials.');
+    // A client_id in the body is allowed alongside Basic, but it must name the same client.
+    if (bodyId !== undefined && bodyId !== basic.clientId) return invalidRequest('client_id does not match the authenticated client.');
+    return { ok: true, credentials: { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret } };
+  }
+  if (bodyId === undefined || bodyId === '') return unauthorized('Client authentication is required.');
+  if (bodyId.length > MAX_CREDENTIAL_LENGTH) return unauthorized('Client authentication failed.');
+  if (bodySecret !== undefined) {
+    if (bodySecret.length > MAX_CREDENTIAL_LENGTH) return unauthorized('Client authentication failed.');
+    return { ok: true, credentials: { method: 'client_secret_post', clientId: bodyId, secret: bodySecret } };
+  }
+  return { ok: true, credentials: { method: 'none', clientId: bodyId } };
+}
+
+/** `Basic base64(urlencode(id) ":" urlencode(secret))`; undefined when any part is malformed. */
+export function decodeBasic(authorization: string): { clientId: string; secret: string } | undefined {
+  const match = /^basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization.trim());
+  if (!match?.[1]) return undefined;
+  const encoded = match[1];
+  if (encoded.length % 4 !== 0 || encoded.length > 4 * MAX_CREDENTIAL_LENGTH) return undefined;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  const clientId = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
+  if (clientId === undefined || secret === undefined || clientId === '') return undefined;
+  if (clientId.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH) return undefined;
+  return { clientId, secret };
+}
+
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ClientLookup {
+  find(clientId: string): Promise<OAuthClient | undefined>;
+  verifySecret(client: OAuthClient, secret: string): Promise<boolean>;
+}
+
+export type ClientAuthentication = { ok: true; client: OAuthClient; method: ClientAuthMethod } | { ok: false; failure: ClientAuthFailure };
+
+/**
+ * The authenticated client, or invalid_client (always 401 with a Basic challenge, so that the
+ * answer does not depend on which method the caller tried). Public clients authenticate with
+ * `none`; a confidential client must prove its secret; neither may use the other's method.
+ */
+export async function authenticateClient(clients: ClientLookup, authorization: string | undefined, form: URLSearchParams): Promise<ClientAuthentication> {
+  const parsed = parseClientCredentials(authorization, form);
+  if (!parsed.ok) return parsed;
+  const { credentials } = parsed;
+  const client = await clients.find(credentials.clientId);
+  if (client === undefined) return unauthorized('Unknown client or wrong credentials.');
+  if (client.type === 'public') {
+    if (credentials.method !== 'none') return unauthorized('This client has no secret; authenticate with client_id only.');
+    return { ok: true, client, method: 'none' };
+  }
+  if (credentials.secret === undefined) return unauthorized('Client authentication is required.');
+  if (!(await clients.verifySecret(client, credentials.secret))) return unauthorized('Unknown client or wrong credentials.');
+  return { ok: true, client, method: credentials.method };
+}
+
+function invalidRequest(description: string): { ok: false; failure: ClientAuthFailure } {
+  return { ok: false, failure: { error: 'invalid_request', description, status: 400 } };
+}
+
+function unauthorized(description: string): { ok: false; failure: ClientAuthFailure } {
+  return { ok: false, failure: { error: 'invalid_client', description, status: 401 } };
+}

@@ -1,0 +1,107 @@
+/**
+ * What a registered OAuth client is, and the rules its metadata must satisfy at registration.
+ * Pure: the registry (lib/store/client-registry.ts) stores what this module accepts.
+ */
+import { SUPPORTED_SCOPES } from './scopes.js';
+
+export type ClientType = 'public' | 'confidential';
+
+export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof SUPPORTED_GRANT_TYPES)[number];
+
+export interface OAuthClient {
+  clientId: string;
+  /** Public clients (SPAs, native apps) have no secret and must use PKCE. */
+  type: ClientType;
+  /** PasswordHasher encoding; confidential clients only. */
+  secretHash?: string;
+  /** Compared exactly (no prefix, no wildcard, no normalisation). */
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  allowedScopes: string[];
+  grantTypes: GrantType[];
+  createdAt: string;
+}
+
+export class InvalidClientMetadataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidClientMetadataError';
+  }
+}
+
+/** RFC 6749 appendix A.1: client_id is VSCHAR; we leave out the space so ids survive shells and logs. */
+const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
+const MIN_SECRET_LENGTH = 16;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function isValidClientId(clientId: string): boolean {
+  return CLIENT_ID.test(clientId);
+}
+
+/**
+ * A redirect (or post-logout redirect) URI that may be registered: absolute, no fragment
+ * (RFC 6749 section 3.1.2), https, or http on a loopback host (local development and native
+ * apps, RFC 8252 section 7.3), or a private-use scheme with a dot in it (RFC 8252 section
+ * 7.1, e.g. `com.example.app:/callback`). Never `javascript:`, `data:` and the like.
+ */
+export function redirectUriProblem(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `not an absolute URI: ${uri}`;
+  }
+  if (uri.includes('#')) return `must not contain a fragment: ${uri}`;
+  if (/[\x00-\x20\x7f]/.test(uri)) return `must not contain spaces or control characters: ${uri}`;
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : `http is only allowed for loopback hosts: ${uri}`;
+  const scheme = url.protocol.slice(0, -1);
+  if (/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+$/.test(scheme)) return undefined;
+  return `unsupported scheme "${scheme}" (use https, http on loopback, or a reverse-domain private-use scheme): ${uri}`;
+}
+
+export interface ClientRegistration {
+  clientId: string;
+  /** Omitted for a public client. */
+  secret?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  allowedScopes?: string[];
+  grantTypes?: GrantType[];
+}
+
+/** Defaults and checks for a new client; throws InvalidClientMetadataError listing the first problem. */
+export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClient, 'secretHash' | 'createdAt'> {
+  const fail = (message: string): never => {
+    throw new InvalidClientMetadataError(message);
+  };
+  if (!isValidClientId(input.clientId)) fail('client id must be 1 to 200 printable ASCII characters without spaces');
+  const type: ClientType = input.secret === undefined ? 'public' : 'confidential';
+  if (input.secret !== undefined && input.secret.length < MIN_SECRET_LENGTH) {
+    fail(`client secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  const grantTypes = unique<GrantType>(input.grantTypes ?? ['authorization_code', 'refresh_token']);
+  for (const grant of grantTypes) {
+    if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grant)) fail(`unsupported grant type: ${grant}`);
+  }
+  if (type === 'public' && grantTypes.includes('client_credentials')) fail('a public client cannot use client_credentials');
+  const redirectUris = unique(input.redirectUris);
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    fail('a client using authorization_code needs at least one redirect URI');
+  }
+  const postLogoutRedirectUris = unique(input.postLogoutRedirectUris ?? []);
+  for (const uri of [...redirectUris, ...postLogoutRedirectUris]) {
+    const problem = redirectUriProblem(uri);
+    if (problem !== undefined) fail(problem);
+  }
+  const allowedScopes = unique(input.allowedScopes ?? [...SUPPORTED_SCOPES]);
+  for (const scope of allowedScopes) {
+    if (!(SUPPORTED_SCOPES as readonly string[]).includes(scope)) fail(`unsupported scope: ${scope}`);
+  }
+  return { clientId: input.clientId, type, redirectUris, postLogoutRedirectUris, allowedScopes, grantTypes };
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

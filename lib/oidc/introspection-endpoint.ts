@@ -1,0 +1,69 @@
+/**
+ * POST /introspect (RFC 7662). The client authenticates and may introspect the tokens issued
+ * to it; everything else (invalid, expired, revoked, another client's) is `{ "active": false }`.
+ */
+import { repeatedNames } from '../http/request.js';
+import { json, oauthError, type HttpResponse } from '../http/response.js';
+import { looksLikeJwt, type AccessTokens } from './access-tokens.js';
+import { authenticateClient, type ClientLookup } from './client-authentication.js';
+import { isUsableGrant, type GrantStore } from './grant-store.js';
+import { clientAuthError } from './revocation-endpoint.js';
+
+export interface IntrospectionEndpointDeps {
+  issuer: string;
+  clients: ClientLookup;
+  grants: GrantStore;
+  accessTokens: AccessTokens;
+}
+
+const INACTIVE = { active: false } as const;
+
+export class IntrospectionEndpoint {
+  constructor(private readonly deps: IntrospectionEndpointDeps) {}
+
+  async handle(authorization: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
+    const repeated = repeatedNames(form);
+    if (repeated.length > 0) return oauthError(400, 'invalid_request', `Parameter repeated: ${repeated.join(', ')}.`);
+    const auth = await authenticateClient(this.deps.clients, authorization, form);
+    if (!auth.ok) return clientAuthError(auth.failure);
+    const token = form.get('token');
+    if (!token) return oauthError(400, 'invalid_request', 'token is missing.');
+    const body = looksLikeJwt(token) ? await this.accessToken(token, auth.client.clientId) : await this.refreshToken(token, auth.client.clientId);
+    return json(200, body);
+  }
+
+  private async accessToken(token: string, clientId: string): Promise<Record<string, unknown>> {
+    const check = await this.deps.accessTokens.check(token);
+    if (!check.active || check.claims.client_id !== clientId) return INACTIVE;
+    const { claims } = check;
+    return {
+      active: true,
+      token_type: 'access_token',
+      ...(claims.scope !== undefined ? { scope: claims.scope } : {}),
+      client_id: claims.client_id,
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+    };
+  }
+
+  private async refreshToken(token: string, clientId: string): Promise<Record<string, unknown>> {
+    if (token.length > 128) return INACTIVE;
+    const record = await this.deps.grants.refreshToken(token);
+    if (record === undefined || record.status !== 'active' || record.clientId !== clientId) return INACTIVE;
+    const grant = await this.deps.grants.grant(record.grantId);
+    if (!isUsableGrant(grant)) return INACTIVE;
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      scope: grant.scopes.join(' '),
+      client_id: grant.clientId,
+      sub: grant.subject,
+      iss: this.deps.issuer,
+      exp: record.ttl,
+    };
+  }
+}

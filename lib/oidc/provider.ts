@@ -1,0 +1,92 @@
+/**
+ * The OpenID Provider's endpoints wired to their stores. Built once per instance (cold start)
+ * by lib/oidc/services.ts, or by tests with their own config, clock and clients.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PasswordHasher } from '../auth/password-hasher.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { createDataProtection } from '../dataprotection/protector.js';
+import type { KeyWrapper } from '../keys/key-wrapper.js';
+import { SigningKeyPublisher } from '../keys/signing-jwks.js';
+import { SigningKeyRing } from '../keys/signing-key-ring.js';
+import { Sessions } from '../session/sessions.js';
+import { ClientRegistry } from '../store/client-registry.js';
+import { DynamoDbKeyRingRepository, type KeyRingRepository } from '../store/key-ring-repository.js';
+import { TtlCache } from '../store/ttl-cache.js';
+import { UserDirectory } from '../store/user-directory.js';
+import { AccessTokens } from './access-tokens.js';
+import { AuthorizeEndpoint } from './authorize-endpoint.js';
+import { EndSessionEndpoint } from './end-session-endpoint.js';
+import { GrantStore } from './grant-store.js';
+import { IntrospectionEndpoint } from './introspection-endpoint.js';
+import { RevocationEndpoint } from './revocation-endpoint.js';
+import { TokenEndpoint } from './token-endpoint.js';
+import { TokenSigner, TokenVerifier } from './token-signer.js';
+import { UserinfoEndpoint } from './userinfo-endpoint.js';
+
+export interface OidcProviderDeps {
+  config: Config;
+  clock: Clock;
+  documentClient: DynamoDBDocumentClient;
+  keyWrapper: KeyWrapper;
+  /** Defaults to one over the same document client; tests may share one between "instances". */
+  keyRingRepository?: KeyRingRepository;
+  /** Defaults to sessions over the data-protection ring of this instance. */
+  sessions?: Sessions;
+}
+
+export interface OidcProvider {
+  config: Config;
+  clients: ClientRegistry;
+  users: UserDirectory;
+  grants: GrantStore;
+  sessions: Sessions;
+  signingKeys: SigningKeyRing;
+  verifier: TokenVerifier;
+  accessTokens: AccessTokens;
+  authorize: AuthorizeEndpoint;
+  token: TokenEndpoint;
+  userinfo: UserinfoEndpoint;
+  revocation: RevocationEndpoint;
+  introspection: IntrospectionEndpoint;
+  endSession: EndSessionEndpoint;
+}
+
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const { config, clock, documentClient: client, keyWrapper } = deps;
+  const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
+  const cache = new TtlCache({ client, tableName: config.tables.cache, clock });
+  const users = new UserDirectory({ client, tableName: config.tables.directory, clock });
+  const clients = new ClientRegistry({
+    client,
+    tableName: config.tables.directory,
+    hasher: new PasswordHasher({ logN: config.password.scryptLogN }),
+    clock,
+  });
+  const sessions =
+    deps.sessions ??
+    new Sessions({ protector: createDataProtection({ config, keyWrapper, repository, clock }), store: cache, settings: config.session, clock });
+  const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
+  const signer = new TokenSigner(signingKeys);
+  const verifier = new TokenVerifier({ issuer: config.issuer, keys: new SigningKeyPublisher({ config, repository, clock }), clock });
+  const grants = new GrantStore({ cache, clock });
+  const accessTokens = new AccessTokens(verifier, grants);
+
+  return {
+    config,
+    clients,
+    users,
+    grants,
+    sessions,
+    signingKeys,
+    verifier,
+    accessTokens,
+    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
+    token: new TokenEndpoint({ config, clients, grants, users, signer, clock }),
+    userinfo: new UserinfoEndpoint({ issuer: config.issuer, accessTokens, users }),
+    revocation: new RevocationEndpoint({ clients, grants, accessTokens }),
+    introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients, grants, accessTokens }),
+    endSession: new EndSessionEndpoint({ config, clients, sessions, verifier, clock }),
+  };
+}

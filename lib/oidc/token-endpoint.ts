@@ -1,0 +1,254 @@
+/**
+ * POST /token (RFC 6749 sections 4.1.3, 4.4, 6; OpenID Connect Core section 3.1.3): the
+ * authorization_code, refresh_token and client_credentials grants. Every answer is JSON and
+ * `Cache-Control: no-store`; client mistakes are RFC 6749 section 5.2 errors, never a 500.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { repeatedNames } from '../http/request.js';
+import { json, oauthError, type HttpResponse, type OAuthErrorCode } from '../http/response.js';
+import type { User } from '../store/user-directory.js';
+import { authenticateClient, BASIC_CHALLENGE, type ClientLookup } from './client-authentication.js';
+import type { OAuthClient } from './client-metadata.js';
+import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
+import { verifyPkce } from './pkce.js';
+import { parseScope } from './scopes.js';
+import { accessTokenClaims, idTokenClaims, userinfoAudience } from './token-claims.js';
+import { ACCESS_TOKEN_TYP, type TokenSigner } from './token-signer.js';
+
+export const SUPPORTED_GRANT_TYPES_AT_TOKEN = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+
+export interface TokenEndpointDeps {
+  config: Pick<Config, 'issuer' | 'tokens'>;
+  clients: ClientLookup;
+  grants: GrantStore;
+  users: { findById(id: string): Promise<User | undefined> };
+  signer: TokenSigner;
+  clock: Clock;
+}
+
+interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+class TokenError extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+export class TokenEndpoint {
+  constructor(private readonly deps: TokenEndpointDeps) {}
+
+  async handle(authorization: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
+    const repeated = repeatedNames(form);
+    if (repeated.length > 0) return oauthError(400, 'invalid_request', `Parameter repeated: ${repeated.join(', ')}.`);
+    const grantType = form.get('grant_type');
+    if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is missing.');
+
+    const auth = await authenticateClient(this.deps.clients, authorization, form);
+    if (!auth.ok) {
+      const { failure } = auth;
+      return failure.status === 401
+        ? oauthError(401, failure.error, failure.description, { wwwAuthenticate: BASIC_CHALLENGE })
+        : oauthError(400, failure.error, failure.description);
+    }
+    try {
+      switch (grantType) {
+        case 'authorization_code':
+          return tokenResponse(await this.authorizationCode(auth.client, form));
+        case 'refresh_token':
+          return tokenResponse(await this.refreshToken(auth.client, form));
+        case 'client_credentials':
+          return tokenResponse(await this.clientCredentials(auth.client, form));
+        default:
+          return oauthError(400, 'unsupported_grant_type', 'Supported: authorization_code, refresh_token, client_credentials.');
+      }
+    } catch (error) {
+      if (error instanceof TokenError) return oauthError(400, error.error, error.description);
+      throw error;
+    }
+  }
+
+  private async authorizationCode(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
+    if (!client.grantTypes.includes('authorization_code')) throw new TokenError('unauthorized_client', 'This client may not use authorization_code.');
+    const code = form.get('code');
+    const redirectUri = form.get('redirect_uri');
+    const verifier = form.get('code_verifier');
+    if (!code) throw new TokenError('invalid_request', 'code is missing.');
+    if (!redirectUri) throw new TokenError('invalid_request', 'redirect_uri is missing.');
+    if (code.length > 128) throw new TokenError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+
+    const redemption = await this.deps.grants.redeemCode(code);
+    if (redemption.outcome !== 'redeemed') {
+      throw new TokenError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+    }
+    const issued = redemption.code;
+    const refuse = async (description: string): Promise<never> => {
+      // The code is spent either way; its pending grant goes with it.
+      await this.deps.grants.revokeGrant(issued.grantId);
+      throw new TokenError('invalid_grant', description);
+    };
+    if (issued.clientId !== client.clientId) return refuse('The authorization code was issued to another client.');
+    if (issued.redirectUri !== redirectUri) return refuse('redirect_uri does not match the authorization request.');
+    if (issued.codeChallenge !== undefined) {
+      if (!verifier) return refuse('code_verifier is missing.');
+      if (!verifyPkce(verifier, issued.codeChallenge, issued.codeChallengeMethod ?? '')) return refuse('code_verifier does not match the code_challenge.');
+    } else if (verifier !== null) {
+      // RFC 9700 section 2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
+      return refuse('code_verifier sent, but the authorization request had no code_challenge.');
+    }
+
+    const { tokens } = this.deps.config;
+    const nowS = this.nowS();
+    const withRefresh = issued.scopes.includes('offline_access') && client.grantTypes.includes('refresh_token');
+    const familyExpiresAtS = withRefresh ? nowS + tokens.refreshTokenTtlS : undefined;
+    // The grant outlives its last access token: that is how long revoking it must matter.
+    const grantTtlS = withRefresh ? tokens.refreshTokenTtlS + tokens.accessTokenTtlS : tokens.accessTokenTtlS;
+    const grant = await this.deps.grants.activateGrant(issued.grantId, grantTtlS, familyExpiresAtS);
+    if (grant === undefined) throw new TokenError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+    const user = await this.userOf(grant);
+
+    const scopes = withRefresh ? grant.scopes : grant.scopes.filter((scope) => scope !== 'offline_access');
+    const accessToken = await this.accessToken(grant, scopes, nowS);
+    const idToken = await this.idToken(grant, user, scopes, nowS, accessToken, issued.nonce);
+    const refreshToken = familyExpiresAtS === undefined ? undefined : await this.deps.grants.issueRefreshToken(grant, familyExpiresAtS);
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: tokens.accessTokenTtlS,
+      scope: scopes.join(' '),
+      id_token: idToken,
+      ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    };
+  }
+
+  private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
+    if (!client.grantTypes.includes('refresh_token')) throw new TokenError('unauthorized_client', 'This client may not use refresh_token.');
+    const token = form.get('refresh_token');
+    if (!token) throw new TokenError('invalid_request', 'refresh_token is missing.');
+    if (token.length > 128) throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
+
+    const rotation = await this.deps.grants.rotateRefreshToken(token, client.clientId);
+    if (rotation.outcome === 'reused') {
+      throw new TokenError('invalid_grant', 'The refresh token was already used; every token of this sign-in has been revoked.');
+    }
+    if (rotation.outcome !== 'rotated') throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
+    const grant = await this.deps.grants.grant(rotation.record.grantId);
+    if (!isUsableGrant(grant) || grant.clientId !== client.clientId || grant.familyExpiresAtS === undefined) {
+      throw new TokenError('invalid_grant', 'The refresh token has been revoked or expired.');
+    }
+
+    let scopes = grant.scopes;
+    const requested = form.get('scope');
+    if (requested !== null) {
+      const parsed = parseScope(requested);
+      if (parsed === undefined || parsed.some((scope) => !grant.scopes.includes(scope))) {
+        throw new TokenError('invalid_scope', 'A refreshed token can only have scopes the user granted.');
+      }
+      scopes = parsed;
+    }
+    const user = await this.userOf(grant);
+    const nowS = this.nowS();
+    const accessToken = await this.accessToken(grant, scopes, nowS);
+    // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
+    const idToken = scopes.includes('openid') ? await this.idToken(grant, user, scopes, nowS, accessToken, undefined) : undefined;
+    const refreshToken = await this.deps.grants.issueRefreshToken(grant, grant.familyExpiresAtS);
+    if (refreshToken === undefined) throw new TokenError('invalid_grant', 'The refresh token has expired.');
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: this.deps.config.tokens.accessTokenTtlS,
+      scope: scopes.join(' '),
+      ...(idToken !== undefined ? { id_token: idToken } : {}),
+      refresh_token: refreshToken,
+    };
+  }
+
+  private async clientCredentials(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
+    if (client.type !== 'confidential' || !client.grantTypes.includes('client_credentials')) {
+      throw new TokenError('unauthorized_client', 'This client may not use client_credentials.');
+    }
+    // Every scope this provider knows is about a user; a client acting for itself gets none.
+    const requested = form.get('scope');
+    if (requested !== null && requested.trim() !== '') throw new TokenError('invalid_scope', 'No scopes are available to client_credentials.');
+    const nowS = this.nowS();
+    const { config } = this.deps;
+    const claims = accessTokenClaims({
+      issuer: config.issuer,
+      clientId: client.clientId,
+      subject: client.clientId,
+      audience: client.clientId,
+      scopes: [],
+      jti: randomUUID(),
+      nowS,
+      ttlS: config.tokens.accessTokenTtlS,
+    });
+    return {
+      access_token: await this.deps.signer.sign(claims, ACCESS_TOKEN_TYP),
+      token_type: 'Bearer',
+      expires_in: config.tokens.accessTokenTtlS,
+    };
+  }
+
+  private async userOf(grant: Grant): Promise<User> {
+    const user = await this.deps.users.findById(grant.subject);
+    if (user === undefined) throw new TokenError('invalid_grant', 'The user of this grant no longer exists.');
+    return user;
+  }
+
+  private accessToken(grant: Grant, scopes: readonly string[], nowS: number): Promise<string> {
+    const { config } = this.deps;
+    const claims = accessTokenClaims({
+      issuer: config.issuer,
+      clientId: grant.clientId,
+      subject: grant.subject,
+      audience: userinfoAudience(config.issuer),
+      scopes,
+      jti: randomUUID(),
+      nowS,
+      ttlS: config.tokens.accessTokenTtlS,
+      authTimeS: grant.authTimeS,
+      grantId: grant.grantId,
+    });
+    return this.deps.signer.sign(claims, ACCESS_TOKEN_TYP);
+  }
+
+  private idToken(grant: Grant, user: User, scopes: readonly string[], nowS: number, accessToken: string, nonce: string | undefined): Promise<string> {
+    const { config } = this.deps;
+    const claims = idTokenClaims({
+      issuer: config.issuer,
+      clientId: grant.clientId,
+      subject: grant.subject,
+      nowS,
+      ttlS: config.tokens.idTokenTtlS,
+      authTimeS: grant.authTimeS,
+      amr: grant.amr,
+      ...(grant.sessionId !== undefined ? { sessionId: grant.sessionId } : {}),
+      ...(nonce !== undefined ? { nonce } : {}),
+      accessToken,
+      scopes,
+      user,
+    });
+    return this.deps.signer.sign(claims, 'JWT');
+  }
+
+  private nowS(): number {
+    return Math.floor(this.deps.clock() / 1000);
+  }
+}
+
+function tokenResponse(body: TokenResponseBody): HttpResponse {
+  // json() already sends no-store; Pragma for HTTP/1.0 caches (RFC 6749 section 5.1).
+  return json(200, body, { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
+}
+

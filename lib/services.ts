@@ -1,0 +1,185 @@
+/**
+ * The shared dependencies of the page handlers, built lazily and at most once per instance
+ * (cold start) from `loadConfig()`. Each getter builds only what it needs, so a handler that
+ * imports `getSessions` does not construct the password hasher, and warm invocations reuse
+ * clients, caches and unwrapped keys.
+ *
+ * Everything here is stateless across instances except through the two shared stores: the key
+ * ring (DynamoDB `keys`, keys wrapped by KMS) and the TTL table (DynamoDB `cache`).
+ */
+import { hkdfSync } from 'node:crypto';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type Config } from './config.js';
+import type { DataProtector } from './dataprotection/data-protector.js';
+import type { KeyRingProvider } from './dataprotection/key-ring-provider.js';
+import { createDataProtectionKeyRing, createProtector } from './dataprotection/protector.js';
+import type { KeyedHasher } from './auth/keyed-hasher.js';
+import { HmacKeyedHasher } from './auth/keyed-hasher.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import type { Mailer } from './auth/mailer.js';
+import { OneTimeCodes } from './auth/one-time-codes.js';
+import { OutboxMailer } from './auth/outbox-mailer.js';
+import { PasswordHasher } from './auth/password-hasher.js';
+import { PasswordLogin } from './auth/password-login.js';
+import { Registration } from './auth/registration.js';
+import { SesMailer } from './auth/ses-mailer.js';
+import { createKmsClient } from './keys/kms-client.js';
+import { KmsKeyWrapper } from './keys/kms-key-wrapper.js';
+import type { KeyWrapper } from './keys/key-wrapper.js';
+import { Antiforgery } from './session/antiforgery.js';
+import { CodeSignIn } from './session/code-sign-in.js';
+import type { FlowCookie } from './session/flow-cookie.js';
+import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from './session/flow-cookies.js';
+import { Sessions } from './session/sessions.js';
+import { createDocumentClient } from './store/dynamodb-client.js';
+import { DynamoDbKeyRingRepository, type KeyRingRepository } from './store/key-ring-repository.js';
+import { TtlCache } from './store/ttl-cache.js';
+import { UserDirectory } from './store/user-directory.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** A getter that builds its value on first call and returns the same value afterwards. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+export const getConfig = /* @__PURE__ */ once((): Config => loadConfig());
+export const getClock = (): Clock => systemClock;
+
+export const getDocumentClient = /* @__PURE__ */ once((): DynamoDBDocumentClient => {
+  const config = getConfig();
+  return createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+});
+
+export const getCache = /* @__PURE__ */ once(
+  (): TtlCache => new TtlCache({ client: getDocumentClient(), tableName: getConfig().tables.cache, clock: getClock() }),
+);
+
+export const getKeyWrapper = /* @__PURE__ */ once((): KeyWrapper => {
+  const config = getConfig();
+  return new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: config.endpoints.kms }), keyId: config.kmsKeyId });
+});
+
+export const getKeyRingRepository = /* @__PURE__ */ once(
+  (): KeyRingRepository => new DynamoDbKeyRingRepository({ client: getDocumentClient(), tableName: getConfig().tables.keys }),
+);
+
+/** One ring provider per instance, shared by the protector and the code hasher: one cache, one unwrap per key. */
+export const getDataProtectionKeyRing = /* @__PURE__ */ once(
+  (): KeyRingProvider<Buffer> =>
+    createDataProtectionKeyRing({ config: getConfig(), keyWrapper: getKeyWrapper(), repository: getKeyRingRepository(), clock: getClock() }),
+);
+
+/** The application's root protector; features add their purpose. */
+export const getDataProtector = /* @__PURE__ */ once((): DataProtector => createProtector(getDataProtectionKeyRing(), getConfig().appName, getClock()));
+
+/**
+ * The keyed hash for one-time codes. Its key is derived from the data-protection master keys
+ * (HKDF, a label of its own), so it is stored nowhere, is the same on every instance, and
+ * rotates with the ring; each hash names the master key it was made under, so codes issued
+ * just before a rotation still verify after it.
+ */
+export const getCodeHasher = /* @__PURE__ */ once((): KeyedHasher => new KeyRingKeyedHasher(getDataProtectionKeyRing(), `${getConfig().appName}/one-time-codes`));
+
+export const getUserDirectory = /* @__PURE__ */ once(
+  (): UserDirectory => new UserDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
+);
+
+export const getOneTimeCodes = /* @__PURE__ */ once(
+  (): OneTimeCodes => new OneTimeCodes({ cache: getCache(), hasher: getCodeHasher(), settings: getConfig().otp, clock: getClock() }),
+);
+
+export const getMailer = /* @__PURE__ */ once((): Mailer => {
+  const config = getConfig();
+  if (config.mail.mode === 'outbox') return new OutboxMailer({ cache: getCache(), clock: getClock() });
+  return new SesMailer({ from: config.mail.from, region: config.region });
+});
+
+export const getPasswordHasher = /* @__PURE__ */ once((): PasswordHasher => new PasswordHasher({ logN: getConfig().password.scryptLogN }));
+
+export const getLoginThrottle = /* @__PURE__ */ once(
+  (): LoginThrottle => new LoginThrottle({ cache: getCache(), settings: getConfig().bruteForce, clock: getClock() }),
+);
+
+export const getPasswordLogin = /* @__PURE__ */ once(
+  (): PasswordLogin => new PasswordLogin({ users: getUserDirectory(), hasher: getPasswordHasher(), throttle: getLoginThrottle() }),
+);
+
+export const getRegistration = /* @__PURE__ */ once(
+  (): Registration =>
+    new Registration({
+      cache: getCache(),
+      codes: getOneTimeCodes(),
+      users: getUserDirectory(),
+      mailer: getMailer(),
+      hasher: getPasswordHasher(),
+      settings: getConfig().registration,
+      clock: getClock(),
+    }),
+);
+
+export const getCodeSignIn = /* @__PURE__ */ once(
+  (): CodeSignIn =>
+    new CodeSignIn({ codes: getOneTimeCodes(), users: getUserDirectory(), mailer: getMailer(), registerUrl: `${getConfig().issuer}/register` }),
+);
+
+export const getSessions = /* @__PURE__ */ once(
+  (): Sessions => new Sessions({ protector: getDataProtector(), store: getCache(), settings: getConfig().session, clock: getClock() }),
+);
+
+export const getAntiforgery = /* @__PURE__ */ once((): Antiforgery => {
+  const sessions = getSessions();
+  return new Antiforgery({ protector: getDataProtector(), sessionIdOf: (event) => sessions.sessionIdOf(event), clock: getClock() });
+});
+
+export const getRegistrationCookie = /* @__PURE__ */ once(
+  (): FlowCookie<RegistrationCookie> =>
+    registrationCookie({ protector: getDataProtector(), lifetimeS: getConfig().registration.ttlS, clock: getClock() }),
+);
+
+export const getLoginCodeCookie = /* @__PURE__ */ once((): FlowCookie<LoginCodeCookie> => loginCodeCookie({ protector: getDataProtector(), clock: getClock() }));
+
+/**
+ * HMAC-SHA256 under a key derived from the current data-protection master key:
+ * `<masterKeyId>.<base64url mac>`. Verification uses the key the hash names (revoked or
+ * unknown keys never verify).
+ *
+ * The HKDF info starts with a text label, never with the 4-byte length prefix the protector's
+ * purpose chains start with, so these keys can never equal a protector's purpose key.
+ */
+class KeyRingKeyedHasher implements KeyedHasher {
+  private readonly hashers = new Map<string, HmacKeyedHasher>();
+  private readonly info: Buffer;
+
+  constructor(
+    private readonly keyRing: KeyRingProvider<Buffer>,
+    label: string,
+  ) {
+    this.info = Buffer.from(`keyed-hash\0${label}`, 'utf8');
+  }
+
+  async hash(input: string): Promise<string> {
+    const { record, material } = await this.keyRing.currentKey();
+    return `${record.keyId}.${await this.hasherFor(record.keyId, material).hash(input)}`;
+  }
+
+  async verify(input: string, hash: string): Promise<boolean> {
+    const dot = hash.indexOf('.');
+    const keyId = hash.slice(0, dot);
+    if (dot <= 0 || !/^[0-9a-f-]{36}$/.test(keyId)) return false;
+    const lookup = await this.keyRing.keyById(keyId);
+    if (lookup.status !== 'found') return false;
+    return this.hasherFor(keyId, lookup.key.material).verify(input, hash.slice(dot + 1));
+  }
+
+  private hasherFor(keyId: string, master: Buffer): HmacKeyedHasher {
+    let hasher = this.hashers.get(keyId);
+    if (hasher === undefined) {
+      const key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), this.info, 32));
+      hasher = new HmacKeyedHasher(key);
+      key.fill(0);
+      this.hashers.set(keyId, hasher);
+    }
+    return hasher;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The answer to a POST whose antiforgery check failed: 400 and a page with a "start again"
+ * link, never a 500. The reason goes to the log (one JSON line, no token values), the page
+ * says nothing about it.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { html, type HttpResponse } from '../http/response.js';
+import { formExpiredPage } from '../pages/form-expired.js';
+import type { AntiforgeryFailure } from './antiforgery.js';
+
+export function antiforgeryRejection(
+  event: APIGatewayProxyEventV2,
+  reason: AntiforgeryFailure,
+  startAgainHref: string,
+  message?: string,
+): HttpResponse {
+  console.warn(
+    JSON.stringify({ level: 'warn', msg: 'antiforgery check failed', reason, path: event.requestContext.http.path, apiRequestId: event.requestContext.requestId }),
+  );
+  return html(400, formExpiredPage(startAgainHref, message));
+}

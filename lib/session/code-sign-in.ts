@@ -1,0 +1,97 @@
+/**
+ * Sign-in with a one-time code mailed to the address (`/login/code`).
+ *
+ * Anti-enumeration, as in Registration: every usable address goes through the same steps (a
+ * user lookup, a code issued under the same throttles, one mail), and the page answers the
+ * same. Only the mail differs: an account holder gets the code, anyone else a notice that the
+ * address has no account. So only the owner of the mailbox learns whether an account exists,
+ * and the throttles (resend gate, hourly limit) cap mail to any address alike.
+ */
+import type { CodePurpose, IssueResult, VerifyCodeResult } from '../auth/one-time-codes.js';
+import { normalizeEmail } from '../auth/email-address.js';
+import type { Mailer, MailMessage } from '../auth/mailer.js';
+import type { User } from '../store/user-directory.js';
+
+/** The parts of OneTimeCodes and UserDirectory this flow uses. */
+export interface CodeIssuer {
+  issue(purpose: CodePurpose, email: string): Promise<IssueResult>;
+  verify(purpose: CodePurpose, email: string, code: string): Promise<VerifyCodeResult>;
+  readonly ttlS: number;
+}
+
+export interface UserLookup {
+  findByEmail(email: string): Promise<User | undefined>;
+}
+
+export type CodeSignInStart =
+  | { ok: true; email: string }
+  | { ok: false; reason: 'invalid_email' }
+  /** A code was sent recently or too many this hour; the last one (if any) still works. */
+  | { ok: false; reason: 'resend_too_soon' | 'hourly_limit'; email: string; retryAfterS: number };
+
+export type CodeSignInResult = { ok: true; user: User } | { ok: false; reason: Exclude<VerifyCodeResult, 'ok'> };
+
+export class CodeSignIn {
+  private readonly codes: CodeIssuer;
+  private readonly users: UserLookup;
+  private readonly mailer: Mailer;
+  private readonly issuerName: string;
+  private readonly registerUrl: string;
+
+  constructor(options: { codes: CodeIssuer; users: UserLookup; mailer: Mailer; issuerName?: string; registerUrl?: string }) {
+    this.codes = options.codes;
+    this.users = options.users;
+    this.mailer = options.mailer;
+    this.issuerName = options.issuerName ?? 'Identity';
+    this.registerUrl = options.registerUrl ?? '/register';
+  }
+
+  async start(input: string): Promise<CodeSignInStart> {
+    const email = normalizeEmail(input);
+    if (!email) return { ok: false, reason: 'invalid_email' };
+    const user = await this.users.findByEmail(email);
+    const issued = await this.codes.issue('login', email);
+    if (!issued.ok) return { ok: false, reason: issued.reason, email, retryAfterS: issued.retryAfterS };
+    await this.mailer.send(user ? this.codeMail(email, issued.code) : this.noAccountMail(email));
+    return { ok: true, email };
+  }
+
+  async verify(email: string, code: string): Promise<CodeSignInResult> {
+    const result = await this.codes.verify('login', email, code);
+    if (result !== 'ok') return { ok: false, reason: result };
+    // A code is only mailed to account holders; without an account nobody can know it, but
+    // if the account was deleted in between, there is nobody to sign in.
+    const user = await this.users.findByEmail(email);
+    return user ? { ok: true, user } : { ok: false, reason: 'invalid' };
+  }
+
+  private codeMail(to: string, code: string): MailMessage {
+    const minutes = Math.max(1, Math.round(this.codes.ttlS / 60));
+    return {
+      to,
+      subject: `Your ${this.issuerName} sign-in code`,
+      text: [
+        `Your sign-in code is ${code}`,
+        '',
+        `Enter it on the sign-in page within ${minutes} minutes.`,
+        '',
+        'If you did not try to sign in, ignore this message: nobody can sign in without the code.',
+      ].join('\n'),
+    };
+  }
+
+  private noAccountMail(to: string): MailMessage {
+    return {
+      to,
+      subject: `Signing in to ${this.issuerName}`,
+      text: [
+        `Someone, probably you, asked for a sign-in code for ${this.issuerName} with this email address,`,
+        'but there is no account for it.',
+        '',
+        `To create an account, register at ${this.registerUrl}.`,
+        '',
+        'If this was not you, ignore this message.',
+      ].join('\n'),
+    };
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Operator CLI for OAuth clients.
+ *
+ *   clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s>]
+ *               [--post-logout-redirect-uri <uri> ...] [--grant <type> ...] [--scope <scope> ...] [--replace]
+ *   clients list
+ *   clients remove <id>
+ *
+ * A client without `--secret` is public (PKCE required). `--grant` replaces the default grants
+ * (authorization_code, refresh_token); repeat it for several. Configuration comes from the
+ * environment (`npm run clients` fills in the local stack). Secrets are stored hashed and
+ * never printed.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PasswordHasher } from '../lib/auth/password-hasher.js';
+import { systemClock } from '../lib/clock.js';
+import { loadConfig, type Config } from '../lib/config.js';
+import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type OAuthClient } from '../lib/oidc/client-metadata.js';
+import { ClientExistsError, ClientRegistry } from '../lib/store/client-registry.js';
+import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+
+const USAGE = `usage:
+  clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s>]
+              [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--replace]
+  clients list
+  clients remove <id>`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ClientsCliDeps {
+  registry: Pick<ClientRegistry, 'register' | 'list' | 'remove'>;
+  print: (line: string) => void;
+}
+
+export async function runClientsCli(argv: readonly string[], deps: ClientsCliDeps): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        id: { type: 'string' },
+        'redirect-uri': { type: 'string', multiple: true },
+        'post-logout-redirect-uri': { type: 'string', multiple: true },
+        public: { type: 'boolean' },
+        secret: { type: 'string' },
+        grant: { type: 'string', multiple: true },
+        scope: { type: 'string', multiple: true },
+        replace: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const [command, ...rest] = parsed.positionals;
+  const values = parsed.values;
+
+  switch (command) {
+    case 'add': {
+      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+      if (!values.id) throw new UsageError('add needs --id');
+      if (values.public && values.secret !== undefined) throw new UsageError('give either --public or --secret, not both');
+      const grants = values.grant;
+      for (const grant of grants ?? []) {
+        if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grant)) throw new UsageError(`unknown grant "${grant}"`);
+      }
+      try {
+        const client = await deps.registry.register(
+          {
+            clientId: values.id,
+            ...(values.secret !== undefined ? { secret: values.secret } : {}),
+            redirectUris: values['redirect-uri'] ?? [],
+            postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+            ...(grants !== undefined ? { grantTypes: grants as GrantType[] } : {}),
+            ...(values.scope !== undefined ? { allowedScopes: values.scope } : {}),
+          },
+          { replace: values.replace === true },
+        );
+        deps.print(`added ${describe(client)}`);
+      } catch (error) {
+        if (error instanceof InvalidClientMetadataError) throw new UsageError(error.message);
+        if (error instanceof ClientExistsError) throw new UsageError(`${error.message} (use --replace to overwrite it)`);
+        throw error;
+      }
+      return;
+    }
+    case 'list': {
+      const clients = await deps.registry.list();
+      if (clients.length === 0) deps.print('(no clients)');
+      for (const client of clients) deps.print(describe(client));
+      return;
+    }
+    case 'remove': {
+      const [id, ...extra] = rest;
+      if (id === undefined || extra.length > 0) throw new UsageError('remove needs exactly one client id');
+      if (!(await deps.registry.remove(id))) throw new UsageError(`no client ${id}`);
+      deps.print(`removed ${id}`);
+      return;
+    }
+    default:
+      throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`);
+  }
+}
+
+function describe(client: OAuthClient): string {
+  return [
+    `${client.clientId} (${client.type})`,
+    `  grants: ${client.grantTypes.join(', ')}`,
+    `  scopes: ${client.allowedScopes.join(' ')}`,
+    `  redirect URIs: ${client.redirectUris.join(' ') || '-'}`,
+    `  post-logout redirect URIs: ${client.postLogoutRedirectUris.join(' ') || '-'}`,
+  ].join('\n');
+}
+
+export function registryFor(config: Config, client = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb })): ClientRegistry {
+  return new ClientRegistry({
+    client,
+    tableName: config.tables.directory,
+    hasher: new PasswordHasher({ logN: config.password.scryptLogN }),
+    clock: systemClock,
+  });
+}
+
+/** The CLI needs the directory table, not the web settings loadConfig insists on. */
+function cliConfig(): Config {
+  return loadConfig({ ISSUER: 'http://operator-cli.invalid', KEYS_TABLE: '-', CACHE_TABLE: '-', KMS_KEY_ID: '-', ...process.env });
+}
+
+function isMainModule(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  runClientsCli(process.argv.slice(2), { registry: registryFor(cliConfig()), print: (line) => console.log(line) }).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { runKeysCli, UsageError } from '../../scripts/keys.js';
+import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+let stack: TestStack;
+const instances: Instance[] = [];
+
+before(async () => {
+  stack = await startTestStack();
+});
+after(async () => {
+  for (const instance of instances) instance.close();
+  await stack.close();
+});
+
+async function cli() {
+  const config = await withFreshTables(stack.config);
+  const instance = buildInstance(config, { clock: () => time.now });
+  instances.push(instance);
+  const time = { now: T0 };
+  const lines: string[] = [];
+  const run = async (...argv: string[]) => {
+    lines.length = 0;
+    await runKeysCli(argv, {
+      config,
+      repository: instance.repository,
+      keyWrapper: () => instance.keyWrapper,
+      now: () => new Date(time.now),
+      print: (line) => lines.push(line),
+    });
+    return [...lines];
+  };
+  return { run, time, instance, config };
+}
+
+describe('scripts/keys.ts', () => {
+  it('rotate creates the first key of each ring; list shows them; revoke revokes one', async () => {
+    const { run } = await cli();
+    assert.deepEqual(await run('list'), ['ring  keyId  created  activates  expires  revoked  status', '(no keys)']);
+    const rotated = await run('rotate');
+    assert.equal(rotated.length, 2);
+    assert.match(rotated[0]!, /^dataprotection: created-immediate successor [0-9a-f-]{36} activates 2030-01-01T00:00:00.000Z$/);
+    assert.match(rotated[1]!, /^signing: created-immediate/);
+    assert.deepEqual(await run('rotate'), ['dataprotection: none', 'signing: none']);
+
+    const listed = await run('list');
+    assert.equal(listed.length, 3);
+    assert.match(listed[0]!, /^ring\s+keyId\s+created\s+activates\s+expires\s+revoked\s+status$/);
+    assert.match(listed[1]!, /^dataprotection\s+[0-9a-f-]{36}\s+2030-01-01T00:00:00Z\s+2030-01-01T00:00:00Z\s+2030-04-01T00:00:00Z\s+-\s+default$/);
+    assert.match(listed[2]!, /^signing\s+[0-9a-f-]{36}\s+.*\s+default$/);
+
+    const signingKeyId = /^signing\s+([0-9a-f-]{36})/.exec(listed[2]!)![1]!;
+    assert.deepEqual(await run('revoke', signingKeyId, '--ring', 'signing'), [`signing: key ${signingKeyId} is revoked`]);
+    assert.match((await run('list'))[2]!, /2030-01-01T00:00:00Z\s+revoked$/);
+  });
+
+  it('revoke --created-before revokes every older key of the ring', async () => {
+    const { run, time } = await cli();
+    await run('rotate');
+    time.now += 60_000;
+    assert.deepEqual(await run('revoke', '--created-before', '2030-01-01T00:00:30Z'), ['dataprotection: every key created before 2030-01-01T00:00:30.000Z is revoked']);
+    const listed = await run('list');
+    assert.match(listed[1]!, /^dataprotection.*revoked$/);
+    assert.match(listed[2]!, /^signing.*default$/, 'other rings untouched');
+  });
+
+  it('rejects bad input with a usage error', async () => {
+    const { run } = await cli();
+    await assert.rejects(run(), UsageError);
+    await assert.rejects(run('explode'), UsageError);
+    await assert.rejects(run('revoke'), UsageError);
+    await assert.rejects(run('revoke', 'a', 'b'), UsageError);
+    await assert.rejects(run('revoke', '00000000-0000-4000-8000-000000000000'), /has no key/);
+    await assert.rejects(run('revoke', '--created-before', 'yesterday'), UsageError);
+    await assert.rejects(run('list', '--ring', 'nope'), UsageError);
+    await assert.rejects(run('list', '--unknown-flag'), UsageError);
+  });
+
+  it('runs as a program with configuration from the environment', async () => {
+    const { config, run } = await cli();
+    await run('rotate');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'list'], {
+      env: { ...process.env, ...stack.env, KEYS_TABLE: config.tables.keys, NODE_NO_WARNINGS: '1' },
+    });
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[1]!, /^dataprotection\s+[0-9a-f-]{36}/);
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * The page handlers invoked directly, as Lambda would, against DynamoDB Local and the local
+ * KMS: registration, sign-in with password and with a code, sign-out and the antiforgery and
+ * flow-binding refusals. The handler modules are imported after the environment is set,
+ * because they build their dependencies at import (cold start).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { parseForms, submitFields, type HtmlForm } from '../support/html-forms.js';
+import { OutboxReader } from '../support/outbox-reader.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+let stack: TestStack;
+let outbox: OutboxReader;
+const handlers: Record<string, Handler> = {};
+
+before(async () => {
+  stack = await startTestStack();
+  Object.assign(process.env, stack.env);
+  handlers['/'] = (await import('../../functions/home.js')).handler;
+  handlers['/login'] = (await import('../../functions/login.js')).handler;
+  handlers['/login/code'] = (await import('../../functions/login-code.js')).handler;
+  handlers['/register'] = (await import('../../functions/register.js')).handler;
+  handlers['/logout'] = (await import('../../functions/logout.js')).handler;
+  outbox = new OutboxReader(stack.config);
+});
+
+after(async () => {
+  outbox?.close();
+  await stack?.close();
+});
+
+const context = { awsRequestId: 'test' } as Context;
+const PASSWORD = 'correct horse battery staple';
+const newEmail = (label: string) => `${label}-${randomBytes(4).toString('hex')}@example.com`;
+
+interface Answer {
+  status: number;
+  body: string;
+  location?: string;
+  setCookies: string[];
+  headers: Record<string, string>;
+  forms: HtmlForm[];
+}
+
+/** A browser stand-in: a cookie jar (by name) and requests straight into the handlers. */
+class Browser {
+  readonly jar = new Map<string, string>();
+  constructor(private readonly ip = '198.51.100.7') {}
+
+  get(pathAndQuery: string, cookies?: Record<string, string>): Promise<Answer> {
+    return this.send('GET', pathAndQuery, undefined, cookies);
+  }
+
+  /** Submits the form of `page` that has every field in `fields` (and the page's hidden fields). */
+  submit(page: Answer, fields: Record<string, string | undefined>, options: { cookies?: Record<string, string>; action?: string } = {}): Promise<Answer> {
+    const form = page.forms.find(
+      (f) => (options.action === undefined || f.action === options.action) && Object.keys(fields).every((n) => f.inputNames.includes(n) || fields[n] === undefined),
+    );
+    assert.ok(form, `a form with ${Object.keys(fields).join(', ')} in ${page.body}`);
+    return this.send('POST', form.action, submitFields(form, fields).toString(), options.cookies);
+  }
+
+  post(path: string, fields: Record<string, string>, cookies?: Record<string, string>): Promise<Answer> {
+    return this.send('POST', path, new URLSearchParams(fields).toString(), cookies);
+  }
+
+  private async send(method: string, pathAndQuery: string, body: string | undefined, cookies?: Record<string, string>): Promise<Answer> {
+    const url = new URL(pathAndQuery, 'https://id.example.test');
+    const handler = handlers[url.pathname];
+    assert.ok(handler, `no handler for ${url.pathname}`);
+    const sent = cookies ?? Object.fromEntries(this.jar);
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: `${method} ${url.pathname}`,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      cookies: Object.entries(sent).map(([n, v]) => `${n}=${v}`),
+      headers: body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: 'local',
+        apiId: 'local',
+        domainName: 'id.example.test',
+        domainPrefix: 'id',
+        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: this.ip, userAgent: 'test' },
+        requestId: randomBytes(4).toString('hex'),
+        routeKey: `${method} ${url.pathname}`,
+        stage: '$default',
+        time: '',
+        timeEpoch: Date.now(),
+      },
+    };
+    const result = await handler(event, context);
+    const setCookies = result.cookies ?? [];
+    if (cookies === undefined) {
+      for (const line of setCookies) {
+        const pair = line.split(';')[0]!;
+        const name = pair.slice(0, pair.indexOf('='));
+        const value = pair.slice(pair.indexOf('=') + 1);
+        if (/Max-Age=0/i.test(line)) this.jar.delete(name);
+        else this.jar.set(name, value);
+      }
+    }
+    const headers = (result.headers ?? {}) as Record<string, string>;
+    const text = result.body ?? '';
+    return { status: result.statusCode ?? 200, body: text, location: headers.Location, setCookies, headers, forms: parseForms(text) };
+  }
+}
+
+function signedInAs(page: Answer): string | undefined {
+  return /Signed in as ([^<\s]+)/.exec(page.body)?.[1];
+}
+
+async function register(browser: Browser, email: string, options: { returnTo?: string; name?: string } = {}): Promise<Answer> {
+  const start = await browser.get(options.returnTo ? `/register?return_to=${encodeURIComponent(options.returnTo)}` : '/register');
+  assert.equal(start.status, 200);
+  const since = new Date();
+  const codeStep = await browser.submit(start, { email });
+  assert.equal(codeStep.status, 200, codeStep.body);
+  assert.ok(browser.jar.has('__Host-reg'));
+  const code = await outbox.waitForCode(email, since);
+  const details = await browser.submit(codeStep, { code });
+  assert.equal(details.status, 200, details.body);
+  const done = await browser.submit(details, { name: options.name ?? 'Test User', password: PASSWORD });
+  assert.equal(done.status, 303, done.body);
+  return done;
+}
+
+describe('registration', () => {
+  it('walks email, code, name and password, and ends signed in', async () => {
+    const browser = new Browser();
+    const email = newEmail('reg');
+    const done = await register(browser, email, { returnTo: '/login?x=1' });
+    assert.equal(done.location, '/login?x=1', 'return_to is followed');
+    assert.ok(browser.jar.has('__Host-session'));
+    assert.ok(!browser.jar.has('__Host-reg'), 'the flow cookie is cleared');
+    assert.ok(done.setCookies.some((l) => /^__Host-session=.+; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/.test(l)));
+    const home = await browser.get('/');
+    assert.equal(signedInAs(home), email);
+  });
+
+  it('escapes the chosen name on the home page', async () => {
+    const browser = new Browser();
+    await register(browser, newEmail('xss'), { name: '<script>alert(1)</script>' });
+    const home = await browser.get('/');
+    assert.ok(home.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(!home.body.includes('<script>'));
+  });
+
+  it('refuses a wrong code with a 400 page that lets the user retry', async () => {
+    const browser = new Browser();
+    const email = newEmail('wrong');
+    const start = await browser.get('/register');
+    const since = new Date();
+    const codeStep = await browser.submit(start, { email });
+    const code = await outbox.waitForCode(email, since);
+    const refused = await browser.submit(codeStep, { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body, /role="alert"/);
+    const details = await browser.submit(refused, { code });
+    assert.equal(details.status, 200);
+    assert.ok(details.forms.some((f) => f.inputNames.includes('password')));
+  });
+
+  it('answers an address that already has an account exactly like a new one, and never completes it', async () => {
+    const email = newEmail('taken');
+    await register(new Browser(), email);
+    const browser = new Browser();
+    const start = await browser.get('/register');
+    const since = new Date();
+    const codeStep = await browser.submit(start, { email });
+    assert.equal(codeStep.status, 200);
+    assert.ok(codeStep.forms.some((f) => f.inputNames.includes('code')));
+    const mail = await outbox.waitForMessage(email, since);
+    assert.doesNotMatch(mail.text, /\d{6}/, 'no code for an existing account');
+    const refused = await browser.submit(codeStep, { code: '123456' });
+    assert.equal(refused.status, 400);
+  });
+
+  it('GET /register resumes the flow at its step, and ?restart=1 starts over', async () => {
+    const browser = new Browser();
+    const email = newEmail('resume');
+    const start = await browser.get('/register');
+    const since = new Date();
+    await browser.submit(start, { email });
+    await outbox.waitForCode(email, since);
+    const again = await browser.get('/register');
+    assert.ok(again.forms.some((f) => f.inputNames.includes('code')), 'a second tab sees the code step');
+    const restarted = await browser.get('/register?restart=1');
+    assert.ok(restarted.forms.some((f) => f.inputNames.includes('email')));
+    assert.ok(!browser.jar.has('__Host-reg'));
+  });
+
+  it("refuses a form of a flow that another tab replaced, with a way to continue", async () => {
+    const browser = new Browser();
+    const start = await browser.get('/register');
+    const tabOne = await browser.submit(start, { email: newEmail('tab1') });
+    const startTwo = await browser.get('/register?restart=1');
+    await browser.submit(startTwo, { email: newEmail('tab2') });
+    const refused = await browser.submit(tabOne, { code: '123456' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body, /another tab/);
+    assert.match(refused.body, /href="\/register"/);
+  });
+});
+
+describe('password sign-in and sign-out', () => {
+  const email = newEmail('pw');
+  before(async () => {
+    await register(new Browser(), email);
+  });
+
+  it('signs in with the right password, to return_to', async () => {
+    const browser = new Browser();
+    const form = await browser.get('/login?return_to=%2Fregister%3Fa%3D1');
+    const answer = await browser.submit(form, { email, password: PASSWORD });
+    assert.equal(answer.status, 303);
+    assert.equal(answer.location, '/register?a=1');
+    assert.equal(signedInAs(await browser.get('/')), email);
+  });
+
+  it('ignores an unsafe return_to', async () => {
+    const browser = new Browser();
+    const form = await browser.get('/login?return_to=%2F%2Fevil.example');
+    const answer = await browser.submit(form, { email, password: PASSWORD });
+    assert.equal(answer.location, '/');
+    const forged = await browser.submit(form, { email, password: PASSWORD, return_to: 'https://evil.example/' });
+    assert.equal(forged.location, '/');
+  });
+
+  it('answers a wrong password and an unknown address with the same 401 page', async () => {
+    const browser = new Browser('198.51.100.20');
+    const form = await browser.get('/login');
+    const wrong = await browser.submit(form, { email, password: 'nope nope nope' });
+    const unknown = await browser.submit(form, { email: newEmail('nobody'), password: 'nope nope nope' });
+    for (const answer of [wrong, unknown]) {
+      assert.equal(answer.status, 401);
+      assert.match(answer.body, /email or password is incorrect/);
+      assert.ok(!answer.setCookies.some((l) => l.startsWith('__Host-session=')));
+    }
+  });
+
+  it('locks the account after repeated failures with a 429 that says when to retry', async () => {
+    const victim = newEmail('lock');
+    await register(new Browser(), victim);
+    const browser = new Browser('198.51.100.30');
+    const form = await browser.get('/login');
+    for (let i = 0; i < stack.config.bruteForce.maxFailuresPerAccount; i++) {
+      assert.equal((await browser.submit(form, { email: victim, password: `wrong ${i}` })).status, 401);
+    }
+    const locked = await browser.submit(form, { email: victim, password: PASSWORD });
+    assert.equal(locked.status, 429);
+    assert.match(locked.body, /Try again in \d+ minutes?/);
+    assert.ok(Number(locked.headers['Retry-After']) > 0);
+  });
+
+  it('signs out: the session is revoked everywhere, even for a copied cookie', async () => {
+    const browser = new Browser();
+    const form = await browser.get('/login');
+    await browser.submit(form, { email, password: PASSWORD });
+    const copied = browser.jar.get('__Host-session')!;
+    const home = await browser.get('/');
+    const out = await browser.submit(home, {}, { action: '/logout' });
+    assert.equal(out.status, 303);
+    assert.equal(out.location, '/');
+    assert.ok(!browser.jar.has('__Host-session'));
+    const replayed = await new Browser().get('/', { '__Host-session': copied });
+    assert.equal(signedInAs(replayed), undefined);
+    assert.match(replayed.body, /href="\/login"/);
+  });
+});
+
+describe('code sign-in', () => {
+  const email = newEmail('otp');
+  before(async () => {
+    await register(new Browser(), email);
+  });
+
+  it('mails a code and signs in with it', async () => {
+    const browser = new Browser();
+    const start = await browser.get('/login/code?return_to=%2Fregister');
+    const since = new Date();
+    const codeStep = await browser.submit(start, { email });
+    assert.equal(codeStep.status, 200);
+    assert.ok(browser.jar.has('__Host-otp'));
+    const code = await outbox.waitForCode(email, since);
+    const answer = await browser.submit(codeStep, { code });
+    assert.equal(answer.status, 303);
+    assert.equal(answer.location, '/register');
+    assert.ok(!browser.jar.has('__Host-otp'));
+    assert.equal(signedInAs(await browser.get('/')), email);
+  });
+
+  it('answers an unknown address with the same page and mails no code', async () => {
+    const nobody = newEmail('nobody');
+    const known = new Browser();
+    const unknown = new Browser();
+    const since = new Date();
+    const a = await known.submit(await known.get('/login/code'), { email });
+    const b = await unknown.submit(await unknown.get('/login/code'), { email: nobody });
+    assert.equal(a.status, b.status);
+    const scrub = (body: string) => body.replace(/value="[^"]*"/g, '').replaceAll(email, 'E').replaceAll(nobody, 'E');
+    console.log(scrub(a.body), scrub(b.body));
+    assert.equal(scrub(a.body), scrub(b.body));
+    const mail = await outbox.waitForMessage(nobody, since);
+    assert.doesNotMatch(mail.text, /\d{6}/);
+  });
+
+  it('refuses a wrong code with 400 and offers a new code once the code is used up', async () => {
+    const browser = new Browser();
+    const other = newEmail('otp2');
+    await register(new Browser(), other);
+    const start = await browser.get('/login/code');
+    const since = new Date();
+    const codeStep = await browser.submit(start, { email: other });
+    const code = await outbox.waitForCode(other, since);
+    const wrong = code === '000000' ? '111111' : '000000';
+    let answer = await browser.submit(codeStep, { code: wrong });
+    assert.equal(answer.status, 400);
+    assert.ok(answer.forms.some((f) => f.inputNames.includes('code')), 'the user can retry');
+    for (let i = 1; i < stack.config.otp.maxAttempts; i++) { answer = await browser.submit(codeStep, { code: wrong }); console.log('STATUS', answer.status, /<h1>(.*)<\/h1>/.exec(answer.body)?.[1], /role="alert" id="form-error"><p>([^<]*)/.exec(answer.body)?.[1]); }
+    const exhausted = await browser.submit(codeStep, { code });
+    assert.equal(exhausted.status, 400);
+    assert.match(exhausted.body, /Request a new one/);
+    assert.ok(exhausted.forms.some((f) => f.fields.some(([n, v]) => n === 'step' && v === 'resend')));
+  });
+});
+
+describe('antiforgery on the handlers', () => {
+  it('refuses a POST without a form token, or with a tampered one, with a 400 start-again page', async () => {
+    const browser = new Browser();
+    const form = await browser.get('/login');
+    const token = form.forms[0]!.fields.find(([n]) => n === '_af')![1];
+    for (const af of [undefined, token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA'), '']) {
+      const answer = await browser.submit(form, { email: 'a@example.com', password: 'x', _af: af });
+      assert.equal(answer.status, 400);
+      assert.match(answer.body, /href="\/login">Start again/);
+      assert.ok(!answer.setCookies.some((l) => l.startsWith('__Host-session=')));
+    }
+  });
+
+  it('refuses sign-out with a form from another session and signs nobody out', async () => {
+    const alice = new Browser();
+    const bob = new Browser();
+    await register(alice, newEmail('alice'));
+    const bobEmail = newEmail('bob');
+    await register(bob, bobEmail);
+    const aliceHome = await alice.get('/');
+    const cookies = { ...Object.fromEntries(alice.jar), '__Host-session': bob.jar.get('__Host-session')! };
+    const answer = await alice.submit(aliceHome, {}, { action: '/logout', cookies });
+    assert.equal(answer.status, 400);
+    assert.equal(signedInAs(await bob.get('/')), bobEmail);
+  });
+
+  it('refuses a step without its flow cookie', async () => {
+    const browser = new Browser();
+    const start = await browser.get('/login/code');
+    const codeStep = await browser.submit(start, { email: newEmail('noflow') });
+    const { ['__Host-otp']: _otp, ...rest } = Object.fromEntries(browser.jar);
+    const answer = await browser.submit(codeStep, { code: '123456' }, { cookies: rest });
+    assert.equal(answer.status, 400);
+    assert.match(answer.body, /Start again/);
+  });
+});

@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { HmacKeyedHasher } from '../../lib/auth/keyed-hasher.js';
+import { OneTimeCodes } from '../../lib/auth/one-time-codes.js';
+import { OutboxMailer } from '../../lib/auth/outbox-mailer.js';
+import { PasswordHasher } from '../../lib/auth/password-hasher.js';
+import { isAcceptablePassword, normalizeName, Registration } from '../../lib/auth/registration.js';
+import { TtlCache } from '../../lib/store/ttl-cache.js';
+import { UserDirectory } from '../../lib/store/user-directory.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+describe('Registration on DynamoDB Local', () => {
+  let stack: TestStack;
+  let now = Date.now();
+  const clock = () => now;
+  const keyedHasher = new HmacKeyedHasher(randomBytes(32));
+  const passwordHasher = new PasswordHasher({ logN: 10 });
+  let outbox: OutboxMailer;
+  let users: UserDirectory;
+  let registration: Registration;
+  let issuedCodes: string[];
+  let n = 0;
+  let email: string;
+  const password = 'a long enough passphrase';
+
+  /** A separate "instance": its own clients and objects, nothing shared but the tables and the clock. */
+  function instance(otp: Partial<TestStack['config']['otp']> = {}) {
+    const cache = new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock });
+    const codes = new OneTimeCodes({ cache, hasher: keyedHasher, settings: { ...stack.config.otp, ...otp }, clock });
+    const issue = codes.issue.bind(codes);
+    codes.issue = async (purpose, address) => {
+      const result = await issue(purpose, address);
+      if (result.ok) issuedCodes.push(result.code);
+      return result;
+    };
+    const directory = new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock });
+    const mailer = new OutboxMailer({ cache, clock, log: () => {} });
+    return {
+      directory,
+      registration: new Registration({
+        cache,
+        codes,
+        users: directory,
+        mailer,
+        hasher: passwordHasher,
+        settings: stack.config.registration,
+        clock,
+        issuerName: 'Example ID',
+      }),
+    };
+  }
+
+  async function mailedCode(address = email): Promise<string> {
+    const [message] = await outbox.latest(address, 1);
+    assert.ok(message, `a mail was sent to ${address}`);
+    const match = /\b(\d{6})\b/.exec(message.text);
+    assert.ok(match?.[1], `the mail carries a code: ${message.text}`);
+    return match[1];
+  }
+
+  async function started(address = email, on = registration): Promise<string> {
+    const result = await on.start(address);
+    assert.ok(result.ok, JSON.stringify(result));
+    return result.flowId;
+  }
+
+  async function verified(address = email, on = registration): Promise<string> {
+    const flowId = await started(address, on);
+    assert.equal(await on.verifyCode(flowId, await mailedCode(address)), 'ok');
+    return flowId;
+  }
+
+  before(async () => {
+    stack = await startTestStack();
+    const cache = new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock });
+    outbox = new OutboxMailer({ cache, clock, log: () => {} });
+    ({ directory: users, registration } = instance());
+  });
+  beforeEach(() => {
+    email = `reg${++n}@example.com`;
+    issuedCodes = [];
+  });
+  after(() => stack.close());
+
+  it('walks email -> code (read from the outbox) -> password and name -> account, and consumes the flow', async () => {
+    const flowId = await started(`  Reg${n}@EXAMPLE.com `);
+    assert.match(flowId, /^[A-Za-z0-9_-]{22}$/);
+    assert.deepEqual(await registration.get(flowId), { email, step: 'code' });
+    const [mail] = await outbox.latest(email, 1);
+    assert.equal(mail?.to, email);
+    assert.equal(mail?.subject, 'Your Example ID verification code');
+    assert.match(mail?.text ?? '', /within 5 minutes/);
+
+    assert.equal(await registration.verifyCode(flowId, await mailedCode()), 'ok');
+    assert.deepEqual(await registration.get(flowId), { email, step: 'details' });
+
+    const result = await registration.complete(flowId, { password, name: '  Ada Lovelace ' });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.user.email, email);
+    assert.equal(result.user.name, 'Ada Lovelace');
+    assert.equal(result.user.emailVerified, true);
+    assert.deepEqual(await users.findByEmail(email), result.user);
+    assert.equal((await passwordHasher.verify(password, result.user.passwordHash ?? '')).ok, true);
+
+    assert.equal(await registration.get(flowId), undefined, 'the flow is consumed');
+    assert.deepEqual(await registration.complete(flowId, { password, name: 'Again' }), { ok: false, reason: 'unknown_flow' });
+  });
+
+  it('refuses an invalid address', async () => {
+    assert.deepEqual(await registration.start('not-an-email'), { ok: false, reason: 'invalid_email' });
+  });
+
+  it('answers an already-registered address exactly like a new one, but mails a notice instead of a code', async () => {
+    await users.create({ email, name: 'Existing', emailVerified: true });
+    const fresh = `fresh-${email}`;
+    const forExisting = await registration.start(email.toUpperCase());
+    const forFresh = await registration.start(fresh);
+    assert.ok(forExisting.ok && forFresh.ok);
+    assert.deepEqual(Object.keys(forExisting).sort(), Object.keys(forFresh).sort());
+    assert.equal(forExisting.flowId.length, forFresh.flowId.length);
+    assert.deepEqual(await registration.get(forExisting.flowId), { email, step: 'code' });
+
+    const [notice] = await outbox.latest(email, 1);
+    assert.equal(notice?.subject, 'Your Example ID account');
+    assert.match(notice?.text ?? '', /already have an account/);
+    assert.match(notice?.text ?? '', /reset/);
+    assert.doesNotMatch(notice?.text ?? '', /\d{6}/, 'no code in the notice');
+
+    // Even the code that was issued (never mailed) does not verify the flow.
+    assert.equal(issuedCodes.length, 2);
+    const realCodeForExisting = issuedCodes[0]!;
+    const resultWithRealCode = await registration.verifyCode(forExisting.flowId, realCodeForExisting);
+    assert.equal(resultWithRealCode, 'invalid');
+    assert.deepEqual(await registration.complete(forExisting.flowId, { password, name: 'Mallory' }), { ok: false, reason: 'not_verified' });
+
+    // Throttling and attempt limits answer the same as for a new address.
+    assert.deepEqual(await registration.start(email), await registration.start(fresh));
+    for (let i = 0; i < 4; i++) assert.equal(await registration.verifyCode(forExisting.flowId, '000000'), 'invalid');
+    assert.equal(await registration.verifyCode(forExisting.flowId, '000000'), 'too_many_attempts');
+    assert.equal((await users.findByEmail(email))?.name, 'Existing');
+  });
+
+  it('cannot skip the code step', async () => {
+    const flowId = await started();
+    assert.deepEqual(await registration.complete(flowId, { password, name: 'Eve' }), { ok: false, reason: 'not_verified' });
+    const code = await mailedCode();
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    assert.equal(await registration.verifyCode(flowId, wrong), 'invalid');
+    assert.deepEqual(await registration.complete(flowId, { password, name: 'Eve' }), { ok: false, reason: 'not_verified' });
+    assert.equal(await users.findByEmail(email), undefined);
+    assert.equal(await registration.verifyCode(flowId, code), 'ok', 'the right code still works after a wrong one');
+  });
+
+  it('stops at too_many_attempts after 5 wrong codes', async () => {
+    const flowId = await started();
+    const code = await mailedCode();
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    for (let i = 0; i < 5; i++) assert.equal(await registration.verifyCode(flowId, wrong), 'invalid');
+    assert.equal(await registration.verifyCode(flowId, code), 'too_many_attempts');
+  });
+
+  it('refuses weak passwords and keeps the flow for another try', async () => {
+    const flowId = await verified();
+    for (const weak of ['short12', email, email.toUpperCase(), 'x'.repeat(1025), '🙂'.repeat(7)]) {
+      assert.deepEqual(await registration.complete(flowId, { password: weak, name: 'W' }), { ok: false, reason: 'weak_password' }, weak.slice(0, 20));
+    }
+    assert.deepEqual(await registration.get(flowId), { email, step: 'details' });
+    const result = await registration.complete(flowId, { password: '🙂'.repeat(8), name: 'W' });
+    assert.equal(result.ok, true);
+  });
+
+  it('refuses invalid names', async () => {
+    const flowId = await verified();
+    for (const name of ['', '   ', 'x'.repeat(101), 'a\u0007b', 'line\nbreak', 'evil\u202Etxt.exe']) {
+      assert.deepEqual(await registration.complete(flowId, { password, name }), { ok: false, reason: 'invalid_name' }, JSON.stringify(name));
+    }
+    assert.ok((await registration.complete(flowId, { password, name: '🙂'.repeat(100) })).ok);
+  });
+
+  it('answers unknown_flow for unknown ids and for a flow past its 30 minutes (still in the table)', async () => {
+    const unknown = randomBytes(16).toString('base64url');
+    for (const id of [unknown, 'x', '', '../../etc']) {
+      assert.equal(await registration.get(id), undefined);
+      assert.equal(await registration.verifyCode(id, '123456'), 'unknown_flow');
+      assert.deepEqual(await registration.complete(id, { password, name: 'N' }), { ok: false, reason: 'unknown_flow' });
+      assert.deepEqual(await registration.resend(id), { ok: false, reason: 'unknown_flow' });
+    }
+
+    const flowId = await verified();
+    now += 30 * 60_000;
+    const raw = await stack.documentClient().send(new GetCommand({ TableName: stack.config.tables.cache, Key: { pk: `registration#${flowId}` } }));
+    assert.equal(raw.Item?.step, 'details', 'still physically present');
+    assert.equal(await registration.get(flowId), undefined);
+    assert.deepEqual(await registration.complete(flowId, { password, name: 'Late' }), { ok: false, reason: 'unknown_flow' });
+    assert.equal(await users.findByEmail(email), undefined);
+  });
+
+  it('resends no sooner than 60 s, and the new code replaces the old one', async () => {
+    const flowId = await started();
+    const first = await mailedCode();
+    now += 20_000;
+    assert.deepEqual(await registration.resend(flowId), { ok: false, reason: 'resend_too_soon', retryAfterS: 40 });
+    now += 40_000;
+    assert.deepEqual(await registration.resend(flowId), { ok: true, flowId });
+    const second = await mailedCode();
+    assert.equal((await outbox.latest(email)).length, 2);
+    if (first !== second) assert.equal(await registration.verifyCode(flowId, first), 'invalid');
+    assert.equal(await registration.verifyCode(flowId, second), 'ok');
+    assert.deepEqual(await registration.resend(flowId), { ok: true, flowId }, 'nothing to resend once verified');
+    assert.equal((await outbox.latest(email)).length, 2, 'and no mail');
+  });
+
+  it('refuses a 6th start for one address within an hour', async () => {
+    for (let i = 0; i < 5; i++) {
+      await started();
+      now += 61_000;
+    }
+    const sixth = await registration.start(email);
+    assert.equal(!sixth.ok && sixth.reason, 'hourly_limit');
+    assert.ok(!sixth.ok && sixth.retryAfterS !== undefined && sixth.retryAfterS > 0 && sixth.retryAfterS <= 3600);
+  });
+
+  it('answers ok to a second submit of the code once the flow is verified', async () => {
+    const flowId = await started();
+    const code = await mailedCode();
+    assert.equal(await registration.verifyCode(flowId, code), 'ok');
+    assert.equal(await instance().registration.verifyCode(flowId, code), 'ok');
+  });
+
+  it('verifies a flow once when tabs submit the right code at the same time', async () => {
+    const flowId = await started();
+    const code = await mailedCode();
+    const results = await Promise.all(Array.from({ length: 5 }, () => instance().registration.verifyCode(flowId, code)));
+    // The losers answer 'ok' when they see the winner's step change, 'expired' when they look first.
+    assert.ok(results.includes('ok'), results.join(','));
+    assert.ok(results.every((r) => r === 'ok' || r === 'expired'), results.join(','));
+    assert.deepEqual(await registration.get(flowId), { email, step: 'details' });
+  });
+
+  it('creates exactly one account when 10 tabs complete one flow at once; the others hear email_taken', async () => {
+    const flowId = await verified();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => instance().registration.complete(flowId, { password, name: `tab${i}` })));
+    assert.equal(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
+    for (const r of results.filter((r) => !r.ok)) assert.deepEqual(r, { ok: false, reason: 'email_taken' });
+    assert.equal(await registration.get(flowId), undefined);
+  });
+
+  it('creates exactly one account when 10 separate verified flows for one address complete at once', async () => {
+    const instances = Array.from({ length: 10 }, () => instance({ maxPerHour: 20 }));
+    const flows: string[] = [];
+    for (const [i, { registration: on }] of instances.entries()) {
+      // Each flow is verified before the next one replaces the code.
+      flows.push(await verified(i % 2 ? email : email.toUpperCase(), on));
+      now += 61_000;
+    }
+    const results = await Promise.all(instances.map(({ registration: on }, i) => on.complete(flows[i]!, { password, name: `flow${i}` })));
+    const created = results.filter((r) => r.ok);
+    assert.equal(created.length, 1, JSON.stringify(results));
+    for (const r of results.filter((r) => !r.ok)) assert.deepEqual(r, { ok: false, reason: 'email_taken' });
+    assert.equal((await users.findByEmail(email))?.id, created[0]?.ok ? created[0].user.id : 'none');
+  });
+
+  it('refuses a second account for the same address in another spelling', async () => {
+    const first = await verified();
+    assert.ok((await registration.complete(first, { password, name: 'One' })).ok);
+    now += 61_000;
+    // The second start sees the account and mails a notice: the flow can never be verified.
+    const second = await started(email.toUpperCase());
+    const [notice] = await outbox.latest(email, 1);
+    assert.match(notice?.text ?? '', /already have an account/);
+    assert.equal(await registration.verifyCode(second, issuedCodes.at(-1)!), 'invalid');
+  });
+});
+
+describe('registration input rules', () => {
+  it('normalizeName trims, composes and bounds', () => {
+    assert.equal(normalizeName('  Zoe\u0308  '), 'Zoë');
+    assert.equal(normalizeName('x'.repeat(100)), 'x'.repeat(100));
+    assert.equal(normalizeName('x'.repeat(101)), undefined);
+    assert.equal(normalizeName('tab\there'), undefined);
+    assert.equal(normalizeName('\u0085'), undefined);
+  });
+
+  it('isAcceptablePassword follows NIST 800-63B length rules and refuses the address', () => {
+    assert.equal(isAcceptablePassword('12345678', 'a@example.com'), true);
+    assert.equal(isAcceptablePassword('1234567', 'a@example.com'), false);
+    assert.equal(isAcceptablePassword('x'.repeat(1024), 'a@example.com'), true);
+    assert.equal(isAcceptablePassword('x'.repeat(1025), 'a@example.com'), false);
+    assert.equal(isAcceptablePassword(' A@Example.com', 'a@example.com'), false);
+    assert.equal(isAcceptablePassword('a@example.co', 'a@example.com'), true);
+  });
+});

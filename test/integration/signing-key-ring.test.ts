@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
+import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let jwksModule: typeof import('../../functions/jwks.js');
+const instances: Instance[] = [];
+
+before(async () => {
+  // functions/jwks.ts builds its clients from the environment at import time.
+  stack = await startTestStack();
+  Object.assign(process.env, stack.env);
+  jwksModule = await import('../../functions/jwks.js');
+});
+after(async () => {
+  for (const instance of instances) instance.close();
+  await stack.close();
+});
+
+function start(config = stack.config): Instance {
+  const instance = buildInstance(config);
+  instances.push(instance);
+  return instance;
+}
+
+const event = {
+  version: '2.0',
+  rawPath: '/jwks',
+  headers: {},
+  requestContext: { http: { method: 'GET', path: '/jwks' }, requestId: 'test' },
+} as unknown as APIGatewayProxyEventV2;
+const context = { awsRequestId: 'test' } as Context;
+
+describe('SigningKeyRing', () => {
+  it('signs ES256 tokens that verify against the published keys', async () => {
+    const config = await withFreshTables(stack.config);
+    const signer = start(config);
+    const key = await signer.signing.currentSigningKey();
+    assert.equal(key.alg, 'ES256');
+    assert.equal(key.privateKey.asymmetricKeyType, 'ec');
+    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: key.alg, kid: key.kid }).setIssuer(config.issuer).sign(key.privateKey);
+
+    const published = await new SigningKeyPublisher({ config, repository: start(config).repository }).publishedKeys();
+    assert.deepEqual(published, [key.publicJwk]);
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: published }), { issuer: config.issuer });
+    assert.equal(payload.sub, 'alice');
+    assert.equal(protectedHeader.kid, key.kid);
+  });
+
+  it('a cold signer costs one Query and one KMS Decrypt, then signs with no calls', async () => {
+    const config = await withFreshTables(stack.config);
+    await start(config).signing.currentSigningKey();
+    const cold = start(config);
+    stack.kms.resetCalls();
+    const keys = await Promise.all(Array.from({ length: 10 }, () => cold.signing.currentSigningKey()));
+    assert.equal(new Set(keys.map((k) => k.kid)).size, 1);
+    for (let i = 0; i < 10; i++) await cold.signing.currentSigningKey();
+    assert.deepEqual(cold.dynamo.counts(), { Query: 1 });
+    assert.deepEqual(stack.kms.calls(), { Decrypt: 1 });
+  });
+
+  it('the private key is stored wrapped only; the public JWK in clear', async () => {
+    const config = await withFreshTables(stack.config);
+    const signer = start(config);
+    const key = await signer.signing.currentSigningKey();
+    const [record] = await signer.repository.load(SIGNING_RING, { consistent: true });
+    assert.ok(record);
+    const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' });
+    assert.equal(Buffer.from(record.wrapped).includes(pkcs8.subarray(-32)), false, 'the private scalar is not in the stored record');
+    assert.deepEqual(record.publicJwk, { kty: key.publicJwk.kty, crv: key.publicJwk.crv, x: key.publicJwk.x, y: key.publicJwk.y });
+    assert.equal(record.alg, 'ES256');
+  });
+
+  it('the JWKS publisher needs no KMS at all', async () => {
+    const config = await withFreshTables(stack.config);
+    await start(config).signing.currentSigningKey();
+    stack.kms.resetCalls();
+    stack.kms.setFault({ status: 500 });
+    try {
+      const publisher = new SigningKeyPublisher({ config, repository: start(config).repository });
+      assert.equal((await publisher.publishedKeys()).length, 1);
+      assert.deepEqual(stack.kms.calls(), {});
+    } finally {
+      stack.kms.setFault(null);
+    }
+  });
+
+  it('publishedKey(kid) finds a published key and rejects unknown ones', async () => {
+    const config = await withFreshTables(stack.config);
+    const key = await start(config).signing.currentSigningKey();
+    const publisher = new SigningKeyPublisher({ config, repository: start(config).repository });
+    assert.deepEqual(await publisher.publishedKey(key.kid), key.publicJwk);
+    assert.equal(await publisher.publishedKey('00000000-0000-4000-8000-000000000000'), undefined);
+  });
+});
+
+describe('GET /jwks', () => {
+  it('answers the published keys, public parameters only, briefly cacheable JSON', async () => {
+    const config = await withFreshTables(stack.config);
+    const key = await start(config).signing.currentSigningKey();
+    const handler = jwksModule.jwksHandler(new SigningKeyPublisher({ config, repository: start(config).repository }));
+    const response = await handler(event, context);
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers?.['Content-Type'], 'application/json');
+    assert.equal(response.headers?.['Cache-Control'], 'public, max-age=300');
+    const body = JSON.parse(String(response.body)) as { keys: Record<string, unknown>[] };
+    assert.equal(body.keys.length, 1);
+    assert.deepEqual(Object.keys(body.keys[0]!).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    assert.equal(body.keys[0]!['kid'], key.kid);
+    assert.equal(body.keys[0]!['use'], 'sig');
+    assert.equal(body.keys[0]!['alg'], 'ES256');
+    assert.equal('d' in body.keys[0]!, false);
+  });
+
+  it('the module-scope handler serves the configured table', async () => {
+    await start().signing.currentSigningKey(); // in the stack's own keys table
+    const response = await jwksModule.handler(event, context);
+    assert.equal(response.statusCode, 200);
+    assert.equal((JSON.parse(String(response.body)) as { keys: unknown[] }).keys.length, 1);
+  });
+
+  it('answers 503, not a stack trace, when DynamoDB is unreachable', async () => {
+    const publisher = new SigningKeyPublisher({
+      config: stack.config,
+      repository: {
+        load: async () => {
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        },
+        create: async () => false,
+        revoke: async () => false,
+        revokeCreatedBefore: async () => undefined,
+      },
+    });
+    const response = await jwksModule.jwksHandler(publisher)(event, context);
+    assert.equal(response.statusCode, 503);
+    assert.doesNotMatch(String(response.body), /ECONNREFUSED|at /);
+  });
+});

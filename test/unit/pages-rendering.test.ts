@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SafeHtml } from '../../lib/http/html.js';
+import { formExpiredPage } from '../../lib/pages/form-expired.js';
+import { homePage } from '../../lib/pages/home.js';
+import { loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from '../../lib/pages/login-code.js';
+import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage, waitText } from '../../lib/pages/login.js';
+import { registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from '../../lib/pages/register.js';
+
+const AF = 'AF-token_123';
+const EVIL = '<script>alert(1)</script>"\'&`';
+
+function inputs(page: string): Array<Record<string, string>> {
+  return [...page.matchAll(/<input\b([^>]*)>/g)].map((m) => {
+    const attrs: Record<string, string> = {};
+    for (const a of m[1]!.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)) attrs[a[1]!] = a[2] ?? '';
+    return attrs;
+  });
+}
+
+function input(page: string, name: string): Record<string, string> {
+  const found = inputs(page).find((i) => i.name === name);
+  assert.ok(found, `input ${name} in ${page}`);
+  return found;
+}
+
+const every: Array<[string, SafeHtml]> = [
+  ['home signed in', homePage({ signedIn: { email: 'a@example.com', name: 'A', antiforgeryToken: AF } })],
+  ['home signed out', homePage({})],
+  ['login', loginPage({ antiforgeryToken: AF, error: LOGIN_FAILED_MESSAGE, email: 'a@example.com' })],
+  ['login code email', loginCodeEmailPage({ antiforgeryToken: AF })],
+  ['login code entry', loginCodeEntryPage({ antiforgeryToken: AF, email: 'a@example.com', error: 'wrong' })],
+  ['login code restart', loginCodeRestartPage({ antiforgeryToken: AF, message: 'expired' })],
+  ['register email', registerEmailPage({ antiforgeryToken: AF })],
+  ['register code', registerCodePage({ antiforgeryToken: AF, email: 'a@example.com', notice: 'sent' })],
+  ['register details', registerDetailsPage({ antiforgeryToken: AF, email: 'a@example.com', invalidField: 'password', error: 'weak' })],
+  ['register restart', registerRestartPage({ antiforgeryToken: AF, title: 'Expired', message: 'again', canResend: true })],
+  ['form expired', formExpiredPage('/login')],
+];
+
+describe('page templates', () => {
+  it('have no inline script, style or event handlers (the CSP forbids them)', () => {
+    for (const [name, page] of every) {
+      const text = page.toString();
+      assert.doesNotMatch(text, /<script|<style|\sstyle=|\son[a-z]+=/i, name);
+      assert.match(text, /<link rel="stylesheet" href="\/assets\/site\.css\?v=/, name);
+    }
+  });
+
+  it('label every visible input and carry the antiforgery token in every POST form', () => {
+    for (const [name, page] of every) {
+      const text = page.toString();
+      for (const field of inputs(text).filter((i) => i.type !== 'hidden')) {
+        assert.ok(field.id, `${name}: input ${field.name} has an id`);
+        assert.ok(text.includes(`<label for="${field.id}">`), `${name}: input ${field.name} has a label`);
+        assert.ok(field.autocomplete, `${name}: input ${field.name} has autocomplete`);
+      }
+      const forms = [...text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
+      for (const [, attrs, body] of forms) {
+        assert.match(attrs!, /method="post"/, name);
+        assert.match(attrs!, /action="\/[a-z/]*"/, name);
+        assert.ok(body!.includes(`<input type="hidden" name="_af" value="${AF}">`), `${name}: form has _af`);
+      }
+    }
+  });
+
+  it('announce errors with role="alert" and mark the fields in error', () => {
+    const page = loginPage({ antiforgeryToken: AF, error: LOGIN_FAILED_MESSAGE }).toString();
+    assert.match(page, /<div class="error" role="alert" id="form-error"><p>The email or password is incorrect\.<\/p><\/div>/);
+    assert.equal(input(page, 'password')['aria-invalid'], 'true');
+    assert.match(input(page, 'password')['aria-describedby'] ?? '', /form-error/);
+    const clean = loginPage({ antiforgeryToken: AF }).toString();
+    assert.doesNotMatch(clean, /role="alert"|aria-invalid/);
+  });
+
+  it('use the autocomplete and input modes browsers and password managers expect', () => {
+    const login = loginPage({ antiforgeryToken: AF }).toString();
+    assert.equal(input(login, 'email').autocomplete, 'username');
+    assert.equal(input(login, 'email').type, 'email');
+    assert.equal(input(login, 'password').autocomplete, 'current-password');
+    assert.equal(input(login, 'password').type, 'password');
+    for (const page of [loginCodeEntryPage({ antiforgeryToken: AF, email: 'a@example.com' }), registerCodePage({ antiforgeryToken: AF, email: 'a@example.com' })]) {
+      const code = input(page.toString(), 'code');
+      assert.equal(code.autocomplete, 'one-time-code');
+      assert.equal(code.inputmode, 'numeric');
+    }
+    const details = registerDetailsPage({ antiforgeryToken: AF, email: 'a@example.com' }).toString();
+    assert.equal(input(details, 'password').autocomplete, 'new-password');
+    assert.equal(input(details, 'password').minlength, '8');
+    assert.equal(input(details, 'name').autocomplete, 'name');
+  });
+
+  it('tell the steps apart with a hidden step field', () => {
+    const step = (page: SafeHtml) => inputs(page.toString()).filter((i) => i.name === 'step').map((i) => i.value);
+    assert.deepEqual(step(loginCodeEmailPage({ antiforgeryToken: AF })), ['email']);
+    assert.deepEqual(step(loginCodeEntryPage({ antiforgeryToken: AF, email: 'a@example.com' })), ['code', 'resend']);
+    assert.deepEqual(step(registerEmailPage({ antiforgeryToken: AF })), ['email']);
+    assert.deepEqual(step(registerCodePage({ antiforgeryToken: AF, email: 'a@example.com' })), ['code', 'resend']);
+    assert.deepEqual(step(registerDetailsPage({ antiforgeryToken: AF, email: 'a@example.com' })), ['details']);
+  });
+
+  it('escape user input: names, addresses and re-filled values', () => {
+    const home = homePage({ signedIn: { email: 'a@example.com', name: EVIL, antiforgeryToken: AF } }).toString();
+    assert.ok(!home.includes('<script>alert'), home);
+    assert.ok(home.includes('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&#96;'));
+    assert.ok(home.includes('Signed in as a@example.com'));
+
+    const details = registerDetailsPage({ antiforgeryToken: AF, email: EVIL, name: EVIL }).toString();
+    assert.ok(!details.includes('<script>alert'));
+    assert.equal(input(details, 'name').value, '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&#96;');
+
+    const login = loginPage({ antiforgeryToken: '"><b>', email: '"><img src=x>' }).toString();
+    assert.ok(!login.includes('"><b>') && !login.includes('"><img'));
+  });
+
+  it('keep a safe return_to in a hidden field and in links, and drop an unsafe one', () => {
+    const withReturn = loginPage({ antiforgeryToken: AF, returnTo: '/authorize?client_id=a&state=b' }).toString();
+    assert.equal(input(withReturn, 'return_to').value, '/authorize?client_id=a&amp;state=b');
+    assert.ok(withReturn.includes('href="/register?return_to=%2Fauthorize%3Fclient_id%3Da%26state%3Db"'));
+    assert.ok(withReturn.includes('href="/login/code?return_to=%2Fauthorize%3Fclient_id%3Da%26state%3Db"'));
+    const unsafe = loginPage({ antiforgeryToken: AF, returnTo: '//evil.example/' }).toString();
+    assert.ok(!unsafe.includes('evil.example'));
+    assert.equal(inputs(unsafe).find((i) => i.name === 'return_to'), undefined);
+  });
+
+  it('link the home page to sign-in and registration when signed out, and sign-out when signed in', () => {
+    const out = homePage({}).toString();
+    assert.ok(out.includes('href="/login"') && out.includes('href="/register"'));
+    assert.ok(!out.includes('Signed in as'));
+    const signedIn = homePage({ signedIn: { email: 'a@example.com', name: 'A', antiforgeryToken: AF } }).toString();
+    assert.match(signedIn, /<form method="post" action="\/logout">/);
+  });
+
+  it('offer a way back from the antiforgery failure page', () => {
+    assert.match(formExpiredPage('/register').toString(), /<a class="button" href="\/register">Start again<\/a>/);
+    assert.throws(() => formExpiredPage('https://evil.example/'));
+  });
+
+  it('say when a locked-out user may retry', () => {
+    assert.equal(waitText(1), '1 second');
+    assert.equal(waitText(59), '59 seconds');
+    assert.equal(waitText(60), '1 minute');
+    assert.equal(waitText(61), '2 minutes');
+    assert.match(lockedMessage(900), /Try again in 15 minutes\./);
+  });
+});

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { afterSignIn, loginUrl, MAX_RETURN_TO_LENGTH, safeReturnTo } from '../../lib/session/return-to.js';
+
+describe('safeReturnTo', () => {
+  it('accepts same-origin paths with queries and fragments', () => {
+    for (const path of ['/', '/register?x=1', '/authorize?client_id=a&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=x', '/a/b#c', '/%2F%2Fevil.example']) {
+      assert.equal(safeReturnTo(path), path, path);
+    }
+  });
+
+  it('refuses anything a browser could take to another origin', () => {
+    const unsafe = [
+      '//evil.example',
+      '//evil.example/path',
+      '/\\evil.example',
+      '\\\\evil.example',
+      '/\\/evil.example',
+      'https://evil.example/',
+      'http:/evil.example',
+      'javascript:alert(1)',
+      'data:text/html,x',
+      'evil.example',
+      ' /x',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/x\r\nLocation: https://evil.example',
+      '/a b',
+      '/\u0000',
+      '',
+    ];
+    for (const value of unsafe) assert.equal(safeReturnTo(value), undefined, JSON.stringify(value));
+    assert.equal(safeReturnTo(undefined), undefined);
+    assert.equal(safeReturnTo(null), undefined);
+  });
+
+  it('refuses overly long values', () => {
+    const path = '/' + 'a'.repeat(MAX_RETURN_TO_LENGTH - 1);
+    assert.equal(safeReturnTo(path), path);
+    assert.equal(safeReturnTo(path + 'a'), undefined);
+  });
+});
+
+describe('loginUrl and afterSignIn', () => {
+  it('builds the sign-in URL with an encoded return_to, dropping unsafe ones', () => {
+    assert.equal(loginUrl('/authorize?client_id=a&scope=openid%20email'), '/login?return_to=%2Fauthorize%3Fclient_id%3Da%26scope%3Dopenid%2520email');
+    assert.equal(new URLSearchParams(loginUrl('/authorize?a=1&b=2').split('?')[1]).get('return_to'), '/authorize?a=1&b=2');
+    assert.equal(loginUrl('//evil.example'), '/login');
+    assert.equal(loginUrl(undefined), '/login');
+    assert.equal(loginUrl('/x', '/login/code'), '/login/code?return_to=%2Fx');
+  });
+
+  it('goes home unless return_to is safe', () => {
+    assert.equal(afterSignIn('/register?x=1'), '/register?x=1');
+    assert.equal(afterSignIn('//evil.example/'), '/');
+    assert.equal(afterSignIn(null), '/');
+  });
+});

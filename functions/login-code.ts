@@ -4,7 +4,9 @@
  * cookie, and the code forms are bound to that cookie's flow.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MAX_EMAIL_LENGTH } from '../lib/auth/email-address.js';
 import { page } from '../lib/http/handler.js';
+import { formActionOriginsForReturnTo } from '../lib/oidc/authorize-endpoint.js';
 import { BadRequestError } from '../lib/http/errors.js';
 import { formBody, method, query } from '../lib/http/request.js';
 import { html, redirect, type HttpResponse } from '../lib/http/response.js';
@@ -31,7 +33,8 @@ async function show(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
   if (flow) return codeEntry(event, 200, flow, returnTo, {});
   const af = await antiforgery.issue(event);
   const clear = params.restart === '1' ? [flowCookie.clear()] : [];
-  return html(200, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo }), { cookies: [...af.cookies, ...clear] });
+  const email = params.login_hint?.slice(0, MAX_EMAIL_LENGTH);
+  return html(200, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo, email }), { cookies: [...af.cookies, ...clear] });
 }
 
 async function submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
@@ -94,7 +97,8 @@ async function codeEntry(
 ): Promise<HttpResponse> {
   const af = await antiforgery.issue(event, { flow: loginCodeBinding(flow) });
   const body = loginCodeEntryPage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...messages });
-  return html(status, body, { cookies: [...af.cookies, ...extraCookies] });
+  // The code form's POST may end at a client's redirect URI (see functions/login.ts).
+  return html(status, body, { cookies: [...af.cookies, ...extraCookies], formActionOrigins: formActionOriginsForReturnTo(returnTo) });
 }
 
 /** The same words whether or not the address has an account: throttles apply to every address alike. */

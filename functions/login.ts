@@ -1,6 +1,8 @@
 /** GET/POST /login: sign-in with email and password. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MAX_EMAIL_LENGTH } from '../lib/auth/email-address.js';
 import { page } from '../lib/http/handler.js';
+import { formActionOriginsForReturnTo } from '../lib/oidc/authorize-endpoint.js';
 import { formBody, method, query, sourceIp } from '../lib/http/request.js';
 import { html, redirect } from '../lib/http/response.js';
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage } from '../lib/pages/login.js';
@@ -15,9 +17,11 @@ const passwordLogin = getPasswordLogin();
 export const handler = page(async (event) => (method(event) === 'POST' ? submit(event) : show(event)));
 
 async function show(event: APIGatewayProxyEventV2) {
-  const returnTo = safeReturnTo(query(event).return_to);
+  const params = query(event);
+  const returnTo = safeReturnTo(params.return_to);
   const af = await antiforgery.issue(event);
-  return html(200, loginPage({ antiforgeryToken: af.token, returnTo }), { cookies: af.cookies });
+  const email = params.login_hint?.slice(0, MAX_EMAIL_LENGTH);
+  return html(200, loginPage({ antiforgeryToken: af.token, returnTo, email }), { cookies: af.cookies, ...formActions(returnTo) });
 }
 
 async function submit(event: APIGatewayProxyEventV2) {
@@ -39,7 +43,16 @@ async function submit(event: APIGatewayProxyEventV2) {
     return html(429, loginPage({ antiforgeryToken: af.token, returnTo, email, error: lockedMessage(retryAfterS) }), {
       cookies: af.cookies,
       headers: { 'Retry-After': String(retryAfterS) },
+      ...formActions(returnTo),
     });
   }
-  return html(401, loginPage({ antiforgeryToken: af.token, returnTo, email, error: LOGIN_FAILED_MESSAGE }), { cookies: af.cookies });
+  return html(401, loginPage({ antiforgeryToken: af.token, returnTo, email, error: LOGIN_FAILED_MESSAGE }), { cookies: af.cookies, ...formActions(returnTo) });
+}
+
+/**
+ * Chromium applies CSP `form-action` to the redirects that follow a POST, so a sign-in that
+ * returns to /authorize, which redirects to the client, must allow the client's origin.
+ */
+function formActions(returnTo: string | undefined) {
+  return { formActionOrigins: formActionOriginsForReturnTo(returnTo) };
 }

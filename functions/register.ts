@@ -7,6 +7,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { page } from '../lib/http/handler.js';
+import { formActionOriginsForReturnTo } from '../lib/oidc/authorize-endpoint.js';
 import { BadRequestError } from '../lib/http/errors.js';
 import { cookies as requestCookies, formBody, method, query } from '../lib/http/request.js';
 import { html, redirect, type HttpResponse } from '../lib/http/response.js';
@@ -181,7 +182,8 @@ async function detailsStep(
 ): Promise<HttpResponse> {
   const af = await antiforgery.issue(event, { flow: registrationBinding(flow.flowId) });
   const body = registerDetailsPage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...content });
-  return html(status, body, { cookies: af.cookies });
+  // The last step's POST may end at a client's redirect URI (see functions/login.ts).
+  return html(status, body, { cookies: af.cookies, formActionOrigins: formActionOriginsForReturnTo(returnTo) });
 }
 
 async function restartStep(

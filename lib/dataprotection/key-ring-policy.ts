@@ -96,11 +96,27 @@ function preferred(a: KeyRecord, b: KeyRecord): number {
   );
 }
 
-/** ASP.NET-like default key: the active, non-revoked key with the latest activation. */
+/**
+ * Instance clocks differ slightly. A key another instance just created "now" may look a few
+ * moments early here; without this tolerance this instance would see no usable key and create
+ * a second one. (ASP.NET's maxServerToServerClockSkew plays the same role.)
+ */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * ASP.NET-like default key: the active, non-revoked key with the latest activation. Only when
+ * no key is active at all, a key activating within the clock skew counts (see CLOCK_SKEW_MS);
+ * a scheduled hand-over still happens exactly at the current key's expiry.
+ */
 export function defaultKey(keys: readonly KeyRecord[], now: Date): KeyRecord | undefined {
   let best: KeyRecord | undefined;
   for (const key of keys) {
     if (isActive(key, now) && (best === undefined || preferred(key, best) < 0)) best = key;
+  }
+  if (best !== undefined) return best;
+  const soon = new Date(now.getTime() + CLOCK_SKEW_MS);
+  for (const key of keys) {
+    if (isActive(key, soon) && now.getTime() < key.expiresAt.getTime() && (best === undefined || preferred(key, best) < 0)) best = key;
   }
   return best;
 }

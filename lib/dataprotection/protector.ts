@@ -4,7 +4,7 @@
  * The modifier makes every payload use a fresh AES key, so GCM's random-nonce limit applies
  * per payload, not per master key, at any volume.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { KeyWrapper } from '../keys/key-wrapper.js';
@@ -27,7 +27,7 @@ import {
   readKeyId,
   writeExpiry,
 } from './payload-format.js';
-import { encodePurposeChain, PurposeKeyCache } from './purpose-keys.js';
+import { PurposeKeyCache, type PurposeKeys } from './purpose-keys.js';
 import { UnprotectError } from './unprotect-error.js';
 
 export interface DataProtectionDeps {
@@ -70,15 +70,13 @@ interface ProtectorCore {
 const MAX_EXPIRY_MS = 2 ** 48 - 1;
 
 class Protector implements DataProtector {
-  private readonly info: Buffer;
-  private readonly chainId: string;
+  private readonly purposeKeys: PurposeKeys;
 
   constructor(
     private readonly core: ProtectorCore,
     private readonly chain: readonly string[],
   ) {
-    this.info = encodePurposeChain(chain);
-    this.chainId = this.info.toString('base64');
+    this.purposeKeys = core.purposeKeys.forChain(chain);
   }
 
   forPurpose(purpose: string): DataProtector {
@@ -87,10 +85,11 @@ class Protector implements DataProtector {
   }
 
   async protect(plaintext: Uint8Array, options: ProtectOptions = {}): Promise<string> {
+    if (!(plaintext instanceof Uint8Array)) throw new TypeError('plaintext must be a Uint8Array');
     const expiresAtMs = expiryOf(options);
     const keyRing = this.core.keyRing;
     const { record, material } = keyRing.cachedCurrentKey() ?? (await keyRing.currentKey());
-    const purposeKey = this.core.purposeKeys.get(record.keyId, material, this.info, this.chainId);
+    const purposeKey = this.purposeKeys.get(record.keyId, material);
 
     const payload = Buffer.allocUnsafe(HEADER_BYTES + EXPIRY_BYTES + plaintext.length + TAG_BYTES);
     MAGIC.copy(payload, 0);
@@ -98,15 +97,17 @@ class Protector implements DataProtector {
     randomFillSync(payload, MODIFIER_OFFSET, HEADER_BYTES - MODIFIER_OFFSET); // key modifier + nonce
     const header = payload.subarray(0, HEADER_BYTES);
 
-    const cipher = createCipheriv('aes-256-gcm', payloadKey(purposeKey.hmacKey, payload), payload.subarray(NONCE_OFFSET, HEADER_BYTES), {
+    const key = purposeKey.payloadKey(payload.subarray(MODIFIER_OFFSET, NONCE_OFFSET));
+    const cipher = createCipheriv('aes-256-gcm', key, payload.subarray(NONCE_OFFSET, HEADER_BYTES), {
       authTagLength: TAG_BYTES,
     });
     cipher.setAAD(header);
-    const expiry = Buffer.allocUnsafe(EXPIRY_BYTES);
-    writeExpiry(expiry, 0, expiresAtMs);
+    // Expiry and message go through the cipher in one call, from their place in the payload.
+    const body = payload.subarray(HEADER_BYTES, payload.length - TAG_BYTES);
+    writeExpiry(body, 0, expiresAtMs);
+    body.set(plaintext, EXPIRY_BYTES);
     let offset = HEADER_BYTES;
-    offset += cipher.update(expiry).copy(payload, offset);
-    offset += cipher.update(plaintext).copy(payload, offset);
+    offset += cipher.update(body).copy(payload, offset);
     offset += cipher.final().copy(payload, offset);
     cipher.getAuthTag().copy(payload, offset);
     return payload.toString('base64url');
@@ -116,13 +117,15 @@ class Protector implements DataProtector {
     const payload = decodeBase64Url(text);
     if (payload === undefined || payload.length < MIN_PAYLOAD_BYTES || !hasMagic(payload)) throw new UnprotectError('malformed');
 
-    const { record, material } = await this.key(readKeyId(payload));
-    const purposeKey = this.core.purposeKeys.get(record.keyId, material, this.info, this.chainId);
+    const keyId = readKeyId(payload);
+    const { record, material } = this.core.keyRing.cachedKey(keyId) ?? (await this.lookUpKey(keyId));
+    const purposeKey = this.purposeKeys.get(record.keyId, material);
 
     const tagOffset = payload.length - TAG_BYTES;
     let plaintext: Buffer;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', payloadKey(purposeKey.hmacKey, payload), payload.subarray(NONCE_OFFSET, HEADER_BYTES), {
+      const key = purposeKey.payloadKey(payload.subarray(MODIFIER_OFFSET, NONCE_OFFSET));
+      const decipher = createDecipheriv('aes-256-gcm', key, payload.subarray(NONCE_OFFSET, HEADER_BYTES), {
         authTagLength: TAG_BYTES,
       });
       decipher.setAAD(payload.subarray(0, HEADER_BYTES));
@@ -140,11 +143,9 @@ class Protector implements DataProtector {
     return plaintext.subarray(EXPIRY_BYTES);
   }
 
-  private async key(keyId: string): Promise<ResolvedKey<Buffer>> {
-    const keyRing = this.core.keyRing;
-    const cached = keyRing.cachedKey(keyId);
-    if (cached !== undefined) return cached;
-    const lookup = await keyRing.keyById(keyId);
+  /** The slow path: ring not cached or stale, key not unwrapped yet, or not a usable key. */
+  private async lookUpKey(keyId: string): Promise<ResolvedKey<Buffer>> {
+    const lookup = await this.core.keyRing.keyById(keyId);
     if (lookup.status === 'unknown' || lookup.status === 'unusable') throw new UnprotectError('unknown_key');
     if (lookup.status === 'revoked') throw new UnprotectError('revoked_key');
     return lookup.key;
@@ -164,11 +165,6 @@ class Protector implements DataProtector {
       throw new UnprotectError('malformed');
     }
   }
-}
-
-/** HMAC-SHA256(purpose key, key modifier): one fresh AES-256 key per payload. */
-function payloadKey(hmacKey: Parameters<typeof createHmac>[1], payload: Buffer): Buffer {
-  return createHmac('sha256', hmacKey).update(payload.subarray(MODIFIER_OFFSET, NONCE_OFFSET)).digest();
 }
 
 function expiryOf(options: ProtectOptions): number {

@@ -3,18 +3,44 @@
  * each (master key, purpose chain) and cached. The chain starts with the application name.
  * Each element is length-prefixed, so ['a', 'b'] and ['ab'] derive different keys.
  */
-import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { KEY_ID_BYTES } from './payload-format.js';
+import { hash, hkdfSync } from 'node:crypto';
+import { KEY_ID_BYTES, MODIFIER_BYTES } from './payload-format.js';
 
 /** Node's hkdfSync refuses longer info. */
 const MAX_INFO_BYTES = 1024;
 const EMPTY_SALT = Buffer.alloc(0);
 
-export interface PurposeKey {
-  /** HMAC key for the per-payload key: HMAC-SHA256(purpose key, key modifier). */
-  hmacKey: KeyObject;
+const SHA256_BLOCK_BYTES = 64;
+const SHA256_BYTES = 32;
+
+export class PurposeKey {
   /** The master key's id as the 16 bytes written into payloads. */
-  keyIdBytes: Buffer;
+  readonly keyIdBytes: Buffer;
+  // HMAC (RFC 2104) with the padded keys precomputed: createHmac rebuilds them and allocates
+  // a context on every call, which made it the largest cost of a warm protect. Tested against
+  // createHmac in test/unit/dataprotection-purpose-keys.test.ts.
+  private readonly inner: Buffer;
+  private readonly outer: Buffer;
+
+  constructor(purposeKey: Buffer, keyIdBytes: Buffer) {
+    if (purposeKey.length > SHA256_BLOCK_BYTES) throw new Error('HMAC key longer than a block');
+    this.keyIdBytes = keyIdBytes;
+    this.inner = Buffer.alloc(SHA256_BLOCK_BYTES + MODIFIER_BYTES, 0x36);
+    this.outer = Buffer.alloc(SHA256_BLOCK_BYTES + SHA256_BYTES, 0x5c);
+    for (let i = 0; i < purposeKey.length; i++) {
+      this.inner[i]! ^= purposeKey[i]!;
+      this.outer[i]! ^= purposeKey[i]!;
+    }
+  }
+
+  /** HMAC-SHA256(purpose key, key modifier): the AES-256 key of one payload. */
+  payloadKey(modifier: Buffer): Buffer {
+    if (modifier.length !== MODIFIER_BYTES) throw new Error('key modifier must be 16 bytes');
+    // Synchronous from copy to hash, so concurrent callers cannot interleave on the buffers.
+    modifier.copy(this.inner, SHA256_BLOCK_BYTES);
+    hash('sha256', this.inner, 'buffer').copy(this.outer, SHA256_BLOCK_BYTES);
+    return hash('sha256', this.outer, 'buffer');
+  }
 }
 
 export function encodePurposeChain(chain: readonly string[]): Buffer {
@@ -30,20 +56,37 @@ export function encodePurposeChain(chain: readonly string[]): Buffer {
   return info;
 }
 
-export class PurposeKeyCache {
+/** Purpose keys of one purpose chain, by master key id. Shared by every protector of that chain. */
+export class PurposeKeys {
   private readonly keys = new Map<string, PurposeKey>();
+  constructor(private readonly info: Buffer) {}
 
-  /** `chainId` identifies `info` (its base64); `master` must be the key `keyId` names. */
-  get(keyId: string, master: Buffer, info: Buffer, chainId: string): PurposeKey {
-    const cacheKey = `${keyId}/${chainId}`;
-    let key = this.keys.get(cacheKey);
+  /** `master` must be the key `keyId` names. */
+  get(keyId: string, master: Buffer): PurposeKey {
+    let key = this.keys.get(keyId);
     if (key === undefined) {
-      const derived = Buffer.from(hkdfSync('sha256', master, EMPTY_SALT, info, 32));
-      key = { hmacKey: createSecretKey(derived), keyIdBytes: keyIdBytes(keyId) };
+      const derived = Buffer.from(hkdfSync('sha256', master, EMPTY_SALT, this.info, 32));
+      key = new PurposeKey(derived, keyIdBytes(keyId));
       derived.fill(0);
-      this.keys.set(cacheKey, key);
+      this.keys.set(keyId, key);
     }
     return key;
+  }
+}
+
+/** One PurposeKeys per purpose chain, so `forPurpose()` called per request still derives once. */
+export class PurposeKeyCache {
+  private readonly chains = new Map<string, PurposeKeys>();
+
+  forChain(chain: readonly string[]): PurposeKeys {
+    const info = encodePurposeChain(chain);
+    const id = info.toString('base64');
+    let keys = this.chains.get(id);
+    if (keys === undefined) {
+      keys = new PurposeKeys(info);
+      this.chains.set(id, keys);
+    }
+    return keys;
   }
 }
 

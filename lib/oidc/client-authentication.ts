@@ -4,7 +4,7 @@
  * which only name themselves. Exactly one method per request.
  */
 import type { OAuthErrorCode } from '../http/response.js';
-import type { OAuthClient } from './client-metadata.js';
+import { isValidClientId, type OAuthClient } from './client-metadata.js';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type ClientAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
@@ -105,7 +105,8 @@ export async function authenticateClient(clients: ClientLookup, authorization: s
   const parsed = parseClientCredentials(authorization, form);
   if (!parsed.ok) return parsed;
   const { credentials } = parsed;
-  const client = await clients.find(credentials.clientId);
+  // An id we could never have registered is not looked up (nor can it overflow a DynamoDB key).
+  const client = isValidClientId(credentials.clientId) ? await clients.find(credentials.clientId) : undefined;
   if (client === undefined) return unauthorized('Unknown client or wrong credentials.');
   if (client.type === 'public') {
     if (credentials.method !== 'none') return unauthorized('This client has no secret; authenticate with client_id only.');

@@ -22,6 +22,7 @@ import type { Clock } from '../clock.js';
 import type { TtlCache } from '../store/ttl-cache.js';
 
 const SECRET_BYTES = 32;
+const PENDING_GRANT_GRACE_S = 30;
 
 export interface GrantFacts {
   clientId: string;
@@ -84,8 +85,9 @@ export class GrantStore {
     const code = randomSecret();
     const grantId = grantIdForCode(code);
     const grant: Omit<Grant, 'grantId'> = { ...facts(input), status: 'pending', revoked: false };
-    // The grant first: once the code exists, a replay must be able to find it.
-    await this.cache.put(grantKey(grantId), { ...grant }, ttlS);
+    // The grant first: once the code exists, a replay must be able to find it. It outlives the
+    // code a little, so a code redeemed in its last second still finds its grant to activate.
+    await this.cache.put(grantKey(grantId), { ...grant }, ttlS + PENDING_GRANT_GRACE_S);
     await this.cache.put(codeKey(code), { ...input, grantId }, ttlS);
     return code;
   }

@@ -17,8 +17,6 @@ import { parseScope } from './scopes.js';
 import { accessTokenClaims, idTokenClaims, userinfoAudience } from './token-claims.js';
 import { ACCESS_TOKEN_TYP, type TokenSigner } from './token-signer.js';
 
-export const SUPPORTED_GRANT_TYPES_AT_TOKEN = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-
 export interface TokenEndpointDeps {
   config: Pick<Config, 'issuer' | 'tokens'>;
   clients: ClientLookup;

@@ -25,7 +25,9 @@ before(async () => {
 
 after(async () => {
   outbox?.close();
+  const closing = Date.now();
   await cluster?.close();
+  console.log(`# offline cluster closed in ${Date.now() - closing} ms`);
   await stack?.close();
 });
 

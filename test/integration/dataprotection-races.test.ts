@@ -57,6 +57,19 @@ describe('in-process instances', () => {
     assert.deepEqual(new Set(kids), new Set([keys[0]!.keyId]));
   });
 
+  it('an instance whose clock runs behind uses the key another instance just created', async () => {
+    const config = await withFreshTables(stack.config);
+    const t = Date.parse('2030-01-01T00:00:00Z');
+    const ahead = buildInstance(config, { clock: () => t });
+    const behind = buildInstance(config, { clock: () => t - 2000 });
+    instances.push(ahead, behind);
+    const payload = await ahead.protector.protect(Buffer.from('x'));
+    const other = await behind.protector.protect(Buffer.from('y'));
+    assert.equal((await ahead.repository.load(DATA_PROTECTION_RING, { consistent: true })).length, 1);
+    assert.equal(Buffer.from(await behind.protector.unprotect(payload)).toString(), 'x');
+    assert.equal(Buffer.from(await ahead.protector.unprotect(other)).toString(), 'y');
+  });
+
   it('after everything is revoked, 20 warm instances replace it with exactly one key', async () => {
     const config = await withFreshTables(stack.config);
     const time = { now: Date.parse('2030-01-01T00:00:00Z') };

@@ -19,7 +19,8 @@ let outbox: OutboxReader;
 const handlers: Record<string, Handler> = {};
 
 before(async () => {
-  stack = await startTestStack();
+  // A short resend gate, so a test can ask twice for one address without waiting a minute.
+  stack = await startTestStack({ env: { OTP_RESEND_AFTER_S: '1' } });
   Object.assign(process.env, stack.env);
   handlers['/'] = (await import('../../functions/home.js')).handler;
   handlers['/login'] = (await import('../../functions/login.js')).handler;
@@ -36,6 +37,7 @@ after(async () => {
 
 const context = { awsRequestId: 'test' } as Context;
 const PASSWORD = 'correct horse battery staple';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const newEmail = (label: string) => `${label}-${randomBytes(4).toString('hex')}@example.com`;
 
 interface Answer {
@@ -171,6 +173,7 @@ describe('registration', () => {
   it('answers an address that already has an account exactly like a new one, and never completes it', async () => {
     const email = newEmail('taken');
     await register(new Browser(), email);
+    await pause(1100); // the resend gate of the registration above
     const browser = new Browser();
     const start = await browser.get('/register');
     const since = new Date();
@@ -225,12 +228,25 @@ describe('password sign-in and sign-out', () => {
     assert.equal(signedInAs(await browser.get('/')), email);
   });
 
+  it("lets the sign-in form's redirect chain reach the client of an /authorize return_to (CSP form-action)", async () => {
+    const returnTo = '/authorize?client_id=demo&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&response_type=code';
+    const page = await new Browser().get(`/login?return_to=${encodeURIComponent(returnTo)}&login_hint=${encodeURIComponent(email)}`);
+    assert.match(page.headers['Content-Security-Policy'] ?? '', /form-action 'self' https:\/\/app\.example;/);
+    assert.equal(page.forms[0]!.fields.find(([n]) => n === 'email')?.[1], email, 'login_hint fills in the address');
+    const plain = await new Browser().get('/login');
+    assert.match(plain.headers['Content-Security-Policy'] ?? '', /form-action 'self';/);
+  });
+
   it('ignores an unsafe return_to', async () => {
     const browser = new Browser();
     const form = await browser.get('/login?return_to=%2F%2Fevil.example');
     const answer = await browser.submit(form, { email, password: PASSWORD });
     assert.equal(answer.location, '/');
-    const forged = await browser.submit(form, { email, password: PASSWORD, return_to: 'https://evil.example/' });
+    const other = new Browser();
+    const fresh = await other.get('/login');
+    const fields = Object.fromEntries(fresh.forms[0]!.fields);
+    const forged = await other.post('/login', { ...fields, email, password: PASSWORD, return_to: 'https://evil.example/' });
+    assert.equal(forged.status, 303);
     assert.equal(forged.location, '/');
   });
 
@@ -298,6 +314,8 @@ describe('code sign-in', () => {
   });
 
   it('answers an unknown address with the same page and mails no code', async () => {
+    const email = newEmail('known');
+    await register(new Browser(), email);
     const nobody = newEmail('nobody');
     const known = new Browser();
     const unknown = new Browser();
@@ -306,7 +324,6 @@ describe('code sign-in', () => {
     const b = await unknown.submit(await unknown.get('/login/code'), { email: nobody });
     assert.equal(a.status, b.status);
     const scrub = (body: string) => body.replace(/value="[^"]*"/g, '').replaceAll(email, 'E').replaceAll(nobody, 'E');
-    console.log(scrub(a.body), scrub(b.body));
     assert.equal(scrub(a.body), scrub(b.body));
     const mail = await outbox.waitForMessage(nobody, since);
     assert.doesNotMatch(mail.text, /\d{6}/);
@@ -324,7 +341,10 @@ describe('code sign-in', () => {
     let answer = await browser.submit(codeStep, { code: wrong });
     assert.equal(answer.status, 400);
     assert.ok(answer.forms.some((f) => f.inputNames.includes('code')), 'the user can retry');
-    for (let i = 1; i < stack.config.otp.maxAttempts; i++) { answer = await browser.submit(codeStep, { code: wrong }); console.log('STATUS', answer.status, /<h1>(.*)<\/h1>/.exec(answer.body)?.[1], /role="alert" id="form-error"><p>([^<]*)/.exec(answer.body)?.[1]); }
+    for (let i = 1; i < stack.config.otp.maxAttempts; i++) {
+      answer = await browser.submit(codeStep, { code: wrong });
+      assert.equal(answer.status, 400);
+    }
     const exhausted = await browser.submit(codeStep, { code });
     assert.equal(exhausted.status, 400);
     assert.match(exhausted.body, /Request a new one/);

@@ -9,6 +9,7 @@
  *
  * Redirects are not followed unless asked (`follow`), so tests see each 303 and its cookies.
  */
+import { request as httpRequest } from 'node:http';
 import { parseForms, submitFields, textContent, type HtmlForm } from './html-forms.js';
 import { SERVED_BY_HEADER } from './round-robin-proxy.js';
 
@@ -20,6 +21,8 @@ export interface SessionClientOptions {
   instanceUrls: readonly string[];
   /** Where requests go when a call names no target; `'rotate'` by default. */
   target?: Target;
+  /** Bound on each request, so a hung handler fails the test instead of stalling it; 60 s by default. */
+  requestTimeoutMs?: number;
 }
 
 export interface RequestOptions {
@@ -123,6 +126,7 @@ export class SessionClient {
   private readonly proxyUrl: string;
   private readonly instanceUrls: readonly string[];
   private readonly defaultTarget: Target;
+  private readonly requestTimeoutMs: number;
   private rotation = 0;
   /** Every answer, oldest first. */
   readonly history: Page[] = [];
@@ -131,6 +135,7 @@ export class SessionClient {
     this.proxyUrl = options.proxyUrl.replace(/\/+$/, '');
     this.instanceUrls = options.instanceUrls.map((u) => u.replace(/\/+$/, ''));
     this.defaultTarget = options.target ?? 'rotate';
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   }
 
   /** The instance the next `'rotate'` request goes to. */
@@ -220,11 +225,14 @@ export class SessionClient {
       .join('; ');
     if (cookieHeader) headers.cookie = cookieHeader;
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
-    // The Host a browser would send: the load balancer's. Pages may build absolute URLs from it.
+    // The Host a browser would send, which a load balancer passes on: the proxy's.
     headers.host = new URL(this.proxyUrl).host;
 
-    const answer = await fetch(base + path, { method, headers, body: body?.toString(), redirect: 'manual' });
-    const text = await answer.text();
+    const where = target === 'proxy' ? 'the proxy' : `instance ${instance}`;
+    const answer = await send(new URL(base + path), method, headers, body?.toString(), this.requestTimeoutMs).catch((error: unknown) => {
+      throw new Error(`${method} ${path} on ${where} failed: ${String(error)}`);
+    });
+    const text = answer.body;
     const setCookies = answer.headers.getSetCookie();
     const servedByHeader = answer.headers.get(SERVED_BY_HEADER);
     const servedBy = servedByHeader !== null ? Number(servedByHeader) : instance;
@@ -261,4 +269,33 @@ export class SessionClient {
     if (!ours.includes(url.origin)) throw new Error(`refusing to request ${pathOrUrl}: not one of the cluster's origins`);
     return url.pathname + url.search;
   }
+}
+
+/** node:http rather than fetch, which would not let us set `Host`. */
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; headers: Headers; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal: AbortSignal.timeout(timeoutMs) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const out = new Headers();
+          const raw = response.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) out.append(raw[i]!, raw[i + 1]!);
+          resolve({ status: response.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   applyRevocations,
+  CLOCK_SKEW_MS,
   createdBefore,
   defaultKey,
   immediateLifecycle,
@@ -114,6 +115,19 @@ describe('default key', () => {
     const successor = key({ ...successorLifecycle(current, at(T0 + 89 * DAY), policy), generation: 2 });
     assert.equal(defaultKey([current, successor], at(T0 + 90 * DAY - 1))?.keyId, current.keyId);
     assert.equal(defaultKey([current, successor], at(T0 + 90 * DAY))?.keyId, successor.keyId);
+  });
+
+  it('a key another instance just created counts even if this clock is slightly behind', () => {
+    const justCreated = key({ activatesAt: at(T0 + 2000), expiresAt: at(T0 + 90 * DAY) });
+    assert.equal(defaultKey([justCreated], at(T0))?.keyId, justCreated.keyId);
+    assert.equal(needsImmediateKey([justCreated], at(T0)), false);
+    assert.equal(defaultKey([justCreated], at(T0 - CLOCK_SKEW_MS - 2000)), undefined, 'but not a key far in the future');
+  });
+
+  it('the skew tolerance never moves a scheduled hand-over earlier', () => {
+    const current = key({ activatesAt: at(T0), expiresAt: at(T0 + 90 * DAY) });
+    const successor = key({ activatesAt: at(T0 + 90 * DAY), expiresAt: at(T0 + 180 * DAY) });
+    assert.equal(defaultKey([current, successor], at(T0 + 90 * DAY - 1000))?.keyId, current.keyId);
   });
 
   it('breaks ties deterministically whatever the input order', () => {

@@ -1,0 +1,147 @@
+/**
+ * Signing-key rotation during a session, with a driven clock: tokens signed before the
+ * hand-over keep validating (userinfo here, and any client through the JWKS) until the old key's
+ * retention ends; tokens issued after it carry the new kid.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { authorizeHandler } from '../../functions/authorize.js';
+import { tokenHandler } from '../../functions/token.js';
+import { userinfoHandler } from '../../functions/userinfo.js';
+import { rotateAhead } from '../../lib/dataprotection/rotation.js';
+import { createKmsClient } from '../../lib/keys/kms-client.js';
+import { KmsKeyWrapper } from '../../lib/keys/kms-key-wrapper.js';
+import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
+import { createOidcProvider, type OidcProvider } from '../../lib/oidc/provider.js';
+import { TokenRejectedError } from '../../lib/oidc/token-signer.js';
+import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
+import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+const S = 1000;
+const T0 = Date.parse('2041-01-01T00:00:00Z');
+const LIFETIME_S = 3600;
+const PROPAGATION_S = 600;
+const RETENTION_S = 1200;
+const REDIRECT = 'https://app.example/cb';
+
+let stack: TestStack;
+const time = { now: T0 };
+const clock = () => time.now;
+let provider: OidcProvider;
+let sessionCookie: string;
+
+function event(method: string, path: string, init: { query?: URLSearchParams; form?: URLSearchParams; headers?: Record<string, string>; cookies?: string[] }): APIGatewayProxyEventV2 {
+  const base = fakeEvent();
+  return fakeEvent({
+    rawPath: path,
+    rawQueryString: init.query?.toString() ?? '',
+    headers: { ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...init.headers },
+    ...(init.cookies ? { cookies: init.cookies } : {}),
+    ...(init.form ? { body: init.form.toString() } : {}),
+    requestContext: { ...base.requestContext, http: { ...base.requestContext.http, method, path } },
+  });
+}
+
+/** A full sign-in through /authorize and /token; returns the token response. */
+async function signIn(): Promise<Record<string, string>> {
+  const verifier = randomBytes(32).toString('base64url');
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: 'spa',
+    redirect_uri: REDIRECT,
+    scope: 'openid offline_access',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  const authorized = await authorizeHandler(() => provider)(event('GET', '/authorize', { query, cookies: [sessionCookie] }), fakeContext);
+  const code = new URL(String(authorized.headers?.Location)).searchParams.get('code');
+  assert.ok(code);
+  const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: 'spa', code, redirect_uri: REDIRECT, code_verifier: verifier });
+  const answer = await tokenHandler(() => provider)(event('POST', '/token', { form }), fakeContext);
+  assert.equal(answer.statusCode, 200, answer.body);
+  return JSON.parse(answer.body!);
+}
+
+async function userinfoStatus(accessToken: string): Promise<number | undefined> {
+  const answer = await userinfoHandler(() => provider)(event('GET', '/userinfo', { headers: { authorization: `Bearer ${accessToken}` } }), fakeContext);
+  return answer.statusCode;
+}
+
+before(async () => {
+  stack = await startTestStack({
+    env: {
+      SIGNING_KEY_LIFETIME_S: String(LIFETIME_S),
+      SIGNING_PROPAGATION_S: String(PROPAGATION_S),
+      SIGNING_RETENTION_S: String(RETENTION_S),
+      ACCESS_TOKEN_TTL_S: '600',
+      ID_TOKEN_TTL_S: '600',
+      DP_REFRESH_INTERVAL_S: '60',
+      DP_SUCCESSOR_LEAD_S: '3600',
+    },
+  });
+  provider = createOidcProvider({
+    config: stack.config,
+    clock,
+    documentClient: stack.documentClient(),
+    keyWrapper: new KmsKeyWrapper({ client: createKmsClient({ region: stack.config.region, endpoint: stack.kms.url }), keyId: stack.config.kmsKeyId }),
+  });
+  await provider.clients.register({ clientId: 'spa', redirectUris: [REDIRECT] });
+  const user = await provider.users.create({ email: 'grace@example.com', name: 'Grace Hopper', emailVerified: true });
+  sessionCookie = (await provider.sessions.start({ subject: user.id, methods: ['pwd'] })).cookie.split(';')[0]!;
+});
+after(() => stack.close());
+
+describe('signing key rotation during a session', () => {
+  it('keeps old tokens valid through the JWKS until retention ends, and signs new ones with the new key', async () => {
+    const config = stack.config;
+    const repository = new DynamoDbKeyRingRepository({ client: stack.documentClient(), tableName: config.tables.keys });
+    const keyWrapper = new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: stack.kms.url }), keyId: config.kmsKeyId });
+    const publisher = new SigningKeyPublisher({ config, repository, clock });
+    const jwksNow = async () => createLocalJWKSet({ keys: await publisher.publishedKeys() });
+
+    const first = await signIn();
+    const oldKid = decodeProtectedHeader(first.access_token!).kid!;
+
+    // Scheduled rotation inside the lead time creates the successor, published but not signing yet.
+    time.now = T0 + (LIFETIME_S - PROPAGATION_S) * S;
+    const rotations = await rotateAhead({ config, repository, keyWrapper }, new Date(time.now));
+    const successor = rotations.find((r) => r.ring === 'signing')?.successor;
+    assert.ok(successor, JSON.stringify(rotations));
+    assert.notEqual(successor.keyId, oldKid);
+    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid).sort(), [oldKid, successor.keyId].sort());
+
+    // Shortly before the hand-over: still the old key.
+    time.now = T0 + (LIFETIME_S - 100) * S;
+    const beforeHandOver = await signIn();
+    assert.equal(decodeProtectedHeader(beforeHandOver.access_token!).kid, oldKid);
+
+    // After the hand-over: the new key signs; the old key's recent token still validates.
+    time.now = T0 + (LIFETIME_S + 200) * S;
+    const afterHandOver = await signIn();
+    assert.equal(decodeProtectedHeader(afterHandOver.access_token!).kid, successor.keyId);
+    assert.equal(decodeProtectedHeader(afterHandOver.id_token!).kid, successor.keyId);
+    assert.equal(await userinfoStatus(beforeHandOver.access_token!), 200);
+    assert.equal(await userinfoStatus(afterHandOver.access_token!), 200);
+    const jwks = await jwksNow();
+    for (const token of [beforeHandOver.id_token!, afterHandOver.id_token!]) {
+      await jwtVerify(token, jwks, { issuer: config.issuer, audience: 'spa', currentDate: new Date(time.now) });
+    }
+
+    // Refresh after the hand-over: new tokens, new key, same session.
+    const refreshed = await tokenHandler(() => provider)(
+      event('POST', '/token', { form: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: beforeHandOver.refresh_token! }) }),
+      fakeContext,
+    );
+    assert.equal(decodeProtectedHeader(JSON.parse(refreshed.body!).access_token).kid, successor.keyId);
+
+    // Retention ends: the old key leaves the JWKS, and what it signed no longer verifies.
+    time.now = T0 + (LIFETIME_S + RETENTION_S + 1) * S;
+    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid), [successor.keyId]);
+    await assert.rejects(provider.verifier.verifyIdTokenHint(beforeHandOver.id_token!), (e: unknown) => e instanceof TokenRejectedError && e.reason === 'unknown_key');
+    await provider.verifier.verifyIdTokenHint(afterHandOver.id_token!);
+  });
+});

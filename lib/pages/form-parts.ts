@@ -20,7 +20,7 @@ export interface FormContext {
 
 /** A message shown after a submit; `role="alert"` makes screen readers announce it. */
 export function errorSummary(message: string | undefined): SafeHtml {
-  return html`${message !== undefined && html`<div class="error" role="alert" id="${ERROR_SUMMARY_ID}"><p>${message}</p></div>`}`;
+  return html`${message !== undefined && html`<p class="error" role="alert" id="${ERROR_SUMMARY_ID}">${message}</p>`}`;
 }
 
 /** A neutral, announced notice (e.g. "we sent a new code"). */
@@ -41,7 +41,8 @@ export interface InputField {
   type?: 'text' | 'email' | 'password';
   autocomplete: string;
   value?: string;
-  hint?: string;
+  /** Id of an element elsewhere on the page that explains the field (e.g. password rules). */
+  describedBy?: string;
   invalid?: boolean;
   inputmode?: 'numeric' | 'email' | 'text';
   required?: boolean;
@@ -53,10 +54,8 @@ export interface InputField {
 
 export function inputField(field: InputField): SafeHtml {
   const id = `field-${field.name}`;
-  const hintId = `${id}-hint`;
-  const describedBy = [field.hint !== undefined ? hintId : '', field.invalid ? ERROR_SUMMARY_ID : ''].filter(Boolean).join(' ');
+  const describedBy = [field.describedBy ?? '', field.invalid ? ERROR_SUMMARY_ID : ''].filter(Boolean).join(' ');
   return html`<label for="${id}">${field.label}
-${field.hint !== undefined && html`<span class="hint" id="${hintId}">${field.hint}</span>`}
 <input id="${id}" name="${field.name}" type="${field.type ?? 'text'}" autocomplete="${field.autocomplete}"${attr('value', field.value)}${attr('inputmode', field.inputmode)}${attr('minlength', field.minlength)}${attr('maxlength', field.maxlength)}${attr('aria-describedby', describedBy || undefined)}${field.invalid ? html` aria-invalid="true"` : ''}${field.spellcheck === false ? html` spellcheck="false" autocapitalize="none"` : ''}${(field.required ?? true) ? html` required` : ''}${field.autofocus ? html` autofocus` : ''}>
 </label>`;
 }

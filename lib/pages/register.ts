@@ -1,15 +1,19 @@
 /**
  * Registration (`/register`): address, code, then name and password. The hidden `step` field
  * says which form was sent; the flow itself lives in the `__Host-reg` cookie and the TTL table.
+ * "Send a new code" is a form of its own whose button sits in the code form's button row (the
+ * `form` attribute), as on the code sign-in page.
  */
 import { MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/registration.js';
 import { MAX_PASSWORD_LENGTH } from '../auth/password-hasher.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { renderPage } from '../http/page.js';
-import { codeField } from './code-entry.js';
+import { CODE_HELP_ID, codeField } from './code-entry.js';
 import { errorSummary, hiddenFields, hrefWithReturnTo, inputField, notice, type FormContext } from './form-parts.js';
 
 export const REGISTER_PATH = '/register';
+const RESEND_FORM_ID = 'resend';
+const PASSWORD_HELP_ID = 'password-help';
 
 export interface RegisterEmailPageContent extends FormContext {
   email?: string;
@@ -26,8 +30,8 @@ ${errorSummary(error)}
 ${hiddenFields(context, { step: 'email' })}
 ${inputField({ name: 'email', label: 'Email address', type: 'email', autocomplete: 'email', value: email, invalid: error !== undefined, spellcheck: false, autofocus: true })}
 <div class="actions"><button type="submit">Continue</button></div>
-</form>
-<p class="hint">Already have an account? <a href="${hrefWithReturnTo('/login', context.returnTo)}">Sign in</a></p>`,
+<p class="hint">Already have an account? <a href="${hrefWithReturnTo('/login', context.returnTo)}">Sign in</a></p>
+</form>`,
   });
 }
 
@@ -42,15 +46,15 @@ export function registerCodePage({ email, error, notice: info, ...context }: Reg
     title: 'Confirm your email address',
     body: html`<h1>Confirm your email address</h1>
 ${errorSummary(error)}
-<p>We have sent a code to ${email}.</p>
+<p id="${CODE_HELP_ID}">We have emailed a 6-digit code to ${email}.</p>
 ${notice(info)}
 <form method="post" action="${REGISTER_PATH}">
 ${hiddenFields(context, { step: 'code' })}
 ${codeField({ invalid: error !== undefined })}
-<div class="actions"><button type="submit">Continue</button></div>
+<div class="actions"><button type="submit">Continue</button> <button type="submit" class="secondary" form="${RESEND_FORM_ID}">Send a new code</button></div>
+<p class="hint"><a href="${restartHref(context.returnTo)}">Use a different email address</a></p>
 </form>
-${resendForm(context)}
-<p><a href="${restartHref(context.returnTo)}">Use a different email address</a></p>`,
+${resendForm(context)}`,
   });
 }
 
@@ -67,10 +71,11 @@ export function registerDetailsPage({ email, name, error, invalidField, ...conte
     body: html`<h1>Almost done</h1>
 ${errorSummary(error)}
 <p>Creating an account for ${email}.</p>
+<p class="hint" id="${PASSWORD_HELP_ID}">Choose a password of at least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one.</p>
 <form method="post" action="${REGISTER_PATH}">
 ${hiddenFields(context, { step: 'details' })}
 ${inputField({ name: 'name', label: 'Your name', autocomplete: 'name', value: name, maxlength: MAX_NAME_LENGTH, invalid: invalidField === 'name', autofocus: invalidField !== 'password' })}
-${inputField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: `At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong password.`, minlength: MIN_PASSWORD_LENGTH, maxlength: MAX_PASSWORD_LENGTH, invalid: invalidField === 'password', autofocus: invalidField === 'password' })}
+${inputField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', describedBy: PASSWORD_HELP_ID, minlength: MIN_PASSWORD_LENGTH, maxlength: MAX_PASSWORD_LENGTH, invalid: invalidField === 'password', autofocus: invalidField === 'password' })}
 <div class="actions"><button type="submit">Create account</button></div>
 </form>`,
   });
@@ -85,19 +90,26 @@ export interface RegisterRestartPageContent extends FormContext {
 
 /** A dead end of the flow: the code expired, the flow is gone, or the address is taken. */
 export function registerRestartPage({ title, message, canResend, ...context }: RegisterRestartPageContent): SafeHtml {
+  const links = html`<a${canResend ? '' : html` class="button"`} href="${restartHref(context.returnTo)}">Start again</a> <a href="${hrefWithReturnTo('/login', context.returnTo)}">Sign in</a>`;
   return renderPage({
     title,
     body: html`<h1>${title}</h1>
 ${errorSummary(message)}
-${canResend && resendForm(context, 'Send a new code')}
-<p class="actions"><a class="button${canResend ? ' secondary' : ''}" href="${restartHref(context.returnTo)}">Start again</a> <a href="${hrefWithReturnTo('/login', context.returnTo)}">Sign in</a></p>`,
+${
+  canResend
+    ? html`<form method="post" action="${REGISTER_PATH}">
+${hiddenFields(context, { step: 'resend' })}
+<div class="actions"><button type="submit">Send a new code</button> ${links}</div>
+</form>`
+    : html`<p class="actions">${links}</p>`
+}`,
   });
 }
 
-function resendForm(context: FormContext, label = 'Send me a new code'): SafeHtml {
-  return html`<form method="post" action="${REGISTER_PATH}">
+/** Only hidden fields: its button lives in the code form's button row. */
+function resendForm(context: FormContext): SafeHtml {
+  return html`<form method="post" action="${REGISTER_PATH}" id="${RESEND_FORM_ID}">
 ${hiddenFields(context, { step: 'resend' })}
-<div class="actions"><button type="submit" class="secondary">${label}</button></div>
 </form>`;
 }
 

@@ -33,6 +33,8 @@ export function localEnvironment(): LocalEnvironment {
     MAIL_MODE: 'outbox',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    // The SDK warns once per process that it will drop Node 20; Lambda runs Node 22.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startLocalKms, type LocalKms } from './local-kms.js';
 import { localEnvironment, localKmsAlias, localPorts } from './local-env.js';
+import { seedDemoClient } from './seed.js';
 import { createTables } from './tables.js';
 
 const inMemory = process.argv.includes('--in-memory');
@@ -67,7 +68,7 @@ function startOffline(): Promise<void> {
   });
 }
 
-function printWelcome(): void {
+function printWelcome(demo: { clientId: string; redirectUris: string[] }): void {
   const issuer = env.ISSUER;
   console.log(`
 Identity server is running (${inMemory ? 'in-memory, nothing is kept' : 'data kept in .local/'}).
@@ -77,6 +78,9 @@ Identity server is running (${inMemory ? 'in-memory, nothing is kept' : 'data ke
   Sign in:        ${issuer}/login
   Discovery:      ${issuer}/.well-known/openid-configuration
   JWKS:           ${issuer}/jwks
+
+  Demo client:    client_id=${demo.clientId} (public, PKCE S256)
+                  redirect_uri=${demo.redirectUris.join(' ')}
 
   Read mail:      npm run outbox -- <email>
   Keys:           npm run keys -- list
@@ -92,8 +96,9 @@ try {
   const raw = new DynamoDBClient({ region: env.AWS_REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await createTables(raw, { keys: env.KEYS_TABLE, cache: env.CACHE_TABLE, directory: env.DIRECTORY_TABLE });
   raw.destroy();
+  const demo = await seedDemoClient(env);
   await startOffline();
-  printWelcome();
+  printWelcome(demo);
 } catch (error) {
   if (error instanceof JavaMissingError) console.error(`\n${error.message}\n`);
   else console.error('Could not start the local stack:', error instanceof Error ? error.message : error);

@@ -72,9 +72,18 @@ export class KeyRingCache {
     await this.keys();
     const hit = this.snapshot?.byId.get(keyId);
     if (hit !== undefined) return hit;
-    if (this.inflight !== undefined) return (await this.inflight.promise).byId.get(keyId);
-    if (this.clock() - this.lastReadAt < this.unknownKeyMinMs) return undefined;
-    return (await this.read(false)).byId.get(keyId);
+    return (await this.rereadRateLimited()).find((key) => key.keyId === keyId);
+  }
+
+  /**
+   * Re-reads the ring for a caller that knows its copy lacks something (an unknown key id, a
+   * JWKS with no signing key yet), unless this instance read it within
+   * `unknownKeyRefreshMinIntervalS`.
+   */
+  async rereadRateLimited(): Promise<readonly KeyRecord[]> {
+    if (this.inflight !== undefined) return (await this.inflight.promise).keys;
+    if (this.snapshot !== undefined && this.clock() - this.lastReadAt < this.unknownKeyMinMs) return this.snapshot.keys;
+    return (await this.read(false)).keys;
   }
 
   /** Reads now (shares a read in flight when that one is at least as consistent). */

@@ -52,6 +52,19 @@ describe('SigningKeyRing', () => {
     assert.equal(protectedHeader.kid, key.kid);
   });
 
+  it('a JWKS instance that cached an empty ring publishes the first key soon, not after the refresh interval', async () => {
+    const config = await withFreshTables(stack.config);
+    let now = Date.now();
+    const publisher = new SigningKeyPublisher({ config, repository: start(config).repository, clock: () => now });
+    assert.deepEqual(await publisher.publishedKeys(), []);
+    const key = await start(config).signing.currentSigningKey();
+    // Within the rate limit the cached (empty) ring is answered: a flood costs no reads.
+    assert.deepEqual(await publisher.publishedKeys(), []);
+    now += config.dataProtection.unknownKeyRefreshMinIntervalS * 1000 + 1;
+    assert.ok(now < Date.now() + config.dataProtection.refreshIntervalS * 1000, 'still inside the normal refresh interval');
+    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid), [key.kid]);
+  });
+
   it('a cold signer costs one Query and one KMS Decrypt, then signs with no calls', async () => {
     const config = await withFreshTables(stack.config);
     await start(config).signing.currentSigningKey();

@@ -66,7 +66,7 @@ describe('page templates', () => {
 
   it('announce errors with role="alert" and mark the fields in error', () => {
     const page = loginPage({ antiforgeryToken: AF, error: LOGIN_FAILED_MESSAGE }).toString();
-    assert.match(page, /<div class="error" role="alert" id="form-error"><p>The email or password is incorrect\.<\/p><\/div>/);
+    assert.match(page, /<p class="error" role="alert" id="form-error">The email or password is incorrect\.<\/p>/);
     assert.equal(input(page, 'password')['aria-invalid'], 'true');
     assert.match(input(page, 'password')['aria-describedby'] ?? '', /form-error/);
     const clean = loginPage({ antiforgeryToken: AF }).toString();
@@ -87,7 +87,18 @@ describe('page templates', () => {
     const details = registerDetailsPage({ antiforgeryToken: AF, email: 'a@example.com' }).toString();
     assert.equal(input(details, 'password').autocomplete, 'new-password');
     assert.equal(input(details, 'password').minlength, '8');
+    assert.match(input(details, 'password')['aria-describedby'] ?? '', /password-help/);
+    assert.match(details, /id="password-help"/);
     assert.equal(input(details, 'name').autocomplete, 'name');
+  });
+
+  it("put the resend button in the code form's row without nesting forms", () => {
+    for (const page of [loginCodeEntryPage({ antiforgeryToken: AF, email: 'a@example.com' }), registerCodePage({ antiforgeryToken: AF, email: 'a@example.com' })]) {
+      const text = page.toString();
+      assert.match(text, /<button type="submit" class="secondary" form="resend">/);
+      assert.match(text, /<form method="post" action="[^"]+" id="resend">\s*<input type="hidden" name="_af"[^>]*>\s*<input type="hidden" name="step" value="resend">\s*<\/form>/);
+      assert.doesNotMatch(text, /<form(?:(?!<\/form>)[\s\S])*<form/, 'no form inside a form');
+    }
   });
 
   it('tell the steps apart with a hidden step field', () => {

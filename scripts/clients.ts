@@ -1,20 +1,22 @@
 /**
  * Operator CLI for OAuth clients.
  *
- *   clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s>]
+ *   clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
  *               [--post-logout-redirect-uri <uri> ...] [--grant <type> ...] [--scope <scope> ...] [--replace]
  *   clients list
  *   clients remove <id>
  *
- * A client without `--secret` is public (PKCE required). `--grant` replaces the default grants
- * (authorization_code, refresh_token); repeat it for several. Configuration comes from the
- * environment (`npm run clients` fills in the local stack). Secrets are stored hashed and
- * never printed.
+ * A client without `--secret` or `--generate-secret` is public (PKCE required). A `--secret`
+ * must be at least 32 random characters (`openssl rand -base64 32`); `--generate-secret` makes
+ * one from 32 random bytes and prints it once, the only time it can be seen. `--grant` replaces
+ * the default grants (authorization_code, refresh_token); repeat it for several. Configuration
+ * comes from the environment (`npm run clients` fills in the local stack). Secrets are stored
+ * hashed (lib/store/client-registry.ts); a secret given with `--secret` is never printed.
  */
+import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PasswordHasher } from '../lib/auth/password-hasher.js';
 import { systemClock } from '../lib/clock.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type OAuthClient } from '../lib/oidc/client-metadata.js';
@@ -22,10 +24,17 @@ import { ClientExistsError, ClientRegistry } from '../lib/store/client-registry.
 import { createDocumentClient } from '../lib/store/dynamodb-client.js';
 
 const USAGE = `usage:
-  clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s>]
+  clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
               [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--replace]
   clients list
-  clients remove <id>`;
+  clients remove <id>
+--secret must be at least 32 random characters (e.g. \`openssl rand -base64 32\`);
+--generate-secret makes one and prints it once.`;
+
+/** 32 random bytes, base64url: 43 characters, 256 bits. */
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -51,6 +60,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
         'post-logout-redirect-uri': { type: 'string', multiple: true },
         public: { type: 'boolean' },
         secret: { type: 'string' },
+        'generate-secret': { type: 'boolean' },
         grant: { type: 'string', multiple: true },
         scope: { type: 'string', multiple: true },
         replace: { type: 'boolean' },
@@ -66,7 +76,14 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
     case 'add': {
       if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
       if (!values.id) throw new UsageError('add needs --id');
-      if (values.public && values.secret !== undefined) throw new UsageError('give either --public or --secret, not both');
+      const secretOptions = [
+        ...(values.public ? ['--public'] : []),
+        ...(values.secret !== undefined ? ['--secret'] : []),
+        ...(values['generate-secret'] ? ['--generate-secret'] : []),
+      ];
+      if (secretOptions.length > 1) throw new UsageError(`give only one of --public, --secret and --generate-secret, not ${secretOptions.join(' and ')}`);
+      const generated = values['generate-secret'] === true ? generateClientSecret() : undefined;
+      const secret = generated ?? values.secret;
       const grants = values.grant;
       for (const grant of grants ?? []) {
         if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grant)) throw new UsageError(`unknown grant "${grant}"`);
@@ -75,7 +92,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
         const client = await deps.registry.register(
           {
             clientId: values.id,
-            ...(values.secret !== undefined ? { secret: values.secret } : {}),
+            ...(secret !== undefined ? { secret } : {}),
             redirectUris: values['redirect-uri'] ?? [],
             postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
             ...(grants !== undefined ? { grantTypes: grants as GrantType[] } : {}),
@@ -84,6 +101,10 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
           { replace: values.replace === true },
         );
         deps.print(`added ${describe(client)}`);
+        if (generated !== undefined) {
+          deps.print(`client secret: ${generated}`);
+          deps.print('  store it now: it is kept only hashed and cannot be shown again (to rotate it, repeat this add with --generate-secret --replace)');
+        }
       } catch (error) {
         if (error instanceof InvalidClientMetadataError) throw new UsageError(error.message);
         if (error instanceof ClientExistsError) throw new UsageError(`${error.message} (use --replace to overwrite it)`);
@@ -120,12 +141,7 @@ function describe(client: OAuthClient): string {
 }
 
 export function registryFor(config: Config, client = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb })): ClientRegistry {
-  return new ClientRegistry({
-    client,
-    tableName: config.tables.directory,
-    hasher: new PasswordHasher({ logN: config.password.scryptLogN }),
-    clock: systemClock,
-  });
+  return new ClientRegistry({ client, tableName: config.tables.directory, clock: systemClock });
 }
 
 /** The CLI needs the directory table, not the web settings loadConfig insists on. */

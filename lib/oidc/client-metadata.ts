@@ -13,7 +13,7 @@ export interface OAuthClient {
   clientId: string;
   /** Public clients (SPAs, native apps) have no secret and must use PKCE. */
   type: ClientType;
-  /** PasswordHasher encoding; confidential clients only. */
+  /** `sha256$<base64url digest>` (lib/store/client-registry.ts); confidential clients only. */
   secretHash?: string;
   /** Compared exactly (no prefix, no wildcard, no normalisation). */
   redirectUris: string[];
@@ -32,7 +32,11 @@ export class InvalidClientMetadataError extends Error {
 
 /** RFC 6749 appendix A.1: client_id is VSCHAR; we leave out the space so ids survive shells and logs. */
 const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
-const MIN_SECRET_LENGTH = 16;
+/**
+ * Client secrets are hashed with a fast hash (see lib/store/client-registry.ts), which is only
+ * sound because they are machine-generated and long: 32 characters of base64 carry ~190 bits.
+ */
+export const MIN_SECRET_LENGTH = 32;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function isValidClientId(clientId: string): boolean {
@@ -79,7 +83,10 @@ export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClie
   if (!isValidClientId(input.clientId)) fail('client id must be 1 to 200 printable ASCII characters without spaces');
   const type: ClientType = input.secret === undefined ? 'public' : 'confidential';
   if (input.secret !== undefined && input.secret.length < MIN_SECRET_LENGTH) {
-    fail(`client secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    fail(
+      `client secret must be at least ${MIN_SECRET_LENGTH} random characters; ` +
+        'generate one with `openssl rand -base64 32`, or let the clients CLI do it with --generate-secret',
+    );
   }
   const grantTypes = unique<GrantType>(input.grantTypes ?? ['authorization_code', 'refresh_token']);
   for (const grant of grantTypes) {

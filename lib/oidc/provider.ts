@@ -3,7 +3,6 @@
  * by lib/oidc/services.ts, or by tests with their own config, clock and clients.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PasswordHasher } from '../auth/password-hasher.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createDataProtection } from '../dataprotection/protector.js';
@@ -58,12 +57,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
   const cache = new TtlCache({ client, tableName: config.tables.cache, clock });
   const users = new UserDirectory({ client, tableName: config.tables.directory, clock });
-  const clients = new ClientRegistry({
-    client,
-    tableName: config.tables.directory,
-    hasher: new PasswordHasher({ logN: config.password.scryptLogN }),
-    clock,
-  });
+  const clients = new ClientRegistry({ client, tableName: config.tables.directory, clock });
   const sessions =
     deps.sessions ??
     new Sessions({ protector: createDataProtection({ config, keyWrapper, repository, clock }), store: cache, settings: config.session, clock });

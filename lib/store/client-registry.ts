@@ -1,6 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { Clock } from '../clock.js';
 import {
   normalizeRegistration,
@@ -15,10 +15,24 @@ import {
  *
  *   pk = client#<clientId>   sk = client   the client's metadata and its hashed secret
  *
- * Secrets are hashed with the password hasher (scrypt, parameters stored with the hash), so a
- * copy of the table does not let anyone authenticate as a client.
+ * A secret is stored only as `sha256$<base64url SHA-256 of its UTF-8 bytes>`, so a copy of the
+ * table does not let anyone authenticate as a client.
+ *
+ * Client secrets are not passwords: nobody chooses or memorises them. Registration insists on
+ * at least MIN_SECRET_LENGTH (32, lib/oidc/client-metadata.ts) characters, meant to be random
+ * (`openssl rand -base64 32`, or the clients CLI's --generate-secret: 32 random bytes). Even 32
+ * random base64 characters carry about 190 bits, so recovering a secret from its digest by
+ * offline guessing is infeasible however fast each guess is; a slow, salted password hash
+ * (scrypt) would add nothing but ~300 ms of CPU and 128 MiB to every authenticated /token,
+ * /revoke and /introspect call. Major identity servers store client secrets the same way.
+ *
+ * Verification recomputes the digest and compares the two fixed-length digests in constant
+ * time. A stored hash in any other form (e.g. an older scrypt one) never verifies: give such a
+ * client a new secret with `clients add ... --replace`.
  */
 const CLIENT_SK = 'client';
+const SECRET_HASH_PREFIX = 'sha256$';
+const SECRET_HASH = /^sha256\$([A-Za-z0-9_-]{43})$/;
 
 export class ClientExistsError extends Error {
   readonly code = 'client_exists';
@@ -31,25 +45,24 @@ export class ClientExistsError extends Error {
 export class ClientRegistry {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly hasher: PasswordHasher;
   private readonly clock: Clock;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string; hasher: PasswordHasher; clock: Clock }) {
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock }) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.hasher = options.hasher;
     this.clock = options.clock;
   }
 
   /**
-   * Validates and stores a client. Throws InvalidClientMetadataError for bad metadata and,
-   * unless `replace`, ClientExistsError when the id is taken.
+   * Validates and stores a client. Throws InvalidClientMetadataError for bad metadata (including
+   * a secret shorter than MIN_SECRET_LENGTH) and, unless `replace`, ClientExistsError when the
+   * id is taken.
    */
   async register(registration: ClientRegistration, options: { replace?: boolean } = {}): Promise<OAuthClient> {
     const metadata = normalizeRegistration(registration);
     const client: OAuthClient = {
       ...metadata,
-      ...(registration.secret !== undefined ? { secretHash: await this.hasher.hash(registration.secret) } : {}),
+      ...(registration.secret !== undefined ? { secretHash: hashSecret(registration.secret) } : {}),
       createdAt: new Date(this.clock()).toISOString(),
     };
     try {
@@ -76,8 +89,12 @@ export class ClientRegistry {
 
   /** True when the client is confidential and `secret` matches; never throws for bad input. */
   async verifySecret(client: OAuthClient, secret: string): Promise<boolean> {
-    if (client.type !== 'confidential' || client.secretHash === undefined) return false;
-    return (await this.hasher.verify(secret, client.secretHash)).ok;
+    if (client.type !== 'confidential' || client.secretHash === undefined || typeof secret !== 'string') return false;
+    const stored = SECRET_HASH.exec(client.secretHash);
+    if (stored === null) return false;
+    const expected = Buffer.from(stored[1]!, 'base64url');
+    const actual = sha256(secret);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
   /** For the operator CLI: a full scan, fine for a handful of clients. */
@@ -106,6 +123,14 @@ export class ClientRegistry {
     );
     return Attributes !== undefined;
   }
+}
+
+function sha256(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+function hashSecret(secret: string): string {
+  return SECRET_HASH_PREFIX + sha256(secret).toString('base64url');
 }
 
 function clientKey(clientId: string): string {

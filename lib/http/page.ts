@@ -3,6 +3,7 @@
  * and the stylesheet link is the only presentation.
  */
 import { html, type SafeHtml } from './html.js';
+import { FAVICON_PATH } from './favicon.js';
 import { STYLESHEET_HREF } from './stylesheet.js';
 
 export interface PageContent {
@@ -19,6 +20,7 @@ export function renderPage({ title, body, lang = 'en' }: PageContent): SafeHtml 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="${STYLESHEET_HREF}">
+<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
 </head>
 <body>
 <main>

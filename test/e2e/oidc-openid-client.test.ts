@@ -21,8 +21,8 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 
 const CODE_TTL_S = 4;
 const PASSWORD = 'correct horse battery staple 42';
-const WEB = { id: 'e2e-web', secret: 'e2e-web-secret-0123456789abcdef', redirect: 'http://127.0.0.1:9090/cb', postLogout: 'http://127.0.0.1:9090/bye' };
-const MACHINE = { id: 'e2e-machine', secret: 'e2e-machine-secret-0123456789' };
+const WEB = { id: 'e2e-web', secret: 'e2e-web-secret-0123456789abcdefghijklmnop', redirect: 'http://127.0.0.1:9090/cb', postLogout: 'http://127.0.0.1:9090/bye' };
+const MACHINE = { id: 'e2e-machine', secret: 'e2e-machine-secret-0123456789abcdefghij' };
 const SPA_REDIRECT = DEMO_CLIENT.redirectUris[0];
 const SPA_POST_LOGOUT = DEMO_CLIENT.postLogoutRedirectUris[0];
 
@@ -43,7 +43,7 @@ before(async () => {
 
   const documentClient = createDocumentClient({ region: cluster.config.region, endpoint: stack.dynamodbEndpoint });
   const hasher = new PasswordHasher({ logN: cluster.config.password.scryptLogN });
-  const registry = new ClientRegistry({ client: documentClient, tableName: cluster.config.tables.directory, hasher, clock: systemClock });
+  const registry = new ClientRegistry({ client: documentClient, tableName: cluster.config.tables.directory, clock: systemClock });
   await registry.register({ clientId: WEB.id, secret: WEB.secret, redirectUris: [WEB.redirect], postLogoutRedirectUris: [WEB.postLogout], grantTypes: ['authorization_code', 'refresh_token'] });
   await registry.register({ clientId: MACHINE.id, secret: MACHINE.secret, redirectUris: [], grantTypes: ['client_credentials'] });
   email = `rp-${randomBytes(4).toString('hex')}@example.com`;
@@ -318,7 +318,7 @@ describe('what a relying party must be refused', () => {
 
   it('wrong client secret: 401 invalid_client', async () => {
     for (const auth of ['post', 'basic'] as const) {
-      const config = await webClient(auth, 'not-the-right-secret-at-all');
+      const config = await webClient(auth, 'not-the-right-secret-at-all-0123456789abc');
       await rejectsWith(oidc.refreshTokenGrant(config, 'whatever'), 'invalid_client', 401);
     }
   });

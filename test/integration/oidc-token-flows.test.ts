@@ -24,7 +24,8 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 
 const T0 = Date.parse('2040-01-01T00:00:00Z');
 const REDIRECT = 'https://app.example/cb';
-const WEB_SECRET = 'web-client-secret-0123456789';
+const WEB_SECRET = 'web-client-secret-0123456789abcdefghij';
+const MACHINE_SECRET = 'machine-secret-0123456789abcdefghijklm';
 
 let stack: TestStack;
 const time = { now: T0 };
@@ -132,7 +133,7 @@ before(async () => {
   const setup = instances[0]!;
   await setup.clients.register({ clientId: 'spa', redirectUris: [REDIRECT], postLogoutRedirectUris: ['https://app.example/bye'] });
   await setup.clients.register({ clientId: 'web', secret: WEB_SECRET, redirectUris: ['https://web.example/cb'], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] });
-  await setup.clients.register({ clientId: 'machine', secret: 'machine-secret-0123456789', redirectUris: [], grantTypes: ['client_credentials'] });
+  await setup.clients.register({ clientId: 'machine', secret: MACHINE_SECRET, redirectUris: [], grantTypes: ['client_credentials'] });
   const user = await setup.users.create({ email: 'ada@example.com', name: 'Ada Lovelace', emailVerified: true });
   userId = user.id;
   const started = await setup.sessions.start({ subject: userId, methods: ['pwd'] });
@@ -299,8 +300,8 @@ describe('refresh tokens', () => {
 describe('client authentication and other grants', () => {
   it('answers a wrong secret with 401 invalid_client and a Basic challenge, by either method', async () => {
     for (const [fields, headers] of [
-      [{ grant_type: 'client_credentials' }, basic('machine', 'wrong-secret-0123456789')],
-      [{ grant_type: 'client_credentials', client_id: 'machine', client_secret: 'wrong-secret-0123456789' }, {}],
+      [{ grant_type: 'client_credentials' }, basic('machine', 'wrong-secret-0123456789abcdefghijklmnop')],
+      [{ grant_type: 'client_credentials', client_id: 'machine', client_secret: 'wrong-secret-0123456789abcdefghijklmnop' }, {}],
       [{ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' }, {}],
     ] as const) {
       const answer = await token({ ...fields }, { ...headers });
@@ -311,7 +312,7 @@ describe('client authentication and other grants', () => {
   });
 
   it('issues client_credentials access tokens to confidential clients allowed to', async () => {
-    const answer = await token({ grant_type: 'client_credentials' }, basic('machine', 'machine-secret-0123456789'));
+    const answer = await token({ grant_type: 'client_credentials' }, basic('machine', MACHINE_SECRET));
     assert.equal(answer.status, 200, answer.body);
     const body = answer.json();
     assert.equal(body.id_token, undefined);

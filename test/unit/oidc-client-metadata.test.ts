@@ -13,7 +13,7 @@ describe('client registration rules', () => {
   });
 
   it('makes a client with a secret confidential and allows client_credentials only for it', () => {
-    const machine = normalizeRegistration({ clientId: 'svc', secret: 'a-long-enough-secret', redirectUris: [], grantTypes: ['client_credentials'] });
+    const machine = normalizeRegistration({ clientId: 'svc', secret: 'a-long-enough-secret-0123456789abcdef', redirectUris: [], grantTypes: ['client_credentials'] });
     assert.equal(machine.type, 'confidential');
     assert.throws(() => normalizeRegistration({ clientId: 'spa', redirectUris: ['https://a.example/cb'], grantTypes: ['client_credentials'] }), InvalidClientMetadataError);
   });
@@ -21,6 +21,8 @@ describe('client registration rules', () => {
   it('refuses short secrets, bad ids, unknown grants or scopes, and code clients without redirect URIs', () => {
     const base = { clientId: 'x', redirectUris: ['https://a.example/cb'] };
     assert.throws(() => normalizeRegistration({ ...base, secret: 'short' }), InvalidClientMetadataError);
+    assert.throws(() => normalizeRegistration({ ...base, secret: 'x'.repeat(31) }), /at least 32 .*openssl rand -base64 32.*--generate-secret/);
+    assert.equal(normalizeRegistration({ ...base, secret: 'x'.repeat(32) }).type, 'confidential');
     assert.throws(() => normalizeRegistration({ ...base, clientId: 'has space' }), InvalidClientMetadataError);
     assert.throws(() => normalizeRegistration({ ...base, clientId: '' }), InvalidClientMetadataError);
     assert.throws(() => normalizeRegistration({ ...base, grantTypes: ['implicit' as 'refresh_token'] }), InvalidClientMetadataError);

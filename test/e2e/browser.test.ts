@@ -37,6 +37,8 @@ let context: BrowserContext;
 let page: Page;
 /** Console errors, CSP violations and page errors, with the URL they happened on. */
 const problems: string[] = [];
+/** Error statuses a step provoked on purpose: Chromium logs each as a console error. */
+const provokedStatuses = new Set<number>();
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
@@ -58,6 +60,8 @@ before(async () => {
     });`,
   });
   page.on('console', (message) => {
+    const provoked = /^Failed to load resource: the server responded with a status of (\d+)/.exec(message.text());
+    if (provoked && provokedStatuses.has(Number(provoked[1]))) return;
     if (message.type() === 'error' || /Content Security Policy|CSP violation/i.test(message.text())) {
       problems.push(`${page.url()}: console ${message.type()}: ${message.text()}`);
     }
@@ -88,6 +92,7 @@ async function submitFormWith(field: string, expectedStatus = 200): Promise<void
   const form = page.locator(`form:has([name="${field}"])`);
   assert.equal(await form.count(), 1, `one form with a ${field} field on ${page.url()}: ${await bodyText()}`);
   const button = form.locator('button:not([type]), button[type="submit"], input[type="submit"]').first();
+  if (expectedStatus >= 400) provokedStatuses.add(expectedStatus);
   const [response] = await Promise.all([page.waitForNavigation(), button.click()]);
   assert.equal(response?.status(), expectedStatus, `after submitting ${field} on ${page.url()}: ${await bodyText()}`);
 }
@@ -214,5 +219,20 @@ describe('in a browser, through the load balancer', () => {
 
   test('no CSP violation, console error or failed request on any page', () => {
     assert.deepEqual(problems, []);
+  });
+
+  test('the CSP is enforced, and a violation would have been seen', async () => {
+    // An inline script, which a strict CSP must block; proves the listener above can fail.
+    await page.evaluate(`(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = true';
+      document.body.append(script);
+    })()`);
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate('window.__inlineRan === true'), false, 'an inline script ran: the CSP does not block inline scripts');
+    assert.ok(
+      problems.some((p) => /CSP violation: script-src/.test(p)),
+      `the violation was reported: ${JSON.stringify(problems)}`,
+    );
   });
 });

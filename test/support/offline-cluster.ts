@@ -119,6 +119,8 @@ export async function startOfflineCluster(options: OfflineClusterOptions): Promi
         PORT: String(port),
         LAMBDA_PORT: String(lambdaPort),
         ESBUILD_WORK_FOLDER: workFolder,
+        // Edits elsewhere in the tree must not rebuild a running test cluster.
+        ESBUILD_WATCH_PATTERN: 'no-watch-during-tests',
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
         FORCE_COLOR: '0',

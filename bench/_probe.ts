@@ -1,0 +1,10 @@
+import { tsImport } from 'tsx/esm/api';
+Object.assign(process.env, { ISSUER: 'http://localhost:3000', KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'x' });
+const t0 = performance.now();
+const a = await tsImport('../lib/services.ts', import.meta.url);
+const t1 = performance.now();
+const b = await tsImport('../lib/services.ts', import.meta.url);
+const t2 = performance.now();
+const c = await import('../lib/services.js');
+console.log(a.getConfig === b.getConfig, a.getConfig === c.getConfig, (t1 - t0).toFixed(0), (t2 - t1).toFixed(0));
+console.log(a.getDocumentClient().constructor === b.getDocumentClient().constructor, a.getDocumentClient() === b.getDocumentClient());

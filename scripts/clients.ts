@@ -14,14 +14,13 @@
  * hashed (lib/store/client-registry.ts); a secret given with `--secret` is never printed.
  */
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lib/clock.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type OAuthClient } from '../lib/oidc/client-metadata.js';
 import { ClientExistsError, ClientRegistry } from '../lib/store/client-registry.js';
 import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { runIfMain } from './run-as-main.js';
 
 const USAGE = `usage:
   clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
@@ -149,19 +148,6 @@ function cliConfig(): Config {
   return loadConfig({ ISSUER: 'http://operator-cli.invalid', KEYS_TABLE: '-', CACHE_TABLE: '-', KMS_KEY_ID: '-', ...process.env });
 }
 
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  runClientsCli(process.argv.slice(2), { registry: registryFor(cliConfig()), print: (line) => console.log(line) }).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  });
-}
+runIfMain(import.meta.url, () => runClientsCli(process.argv.slice(2), { registry: registryFor(cliConfig()), print: (line) => console.log(line) }), {
+  exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1),
+});

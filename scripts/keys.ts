@@ -10,8 +10,6 @@
  * deployed stage set STAGE, KEYS_TABLE, KMS_KEY_ID, AWS_REGION and AWS credentials). Prints
  * ids and dates only, never key material.
  */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../lib/config.js';
 import { keyStatus, type KeyRecord } from '../lib/dataprotection/key-ring-policy.js';
@@ -23,6 +21,7 @@ import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
 import { SIGNING_RING } from '../lib/keys/signing-key-policy.js';
 import { createDocumentClient } from '../lib/store/dynamodb-client.js';
 import { DynamoDbKeyRingRepository, type KeyRingRepository } from '../lib/store/key-ring-repository.js';
+import { runIfMain } from './run-as-main.js';
 
 export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
 
@@ -138,19 +137,4 @@ async function main(): Promise<void> {
   await runKeysCli(process.argv.slice(2), { config, repository, keyWrapper, now: () => new Date(), print: (line) => console.log(line) });
 }
 
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  });
-}
+runIfMain(import.meta.url, main, { exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1) });

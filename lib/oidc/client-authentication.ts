@@ -3,7 +3,7 @@
  * section 2.3.1): `client_secret_basic`, `client_secret_post`, or `none` for public clients,
  * which only name themselves. Exactly one method per request.
  */
-import type { OAuthErrorCode } from '../http/response.js';
+import { oauthError, type HttpResponse, type OAuthErrorCode } from '../http/response.js';
 import { isValidClientId, type OAuthClient } from './client-metadata.js';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -115,6 +115,13 @@ export async function authenticateClient(clients: ClientLookup, authorization: s
   if (credentials.secret === undefined) return unauthorized('Client authentication is required.');
   if (!(await clients.verifySecret(client, credentials.secret))) return unauthorized('Unknown client or wrong credentials.');
   return { ok: true, client, method: credentials.method };
+}
+
+/** A failed client authentication as RFC 6749 section 5.2 answers it: 401 with a challenge, or 400. */
+export function clientAuthError(failure: ClientAuthFailure): HttpResponse {
+  return failure.status === 401
+    ? oauthError(401, failure.error, failure.description, { wwwAuthenticate: BASIC_CHALLENGE })
+    : oauthError(400, failure.error, failure.description);
 }
 
 function invalidRequest(description: string): { ok: false; failure: ClientAuthFailure } {

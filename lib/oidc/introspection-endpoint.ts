@@ -2,12 +2,11 @@
  * POST /introspect (RFC 7662). The client authenticates and may introspect the tokens issued
  * to it; everything else (invalid, expired, revoked, another client's) is `{ "active": false }`.
  */
-import { repeatedNames } from '../http/request.js';
-import { json, oauthError, type HttpResponse } from '../http/response.js';
+import { json, type HttpResponse } from '../http/response.js';
 import { looksLikeJwt, type AccessTokens } from './access-tokens.js';
-import { authenticateClient, type ClientLookup } from './client-authentication.js';
+import type { ClientLookup } from './client-authentication.js';
+import { readClientTokenRequest } from './client-token-request.js';
 import { isUsableGrant, type GrantStore } from './grant-store.js';
-import { clientAuthError } from './revocation-endpoint.js';
 
 export interface IntrospectionEndpointDeps {
   issuer: string;
@@ -22,13 +21,10 @@ export class IntrospectionEndpoint {
   constructor(private readonly deps: IntrospectionEndpointDeps) {}
 
   async handle(authorization: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
-    const repeated = repeatedNames(form);
-    if (repeated.length > 0) return oauthError(400, 'invalid_request', `Parameter repeated: ${repeated.join(', ')}.`);
-    const auth = await authenticateClient(this.deps.clients, authorization, form);
-    if (!auth.ok) return clientAuthError(auth.failure);
-    const token = form.get('token');
-    if (!token) return oauthError(400, 'invalid_request', 'token is missing.');
-    const body = looksLikeJwt(token) ? await this.accessToken(token, auth.client.clientId) : await this.refreshToken(token, auth.client.clientId);
+    const request = await readClientTokenRequest(this.deps.clients, authorization, form);
+    if (!request.ok) return request.response;
+    const { token, client } = request;
+    const body = looksLikeJwt(token) ? await this.accessToken(token, client.clientId) : await this.refreshToken(token, client.clientId);
     return json(200, body);
   }
 

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { repeatedNames } from '../http/request.js';
 import { json, oauthError, type HttpResponse, type OAuthErrorCode } from '../http/response.js';
 import type { User } from '../store/user-directory.js';
-import { authenticateClient, BASIC_CHALLENGE, type ClientLookup } from './client-authentication.js';
+import { authenticateClient, clientAuthError, type ClientLookup } from './client-authentication.js';
 import type { OAuthClient } from './client-metadata.js';
 import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
 import { verifyPkce } from './pkce.js';
@@ -54,12 +54,7 @@ export class TokenEndpoint {
     if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is missing.');
 
     const auth = await authenticateClient(this.deps.clients, authorization, form);
-    if (!auth.ok) {
-      const { failure } = auth;
-      return failure.status === 401
-        ? oauthError(401, failure.error, failure.description, { wwwAuthenticate: BASIC_CHALLENGE })
-        : oauthError(400, failure.error, failure.description);
-    }
+    if (!auth.ok) return clientAuthError(auth.failure);
     try {
       switch (grantType) {
         case 'authorization_code':

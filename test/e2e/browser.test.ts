@@ -193,8 +193,10 @@ describe('in a browser, through the load balancer', () => {
   });
 
   test('signs in with a mailed code', async () => {
-    const start = await page.goto('/login/code');
+    await Promise.all([page.waitForNavigation(), page.locator('a[href$="/login"]').first().click()]);
+    const [start] = await Promise.all([page.waitForNavigation(), page.locator('a[href*="/login/code"]').first().click()]);
     assert.equal(start?.status(), 200);
+    assert.equal(new URL(page.url()).pathname, '/login/code');
     await screenshot('login-code-email');
     await page.fill('input[name="email"]', email);
     const sent = new Date();

@@ -28,6 +28,10 @@ after(async () => {
   const closing = Date.now();
   await cluster?.close();
   console.log(`# offline cluster closed in ${Date.now() - closing} ms`);
+  // Nothing may be left listening: the next run (and the next test file) needs the machine clean.
+  for (const url of cluster?.instanceUrls ?? []) {
+    await assert.rejects(fetch(url + '/', { signal: AbortSignal.timeout(2000) }), `${url} still answers after close()`);
+  }
   await stack?.close();
 });
 
@@ -104,9 +108,14 @@ function assertAntiforgeryRejected(page: Page, startAgainPath: string): void {
 }
 
 /** Registration across three instances; returns the client, signed in. */
-async function register(email: string, name = 'Test User', password = PASSWORD): Promise<{ c: SessionClient; pages: Page[] }> {
+async function register(
+  email: string,
+  name = 'Test User',
+  password = PASSWORD,
+  returnTo?: string,
+): Promise<{ c: SessionClient; pages: Page[] }> {
   const c = client();
-  const start = await formPage(c, '/register', 0, ['email']);
+  const start = await formPage(c, returnTo ? `/register?return_to=${encodeURIComponent(returnTo)}` : '/register', 0, ['email']);
   assert.ok(start.hasField('email'), start.describe());
 
   const sent = new Date();
@@ -122,7 +131,7 @@ async function register(email: string, name = 'Test User', password = PASSWORD):
 
   const done = await submitElsewhere(c, profileStep, { name, password });
   assert.equal(done.status, 303, done.describe());
-  assert.equal(locationPath(done), '/');
+  assert.equal(locationPath(done), returnTo ?? '/');
   assert.ok(c.cookie('__Host-session'), `__Host-session set: ${done.setCookies.join(' | ')}`);
   return { c, pages: [start, codeStep, profileStep, done] };
 }
@@ -167,6 +176,18 @@ describe('registration', () => {
     assert.equal(input.inputmode, 'numeric');
     assert.equal(profileStep.form(undefined, ['password']).inputs.password?.type, 'password');
     for (const on of [0, 1, 2]) assertSignedIn(await c.get('/', { on }), email);
+  });
+
+  test('return_to rides along every step as a hidden field and is where registration ends', async () => {
+    const returnTo = '/login/code?x=%C3%A9&y=2';
+    const { pages } = await register(newEmail('regrt'), 'Return User', PASSWORD, returnTo);
+    for (const [i, page] of pages.slice(0, 3).entries()) {
+      const fields = page.form(undefined, [['email', 'code', 'password'][i]!]).fields;
+      assert.ok(
+        fields.some(([name, value]) => name === 'return_to' && value === returnTo),
+        `step ${i + 1} keeps return_to: ${JSON.stringify(fields.filter(([n]) => n !== '_af'))}`,
+      );
+    }
   });
 
   test('a wrong code is refused with a 400 page and registers nobody', async () => {
@@ -294,6 +315,22 @@ describe('code sign-in', () => {
     const answer = await submitElsewhere(c, codeStep, { code });
     assert.equal(answer.status, 303, answer.describe());
     assertSignedIn(await c.get('/'), email);
+  });
+
+  test('return_to survives both steps and is where sign-in goes', async () => {
+    const email = await newUser();
+    const c = client();
+    const returnTo = '/register?from=code';
+    const start = await formPage(c, `/login/code?return_to=${encodeURIComponent(returnTo)}`, c.nextInstance, ['email']);
+    const sent = new Date();
+    const codeStep = await submitElsewhere(c, start, { email });
+    assert.ok(
+      codeStep.form(undefined, ['code']).fields.some(([name, value]) => name === 'return_to' && value === returnTo),
+      `the code form keeps return_to: ${codeStep.form(undefined, ['code']).html}`,
+    );
+    const answer = await submitElsewhere(c, codeStep, { code: await outbox.waitForCode(email, sent) });
+    assert.equal(answer.status, 303, answer.describe());
+    assert.equal(locationPath(answer), returnTo);
   });
 
   test('a code is single use', async () => {

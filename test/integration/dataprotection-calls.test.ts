@@ -4,34 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
+import type { Config } from '../../lib/config.js';
 import { UnprotectError } from '../../lib/dataprotection/unprotect-error.js';
 import { KeyWrapperUnavailableError } from '../../lib/keys/key-wrapper.js';
-import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { withFreshTables, type Instance } from '../support/dataprotection-worker.js';
+import { useInstanceStack } from '../support/instances.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 
-let stack: TestStack;
-const instances: Instance[] = [];
+const stack = useInstanceStack();
 const time = { now: T0 };
 const clock = () => time.now;
 
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  for (const instance of instances) instance.close();
-  await stack.close();
-});
 beforeEach(() => {
   stack.kms.setFault(null);
 });
 
-function start(config = stack.config): Instance {
-  const instance = buildInstance(config, { clock });
-  instances.push(instance);
-  return instance;
+function start(config?: Config): Instance {
+  return stack.start(config, { clock });
 }
 
 function forge(payload: string, keyId: string): string {

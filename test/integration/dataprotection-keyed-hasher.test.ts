@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { KeyRingKeyedHasher } from '../../lib/dataprotection/key-ring-keyed-hasher.js';
-import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { withFreshTables } from '../support/dataprotection-worker.js';
+import { useInstanceStack } from '../support/instances.js';
 
 describe('KeyRingKeyedHasher (one-time code hashes keyed by the shared key ring)', () => {
-  let stack: TestStack;
-  const instances: Instance[] = [];
-  before(async () => {
-    stack = await startTestStack();
-  });
-  after(async () => {
-    for (const instance of instances) instance.close();
-    await stack.close();
-  });
-  const instance = (config = stack.config) => {
-    const built = buildInstance(config);
-    instances.push(built);
-    return built;
-  };
+  const stack = useInstanceStack();
+  const instance = (config = stack.config) => stack.start(config);
 
   it('verifies on another instance, and only for the same input and label', async () => {
     const config = await withFreshTables(stack.config);

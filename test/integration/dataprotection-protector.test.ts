@@ -1,39 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Config } from '../../lib/config.js';
 import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
 import { createProtector } from '../../lib/dataprotection/protector.js';
 import { UnprotectError, type UnprotectErrorCode } from '../../lib/dataprotection/unprotect-error.js';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
 import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
-import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { withFreshTables } from '../support/dataprotection-worker.js';
+import { useInstanceStack } from '../support/instances.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 
-let stack: TestStack;
-const instances: Instance[] = [];
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  for (const instance of instances) instance.close();
-  await stack.close();
-});
+const stack = useInstanceStack();
 
 /** A key ring of its own (fresh tables), a driven clock, and a way to start more cold instances on it. */
 async function isolatedRing() {
   const config = await withFreshTables(stack.config);
   const time = { now: T0 };
   const clock = () => time.now;
-  const start = (cfg: Config = config) => {
-    const instance = buildInstance(cfg, { clock });
-    instances.push(instance);
-    return instance;
-  };
+  const start = (cfg: Config = config) => stack.start(cfg, { clock });
   return { config, time, start };
 }
 
@@ -123,8 +110,7 @@ describe('purposes', () => {
     const ring = await isolatedRing();
     const a = ring.start();
     const payload = await a.protector.protect(Buffer.from('x'));
-    const b = buildInstance({ ...ring.config, appName: 'other-app' }, { clock: () => ring.time.now });
-    instances.push(b);
+    const b = stack.start({ ...ring.config, appName: 'other-app' }, { clock: () => ring.time.now });
     await rejectsWith(b.protector.unprotect(payload), 'unknown_key');
   });
 

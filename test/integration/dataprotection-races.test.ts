@@ -6,28 +6,18 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
 import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
-import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { withFreshTables } from '../support/dataprotection-worker.js';
+import { useInstanceStack } from '../support/instances.js';
 
-let stack: TestStack;
-const instances: Instance[] = [];
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  for (const instance of instances) instance.close();
-  await stack.close();
-});
+const stack = useInstanceStack();
 
 describe('in-process instances', () => {
   it('20 cold instances on an empty table create exactly one key and read each other', async () => {
     const config = await withFreshTables(stack.config);
-    const group = Array.from({ length: 20 }, () => buildInstance(config));
-    instances.push(...group);
+    const group = Array.from({ length: 20 }, () => stack.start(config));
     stack.kms.resetCalls();
 
     const payloads = await Promise.all(group.map((instance, i) => instance.protector.forPurpose('race').protect(Buffer.from(`from ${i}`))));
@@ -49,8 +39,7 @@ describe('in-process instances', () => {
 
   it('20 cold instances create exactly one signing key and all sign with it', async () => {
     const config = await withFreshTables(stack.config);
-    const group = Array.from({ length: 20 }, () => buildInstance(config));
-    instances.push(...group);
+    const group = Array.from({ length: 20 }, () => stack.start(config));
     const kids = await Promise.all(group.map(async (instance) => (await instance.signing.currentSigningKey()).kid));
     const keys = await group[0]!.repository.load(SIGNING_RING, { consistent: true });
     assert.equal(keys.length, 1);
@@ -60,9 +49,8 @@ describe('in-process instances', () => {
   it('an instance whose clock runs behind uses the key another instance just created', async () => {
     const config = await withFreshTables(stack.config);
     const t = Date.parse('2030-01-01T00:00:00Z');
-    const ahead = buildInstance(config, { clock: () => t });
-    const behind = buildInstance(config, { clock: () => t - 2000 });
-    instances.push(ahead, behind);
+    const ahead = stack.start(config, { clock: () => t });
+    const behind = stack.start(config, { clock: () => t - 2000 });
     const payload = await ahead.protector.protect(Buffer.from('x'));
     const other = await behind.protector.protect(Buffer.from('y'));
     assert.equal((await ahead.repository.load(DATA_PROTECTION_RING, { consistent: true })).length, 1);
@@ -73,8 +61,7 @@ describe('in-process instances', () => {
   it('after everything is revoked, 20 warm instances replace it with exactly one key', async () => {
     const config = await withFreshTables(stack.config);
     const time = { now: Date.parse('2030-01-01T00:00:00Z') };
-    const group = Array.from({ length: 20 }, () => buildInstance(config, { clock: () => time.now }));
-    instances.push(...group);
+    const group = Array.from({ length: 20 }, () => stack.start(config, { clock: () => time.now }));
     await Promise.all(group.map((instance) => instance.protector.protect(Buffer.from('x'))));
     time.now += 1000;
     await group[0]!.repository.revokeCreatedBefore(DATA_PROTECTION_RING, new Date(time.now), new Date(time.now));
@@ -130,8 +117,7 @@ describe('separate OS processes', () => {
       workers.forEach((worker) => worker.send({ unprotect: payloads }));
       for (const worker of workers) assert.deepEqual(await worker.next(), { plaintexts: ['from process 0', 'from process 1'] });
 
-      const repository = buildInstance(config);
-      instances.push(repository);
+      const repository = stack.start(config);
       assert.equal((await repository.repository.load(DATA_PROTECTION_RING, { consistent: true })).length, 1);
     } finally {
       for (const worker of workers) {

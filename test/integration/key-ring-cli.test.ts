@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runKeysCli, UsageError } from '../../scripts/keys.js';
-import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { withFreshTables } from '../support/dataprotection-worker.js';
+import { useInstanceStack } from '../support/instances.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
-let stack: TestStack;
-const instances: Instance[] = [];
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  for (const instance of instances) instance.close();
-  await stack.close();
-});
+const stack = useInstanceStack();
 
 async function cli() {
   const config = await withFreshTables(stack.config);
-  const instance = buildInstance(config, { clock: () => time.now });
-  instances.push(instance);
+  const instance = stack.start(config, { clock: () => time.now });
   const time = { now: T0 };
   const lines: string[] = [];
   const run = async (...argv: string[]) => {

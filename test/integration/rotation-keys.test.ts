@@ -4,38 +4,25 @@
  * until retention ends.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
 import { rotateAhead, type RingRotation } from '../../lib/dataprotection/rotation.js';
 import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
 import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
-import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { withFreshTables, type Instance } from '../support/dataprotection-worker.js';
+import { useInstanceStack } from '../support/instances.js';
 
 const S = 1000;
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 
-let stack: TestStack;
-const instances: Instance[] = [];
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  for (const instance of instances) instance.close();
-  await stack.close();
-});
+const stack = useInstanceStack();
 
 async function isolated() {
   const config = await withFreshTables(stack.config);
   const time = { now: T0 };
   const clock = () => time.now;
-  const start = () => {
-    const instance = buildInstance(config, { clock });
-    instances.push(instance);
-    return instance;
-  };
+  const start = () => stack.start(config, { clock });
   const rotate = (instance: Instance) =>
     rotateAhead({ config, repository: instance.repository, keyWrapper: instance.keyWrapper }, new Date(time.now));
   return { config, time, clock, start, rotate };

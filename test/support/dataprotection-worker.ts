@@ -11,10 +11,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import type { Clock } from '../../lib/clock.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
@@ -25,6 +23,7 @@ import { KmsKeyWrapper } from '../../lib/keys/kms-key-wrapper.js';
 import { SigningKeyRing } from '../../lib/keys/signing-key-ring.js';
 import { createDocumentClient } from '../../lib/store/dynamodb-client.js';
 import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
+import { runIfMain } from '../../scripts/run-as-main.js';
 import { createTables, localTableNames } from '../../scripts/tables.js';
 import { countCommands, type CommandCounter } from './count-commands.js';
 
@@ -107,19 +106,4 @@ async function main(): Promise<void> {
   instance.close();
 }
 
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main, { showStack: true });

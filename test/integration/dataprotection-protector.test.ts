@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import type { Config } from '../../lib/config.js';
 import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
 import { createProtector } from '../../lib/dataprotection/protector.js';
 import { UnprotectError, type UnprotectErrorCode } from '../../lib/dataprotection/unprotect-error.js';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
 import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
-import { withFreshTables } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 
 const DAY = 86_400_000;
@@ -16,12 +14,8 @@ const T0 = Date.parse('2030-01-01T00:00:00Z');
 const stack = useInstanceStack();
 
 /** A key ring of its own (fresh tables), a driven clock, and a way to start more cold instances on it. */
-async function isolatedRing() {
-  const config = await withFreshTables(stack.config);
-  const time = { now: T0 };
-  const clock = () => time.now;
-  const start = (cfg: Config = config) => stack.start(cfg, { clock });
-  return { config, time, start };
+function isolatedRing() {
+  return stack.isolatedRing(T0);
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: UnprotectErrorCode): Promise<void> {

@@ -3,16 +3,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { runKeysCli, UsageError } from '../../scripts/keys.js';
-import { withFreshTables } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const stack = useInstanceStack();
 
 async function cli() {
-  const config = await withFreshTables(stack.config);
-  const instance = stack.start(config, { clock: () => time.now });
-  const time = { now: T0 };
+  const { config, time, start } = await stack.isolatedRing(T0);
+  const instance = start();
   const lines: string[] = [];
   const run = async (...argv: string[]) => {
     lines.length = 0;

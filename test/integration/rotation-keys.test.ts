@@ -10,7 +10,7 @@ import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
 import { rotateAhead, type RingRotation } from '../../lib/dataprotection/rotation.js';
 import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
 import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
-import { withFreshTables, type Instance } from '../support/dataprotection-worker.js';
+import type { Instance } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 
 const S = 1000;
@@ -19,13 +19,10 @@ const T0 = Date.parse('2030-01-01T00:00:00Z');
 const stack = useInstanceStack();
 
 async function isolated() {
-  const config = await withFreshTables(stack.config);
-  const time = { now: T0 };
-  const clock = () => time.now;
-  const start = () => stack.start(config, { clock });
+  const ring = await stack.isolatedRing(T0);
   const rotate = (instance: Instance) =>
-    rotateAhead({ config, repository: instance.repository, keyWrapper: instance.keyWrapper }, new Date(time.now));
-  return { config, time, clock, start, rotate };
+    rotateAhead({ config: ring.config, repository: instance.repository, keyWrapper: instance.keyWrapper }, new Date(ring.time.now));
+  return { ...ring, rotate };
 }
 
 function ring(results: RingRotation[], name: string): RingRotation {

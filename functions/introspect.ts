@@ -1,11 +1,11 @@
 /** POST /introspect: token introspection (RFC 7662). */
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { formBody, header } from '../lib/http/request.js';
-import type { OidcProvider } from '../lib/oidc/provider.js';
-import { getOidcProvider } from '../lib/oidc/services.js';
+import type { TokenInspection } from '../lib/oidc/provider.js';
+import { getTokenInspection } from '../lib/oidc/inspection-services.js';
 
-export function introspectHandler(provider: () => OidcProvider): HttpHandler {
+export function introspectHandler(provider: () => TokenInspection): HttpHandler {
   return api((event) => provider().introspection.handle(header(event, 'authorization'), formBody(event)));
 }
 
-export const handler = introspectHandler(getOidcProvider);
+export const handler = introspectHandler(getTokenInspection);

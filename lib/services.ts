@@ -4,29 +4,25 @@
  * imports `getSessions` does not construct the password hasher, and warm invocations reuse
  * clients, caches and unwrapped keys.
  *
+ * The services of the flows that mail one-time codes (and so load the SES client) live in
+ * code-flow-services.ts, so handlers that send no mail do not bundle it.
+ *
  * Everything here is stateless across instances except through the two shared stores: the key
  * ring (DynamoDB `keys`, keys wrapped by KMS) and the TTL table (DynamoDB `cache`).
  */
 import { systemClock, type Clock } from './clock.js';
+import { once } from './once.js';
 import { loadConfig, type Config } from './config.js';
 import type { DataProtector } from './dataprotection/data-protector.js';
 import type { KeyRingProvider } from './dataprotection/key-ring-provider.js';
 import { createDataProtectionKeyRing, createProtector } from './dataprotection/protector.js';
-import type { KeyedHasher } from './auth/keyed-hasher.js';
-import { KeyRingKeyedHasher } from './dataprotection/key-ring-keyed-hasher.js';
 import { LoginThrottle } from './auth/login-throttle.js';
-import type { Mailer } from './auth/mailer.js';
-import { OneTimeCodes } from './auth/one-time-codes.js';
-import { OutboxMailer } from './auth/outbox-mailer.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { PasswordLogin } from './auth/password-login.js';
-import { Registration } from './auth/registration.js';
-import { SesMailer } from './auth/ses-mailer.js';
 import { createKmsClient } from './keys/kms-client.js';
 import { KmsKeyWrapper } from './keys/kms-key-wrapper.js';
 import type { KeyWrapper } from './keys/key-wrapper.js';
 import { Antiforgery } from './session/antiforgery.js';
-import { CodeSignIn } from './session/code-sign-in.js';
 import type { FlowCookie } from './session/flow-cookie.js';
 import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from './session/flow-cookies.js';
 import { Sessions } from './session/sessions.js';
@@ -35,12 +31,6 @@ import { DynamoDbKeyRingRepository, type KeyRingRepository } from './store/key-r
 import { TtlCache } from './store/ttl-cache.js';
 import { UserDirectory } from './store/user-directory.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-/** A getter that builds its value on first call and returns the same value afterwards. */
-function once<T>(build: () => T): () => T {
-  let built: { value: T } | undefined;
-  return () => (built ??= { value: build() }).value;
-}
 
 export const getConfig = /* @__PURE__ */ once((): Config => loadConfig());
 export const getClock = (): Clock => systemClock;
@@ -72,27 +62,9 @@ export const getDataProtectionKeyRing = /* @__PURE__ */ once(
 /** The application's root protector; features add their purpose. */
 export const getDataProtector = /* @__PURE__ */ once((): DataProtector => createProtector(getDataProtectionKeyRing(), getConfig().appName, getClock()));
 
-/**
- * The keyed hash for one-time codes. Its key is derived from the data-protection master keys
- * (HKDF, a label of its own), so it is stored nowhere, is the same on every instance, and
- * rotates with the ring; each hash names the master key it was made under, so codes issued
- * just before a rotation still verify after it.
- */
-export const getCodeHasher = /* @__PURE__ */ once((): KeyedHasher => new KeyRingKeyedHasher(getDataProtectionKeyRing(), `${getConfig().appName}/one-time-codes`));
-
 export const getUserDirectory = /* @__PURE__ */ once(
   (): UserDirectory => new UserDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
 );
-
-export const getOneTimeCodes = /* @__PURE__ */ once(
-  (): OneTimeCodes => new OneTimeCodes({ cache: getCache(), hasher: getCodeHasher(), settings: getConfig().otp, clock: getClock() }),
-);
-
-export const getMailer = /* @__PURE__ */ once((): Mailer => {
-  const config = getConfig();
-  if (config.mail.mode === 'outbox') return new OutboxMailer({ cache: getCache(), clock: getClock() });
-  return new SesMailer({ from: config.mail.from, region: config.region });
-});
 
 export const getPasswordHasher = /* @__PURE__ */ once((): PasswordHasher => new PasswordHasher({ logN: getConfig().password.scryptLogN }));
 
@@ -102,24 +74,6 @@ export const getLoginThrottle = /* @__PURE__ */ once(
 
 export const getPasswordLogin = /* @__PURE__ */ once(
   (): PasswordLogin => new PasswordLogin({ users: getUserDirectory(), hasher: getPasswordHasher(), throttle: getLoginThrottle() }),
-);
-
-export const getRegistration = /* @__PURE__ */ once(
-  (): Registration =>
-    new Registration({
-      cache: getCache(),
-      codes: getOneTimeCodes(),
-      users: getUserDirectory(),
-      mailer: getMailer(),
-      hasher: getPasswordHasher(),
-      settings: getConfig().registration,
-      clock: getClock(),
-    }),
-);
-
-export const getCodeSignIn = /* @__PURE__ */ once(
-  (): CodeSignIn =>
-    new CodeSignIn({ codes: getOneTimeCodes(), users: getUserDirectory(), mailer: getMailer(), registerUrl: `${getConfig().issuer}/register` }),
 );
 
 export const getSessions = /* @__PURE__ */ once(

@@ -66,9 +66,16 @@ export class PasswordHasher {
     if (password.length > MAX_PASSWORD_LENGTH) throw new PasswordTooLongError();
     const salt = randomBytes(SALT_BYTES);
     const params = { logN: this.#logN, r: R, p: P };
-    const key = await derive(password, salt, params, KEY_BYTES);
-    const encodedParams = `ln=${params.logN},r=${params.r},p=${params.p}`;
-    return `scrypt$${encodedParams}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    return encode(params, salt, await derive(password, salt, params, KEY_BYTES));
+  }
+
+  /**
+   * A well-formed hash at the current cost that no password matches (random salt and key).
+   * Verifying against it costs exactly what a real verification costs, so an unknown account
+   * answers in the same time as a known one, without spending a hash at cold start.
+   */
+  unmatchableHash(): string {
+    return encode({ logN: this.#logN, r: R, p: P }, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES));
   }
 
   /**
@@ -116,4 +123,8 @@ function derive(password: string, salt: Buffer, params: ScryptParams, keyLength:
   return new Promise((resolve, reject) => {
     scrypt(normalized, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
+}
+
+function encode(params: ScryptParams, salt: Buffer, key: Buffer): string {
+  return `scrypt$ln=${params.logN},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }

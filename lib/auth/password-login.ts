@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { User, UserDirectory } from '../store/user-directory.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -14,16 +13,14 @@ export class PasswordLogin {
   private readonly users: UserDirectory;
   private readonly hasher: PasswordHasher;
   private readonly throttle: LoginThrottle;
-  /** A hash of a random password made with the current parameters: verified against when there is no real one. */
-  private readonly dummyHash: Promise<string>;
+  /** Verified against when there is no real hash, so unknown accounts cost the same scrypt work. */
+  private readonly dummyHash: string;
 
   constructor(options: { users: UserDirectory; hasher: PasswordHasher; throttle: LoginThrottle }) {
     this.users = options.users;
     this.hasher = options.hasher;
     this.throttle = options.throttle;
-    // Made once per instance, at init, so the first unknown-address sign-in is not slower than the rest.
-    this.dummyHash = this.hasher.hash(randomBytes(32).toString('base64url'));
-    this.dummyHash.catch(() => {});
+    this.dummyHash = this.hasher.unmatchableHash();
   }
 
   async login(email: string, password: string, ip: string): Promise<PasswordLoginResult> {
@@ -31,7 +28,7 @@ export class PasswordLogin {
     if (decision.locked) return { ok: false, reason: 'locked', retryAfterS: decision.retryAfterS };
 
     const user = await this.users.findByEmail(email);
-    const stored = user?.passwordHash ?? (await this.dummyHash);
+    const stored = user?.passwordHash ?? this.dummyHash;
     const result = await this.hasher.verify(password, stored);
     if (!user?.passwordHash || !result.ok) {
       await this.throttle.recordFailure(email, ip);

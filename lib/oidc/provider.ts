@@ -24,63 +24,87 @@ import { TokenEndpoint } from './token-endpoint.js';
 import { TokenSigner, TokenVerifier } from './token-signer.js';
 import { UserinfoEndpoint } from './userinfo-endpoint.js';
 
-export interface OidcProviderDeps {
+export interface TokenInspectionDeps {
   config: Config;
   clock: Clock;
   documentClient: DynamoDBDocumentClient;
-  keyWrapper: KeyWrapper;
   /** Defaults to one over the same document client; tests may share one between "instances". */
   keyRingRepository?: KeyRingRepository;
+}
+
+export interface OidcProviderDeps extends TokenInspectionDeps {
+  keyWrapper: KeyWrapper;
   /** Defaults to sessions over the data-protection ring of this instance. */
   sessions?: Sessions;
 }
 
-export interface OidcProvider {
+/**
+ * The endpoints that only check tokens this issuer made (userinfo, revocation, introspection):
+ * they verify signatures against the published keys and read grants, so they need no key
+ * wrapping and their functions do not bundle the KMS client.
+ */
+export interface TokenInspection {
   config: Config;
   clients: ClientRegistry;
   users: UserDirectory;
   grants: GrantStore;
-  sessions: Sessions;
-  signingKeys: SigningKeyRing;
   verifier: TokenVerifier;
   accessTokens: AccessTokens;
-  authorize: AuthorizeEndpoint;
-  token: TokenEndpoint;
   userinfo: UserinfoEndpoint;
   revocation: RevocationEndpoint;
   introspection: IntrospectionEndpoint;
+}
+
+export interface OidcProvider extends TokenInspection {
+  sessions: Sessions;
+  signingKeys: SigningKeyRing;
+  authorize: AuthorizeEndpoint;
+  token: TokenEndpoint;
   endSession: EndSessionEndpoint;
 }
 
-export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
-  const { config, clock, documentClient: client, keyWrapper } = deps;
+export function createTokenInspection(deps: TokenInspectionDeps): TokenInspection {
+  const { config, clock, documentClient: client } = deps;
   const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
   const cache = new TtlCache({ client, tableName: config.tables.cache, clock });
   const users = new UserDirectory({ client, tableName: config.tables.directory, clock });
   const clients = new ClientRegistry({ client, tableName: config.tables.directory, clock });
-  const sessions =
-    deps.sessions ??
-    new Sessions({ protector: createDataProtection({ config, keyWrapper, repository, clock }), store: cache, settings: config.session, clock });
-  const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
-  const signer = new TokenSigner(signingKeys);
   const verifier = new TokenVerifier({ issuer: config.issuer, keys: new SigningKeyPublisher({ config, repository, clock }), clock });
   const grants = new GrantStore({ cache, clock });
   const accessTokens = new AccessTokens(verifier, grants);
-
   return {
     config,
     clients,
     users,
     grants,
-    sessions,
-    signingKeys,
     verifier,
     accessTokens,
-    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
-    token: new TokenEndpoint({ config, clients, grants, users, signer, clock }),
     userinfo: new UserinfoEndpoint({ issuer: config.issuer, accessTokens, users }),
     revocation: new RevocationEndpoint({ clients, grants, accessTokens }),
     introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients, grants, accessTokens }),
+  };
+}
+
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const { config, clock, documentClient: client, keyWrapper } = deps;
+  const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
+  const inspection = createTokenInspection({ ...deps, keyRingRepository: repository });
+  const { clients, users, grants, verifier } = inspection;
+  const sessions =
+    deps.sessions ??
+    new Sessions({
+      protector: createDataProtection({ config, keyWrapper, repository, clock }),
+      store: new TtlCache({ client, tableName: config.tables.cache, clock }),
+      settings: config.session,
+      clock,
+    });
+  const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
+  return {
+    ...inspection,
+    sessions,
+    signingKeys,
+    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
+    token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
     endSession: new EndSessionEndpoint({ config, clients, sessions, verifier, clock }),
   };
 }

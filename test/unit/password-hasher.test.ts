@@ -93,6 +93,16 @@ describe('PasswordHasher', () => {
     assert.deepEqual(await hasher.verify(limit + 'x', encoded), { ok: false, needsRehash: false });
   });
 
+  it('makes unmatchable hashes at the current cost that cost a full verification', async () => {
+    const dummy = hasher.unmatchableHash();
+    const real = await hasher.hash('any password');
+    assert.match(dummy, FORMAT, 'well-formed: verification runs scrypt, it does not bail out early');
+    assert.equal(dummy.split('$')[1], real.split('$')[1], 'same parameters as a real hash');
+    assert.notEqual(hasher.unmatchableHash(), dummy, 'random salt and key each time');
+    const result = await hasher.verify('any password', dummy);
+    assert.deepEqual(result, { ok: false, needsRehash: false }, 'well-formed (no rehash) and matches nothing');
+  });
+
   it('rejects unusable cost settings', () => {
     for (const logN of [9, 21, 12.5, Number.NaN]) {
       assert.throws(() => new PasswordHasher({ logN }), RangeError, String(logN));

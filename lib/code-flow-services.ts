@@ -1,0 +1,51 @@
+/**
+ * Services of the flows that mail one-time codes (registration, code sign-in), built lazily
+ * once per instance like those in services.ts. Kept apart so that only the handlers that send
+ * mail bundle the SES client.
+ */
+import type { KeyedHasher } from './auth/keyed-hasher.js';
+import type { Mailer } from './auth/mailer.js';
+import { OneTimeCodes } from './auth/one-time-codes.js';
+import { OutboxMailer } from './auth/outbox-mailer.js';
+import { Registration } from './auth/registration.js';
+import { SesMailer } from './auth/ses-mailer.js';
+import { KeyRingKeyedHasher } from './dataprotection/key-ring-keyed-hasher.js';
+import { once } from './once.js';
+import { getCache, getClock, getConfig, getDataProtectionKeyRing, getPasswordHasher, getUserDirectory } from './services.js';
+import { CodeSignIn } from './session/code-sign-in.js';
+
+/**
+ * The keyed hash for one-time codes. Its key is derived from the data-protection master keys
+ * (HKDF, a label of its own), so it is stored nowhere, is the same on every instance, and
+ * rotates with the ring; each hash names the master key it was made under, so codes issued
+ * just before a rotation still verify after it.
+ */
+export const getCodeHasher = /* @__PURE__ */ once((): KeyedHasher => new KeyRingKeyedHasher(getDataProtectionKeyRing(), `${getConfig().appName}/one-time-codes`));
+
+export const getOneTimeCodes = /* @__PURE__ */ once(
+  (): OneTimeCodes => new OneTimeCodes({ cache: getCache(), hasher: getCodeHasher(), settings: getConfig().otp, clock: getClock() }),
+);
+
+export const getMailer = /* @__PURE__ */ once((): Mailer => {
+  const config = getConfig();
+  if (config.mail.mode === 'outbox') return new OutboxMailer({ cache: getCache(), clock: getClock() });
+  return new SesMailer({ from: config.mail.from, region: config.region });
+});
+
+export const getRegistration = /* @__PURE__ */ once(
+  (): Registration =>
+    new Registration({
+      cache: getCache(),
+      codes: getOneTimeCodes(),
+      users: getUserDirectory(),
+      mailer: getMailer(),
+      hasher: getPasswordHasher(),
+      settings: getConfig().registration,
+      clock: getClock(),
+    }),
+);
+
+export const getCodeSignIn = /* @__PURE__ */ once(
+  (): CodeSignIn =>
+    new CodeSignIn({ codes: getOneTimeCodes(), users: getUserDirectory(), mailer: getMailer(), registerUrl: `${getConfig().issuer}/register` }),
+);

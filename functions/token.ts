@@ -1,11 +1,15 @@
-/** POST /token: authorization_code, refresh_token and client_credentials grants. */
+/** POST /token: authorization_code, refresh_token and client_credentials grants. Open to browser apps (CORS). */
+import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { formBody, header } from '../lib/http/request.js';
 import type { OidcProvider } from '../lib/oidc/provider.js';
 import { getOidcProvider } from '../lib/oidc/services.js';
 
 export function tokenHandler(provider: () => OidcProvider): HttpHandler {
-  return api((event) => provider().token.handle(header(event, 'authorization'), formBody(event)));
+  return withCors(
+    { methods: ['POST'], exposeHeaders: ['WWW-Authenticate'] },
+    api((event) => provider().token.handle(header(event, 'authorization'), formBody(event))),
+  );
 }
 
 export const handler = tokenHandler(getOidcProvider);

@@ -1,10 +1,14 @@
-/** GET/POST /userinfo: claims about the user of a Bearer access token. */
+/** GET/POST /userinfo: claims about the user of a Bearer access token. Open to browser apps (CORS). */
+import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import type { TokenInspection } from '../lib/oidc/provider.js';
 import { getTokenInspection } from '../lib/oidc/inspection-services.js';
 
 export function userinfoHandler(provider: () => TokenInspection): HttpHandler {
-  return api((event) => provider().userinfo.handle(event));
+  return withCors(
+    { methods: ['GET', 'POST'], exposeHeaders: ['WWW-Authenticate'] },
+    api((event) => provider().userinfo.handle(event)),
+  );
 }
 
 export const handler = userinfoHandler(getTokenInspection);

@@ -48,6 +48,11 @@ export function html(status: number, body: SafeHtml, options: HtmlResponseOption
   return respond(status, { 'Content-Type': 'text/html; charset=utf-8' }, body.toString(), rest, security);
 }
 
+/** 204 without a body, e.g. the answer to a CORS preflight (lib/http/cors.ts). */
+export function noContent(options: ResponseOptions = {}): HttpResponse {
+  return respond(204, {}, '', options);
+}
+
 export interface RedirectOptions {
   /** 303 after a POST that must become a GET; 302 where OAuth expects it (authorization responses). */
   status?: 302 | 303;

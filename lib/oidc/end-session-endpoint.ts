@@ -1,34 +1,49 @@
 /**
- * GET /logout: OpenID Connect RP-Initiated Logout 1.0. Ends the browser's session (revoked in
- * the TTL table, so a copied cookie dies on every instance, and cleared), then returns to the
- * client only at a post-logout redirect URI registered for it; otherwise a "signed out" page.
+ * GET /logout: OpenID Connect RP-Initiated Logout 1.0. Returns to the client only at a
+ * post-logout redirect URI registered for it; otherwise a "signed out" page.
  *
  * The client is named by `client_id` or by the audience of `id_token_hint`, whose signature is
  * checked against the published keys (an expired hint is fine: logging out after the ID token
- * expired is the normal case). POST /logout is the sign-out form of the pages, not this.
+ * expired is the normal case).
+ *
+ * A GET can come from any site (a link, an image), so the browser's session is ended at once
+ * only when a valid `id_token_hint` vouches for it: issued for this session (`sid`, else the
+ * same `sub`), or there is no live session to protect. Otherwise a live session gets a
+ * confirmation page (section 2: the OP asks the user whether to log out), whose form posts to
+ * POST /logout (lib/oidc/logout-form-endpoint.ts) with an antiforgery token bound to the
+ * session and the checked redirect in hidden fields, which that endpoint checks again.
+ *
+ * Ending a session revokes it in the TTL table (a copied cookie dies on every instance) and
+ * clears the cookie. A valid hint's own session is ended too, wherever it is: only the client
+ * it was issued to holds it.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { renderErrorPage } from '../http/error-page.js';
-import { html } from '../http/html.js';
-import { renderPage } from '../http/page.js';
 import { queryParams, repeatedNames } from '../http/request.js';
 import { html as htmlResponse, redirect, type HttpResponse } from '../http/response.js';
-import type { Sessions } from '../session/sessions.js';
-import { authorizationResponseUrl } from './authorization-response.js';
-import { isValidClientId, type OAuthClient } from './client-metadata.js';
+import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
+import type { Antiforgery } from '../session/antiforgery.js';
+import type { CurrentSession, Session, Sessions } from '../session/sessions.js';
+import {
+  findPostLogoutRedirect,
+  POST_LOGOUT_PARAMS,
+  postLogoutFields,
+  postLogoutRedirectUrl,
+  type ClientLookup,
+  type PostLogoutRedirect,
+} from './post-logout-redirect.js';
 import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from './token-signer.js';
 
 export interface EndSessionEndpointDeps {
   config: Pick<Config, 'issuer' | 'session'>;
-  clients: { find(clientId: string): Promise<OAuthClient | undefined> };
-  sessions: Pick<Sessions, 'read' | 'revoke' | 'clearCookie'>;
+  clients: ClientLookup;
+  sessions: Pick<Sessions, 'verify' | 'revoke' | 'clearCookie'>;
+  antiforgery: Pick<Antiforgery, 'issue'>;
   verifier: TokenVerifier;
   clock: Clock;
 }
-
-const MAX_STATE_LENGTH = 512;
 
 export class EndSessionEndpoint {
   constructor(private readonly deps: EndSessionEndpointDeps) {}
@@ -40,44 +55,54 @@ export class EndSessionEndpoint {
 
     const hintParam = params.get('id_token_hint');
     const hint = hintParam ? await this.verifyHint(hintParam) : undefined;
-    // An ID token that does not verify still signs the user out, but never redirects anywhere.
+    // An ID token that does not verify never leads to a redirect, and vouches for nothing.
     const hintRejected = Boolean(hintParam) && hint === undefined;
 
-    const clientIdParam = params.get('client_id') ?? undefined;
+    const clientIdParam = params.get(POST_LOGOUT_PARAMS.clientId) ?? undefined;
     const hintAudience = hint === undefined ? undefined : audienceOf(hint.claims.aud);
     if (clientIdParam !== undefined && hintAudience !== undefined && clientIdParam !== hintAudience) {
       return badRequest('The sign-out request names an application the ID token was not issued to.');
     }
-    const clientId = clientIdParam ?? hintAudience;
-    const client = clientId !== undefined && isValidClientId(clientId) ? await this.deps.clients.find(clientId) : undefined;
+    const target = hintRejected
+      ? undefined
+      : await findPostLogoutRedirect(this.deps.clients, {
+          clientId: clientIdParam ?? hintAudience,
+          redirectUri: params.get(POST_LOGOUT_PARAMS.redirectUri) ?? undefined,
+          state: params.get(POST_LOGOUT_PARAMS.state) ?? undefined,
+        });
 
-    await this.endSession(event, hint);
-    const cookies = [this.deps.sessions.clearCookie()];
-
-    const target = params.get('post_logout_redirect_uri');
-    const state = params.get('state');
-    if (target !== null && !hintRejected && client !== undefined && client.postLogoutRedirectUris.includes(target)) {
-      const location = authorizationResponseUrl(target, { state: state !== null && state.length <= MAX_STATE_LENGTH ? state : undefined });
-      return redirect(location, { cookies });
+    const current = await this.deps.sessions.verify(event);
+    if (hint !== undefined) await this.endHintSession(hint, current);
+    if (current !== undefined && (hint === undefined || !vouchesFor(hint, current.session))) {
+      return this.confirmation(event, current, target);
     }
+
+    if (current !== undefined) await this.deps.sessions.revoke(current.session);
+    // Also drops a cookie that no longer signs anyone in (revoked, expired).
+    const cookies = [this.deps.sessions.clearCookie()];
+    if (target !== undefined) return redirect(postLogoutRedirectUrl(target), { cookies });
     return htmlResponse(200, signedOutPage(), { cookies });
   }
 
+  /** "Sign out of <issuer>?" for the session the request carries; nothing is ended yet. */
+  private async confirmation(event: APIGatewayProxyEventV2, current: CurrentSession, target: PostLogoutRedirect | undefined): Promise<HttpResponse> {
+    const af = await this.deps.antiforgery.issue(event, { sessionId: current.session.sessionId });
+    const cookies = [...af.cookies, ...(current.renewedCookie ? [current.renewedCookie] : [])];
+    const page = logoutConfirmPage({ issuer: this.deps.config.issuer, antiforgeryToken: af.token, redirectFields: postLogoutFields(target) });
+    // The POST answers 303 to the client's URI, and CSP form-action applies to that redirect too.
+    return htmlResponse(200, page, { cookies, ...(target !== undefined ? { formActionOrigins: [target.redirectUri] } : {}) });
+  }
+
   /**
-   * Revokes the browser's session. With an ID token of another user than the browser's, the
-   * browser's session is left alone (someone else is signed in here now) and the hint's own
-   * session is ended instead.
+   * Ends the session the ID token was issued in when it is not the browser's current one (that
+   * one is ended, or asked about, by the caller): e.g. the client's user signed out here and
+   * someone else signed in since.
    */
-  private async endSession(event: APIGatewayProxyEventV2, hint: VerifiedToken | undefined): Promise<void> {
-    const current = await this.deps.sessions.read(event);
-    const hintSid = typeof hint?.claims.sid === 'string' ? hint.claims.sid : undefined;
-    if (current !== undefined && (hint === undefined || hint.claims.sub === current.session.subject)) {
-      await this.deps.sessions.revoke(current.session);
-    }
-    if (hintSid !== undefined && hintSid !== current?.session.sessionId) {
-      const authTime = typeof hint?.claims.auth_time === 'number' ? hint.claims.auth_time : Math.floor(this.deps.clock() / 1000);
-      await this.deps.sessions.revoke({ sessionId: hintSid, expiresAt: authTime + this.deps.config.session.absoluteLifetimeS });
-    }
+  private async endHintSession(hint: VerifiedToken, current: CurrentSession | undefined): Promise<void> {
+    const hintSid = typeof hint.claims.sid === 'string' ? hint.claims.sid : undefined;
+    if (hintSid === undefined || hintSid === current?.session.sessionId) return;
+    const authTime = typeof hint.claims.auth_time === 'number' ? hint.claims.auth_time : Math.floor(this.deps.clock() / 1000);
+    await this.deps.sessions.revoke({ sessionId: hintSid, expiresAt: authTime + this.deps.config.session.absoluteLifetimeS });
   }
 
   private async verifyHint(token: string): Promise<VerifiedToken | undefined> {
@@ -90,6 +115,13 @@ export class EndSessionEndpoint {
   }
 }
 
+/** Whether the ID token was issued in this session: its `sid` when it has one, else the same user. */
+function vouchesFor(hint: VerifiedToken, session: Session): boolean {
+  if (hint.claims.sub !== session.subject) return false;
+  const sid = hint.claims.sid;
+  return typeof sid !== 'string' || sid === session.sessionId;
+}
+
 function audienceOf(aud: unknown): string | undefined {
   if (typeof aud === 'string') return aud;
   if (Array.isArray(aud) && aud.length === 1 && typeof aud[0] === 'string') return aud[0];
@@ -98,13 +130,4 @@ function audienceOf(aud: unknown): string | undefined {
 
 function badRequest(message: string): HttpResponse {
   return htmlResponse(400, renderErrorPage({ title: 'Sign-out request not accepted', message }));
-}
-
-export function signedOutPage() {
-  return renderPage({
-    title: 'Signed out',
-    body: html`<h1>You are signed out</h1>
-<p>You have been signed out of this site. You can close this window.</p>
-<p class="actions"><a class="button" href="/">Go to the home page</a></p>`,
-  });
 }

@@ -5,10 +5,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { DataProtector } from '../dataprotection/data-protector.js';
 import { createDataProtection } from '../dataprotection/protector.js';
 import type { KeyWrapper } from '../keys/key-wrapper.js';
 import { SigningKeyPublisher } from '../keys/signing-jwks.js';
 import { SigningKeyRing } from '../keys/signing-key-ring.js';
+import { Antiforgery } from '../session/antiforgery.js';
 import { Sessions } from '../session/sessions.js';
 import { ClientRegistry } from '../store/client-registry.js';
 import { DynamoDbKeyRingRepository, type KeyRingRepository } from '../store/key-ring-repository.js';
@@ -34,8 +36,8 @@ export interface TokenInspectionDeps {
 
 export interface OidcProviderDeps extends TokenInspectionDeps {
   keyWrapper: KeyWrapper;
-  /** Defaults to sessions over the data-protection ring of this instance. */
-  sessions?: Sessions;
+  /** The application's root protector for sessions and antiforgery; defaults to one over this instance's data-protection ring. */
+  protector?: DataProtector;
 }
 
 /**
@@ -57,6 +59,8 @@ export interface TokenInspection {
 
 export interface OidcProvider extends TokenInspection {
   sessions: Sessions;
+  /** For the sign-out confirmation of GET /logout, whose form POST /logout checks. */
+  antiforgery: Antiforgery;
   signingKeys: SigningKeyRing;
   authorize: AuthorizeEndpoint;
   token: TokenEndpoint;
@@ -90,21 +94,17 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
   const inspection = createTokenInspection({ ...deps, keyRingRepository: repository });
   const { clients, users, grants, verifier } = inspection;
-  const sessions =
-    deps.sessions ??
-    new Sessions({
-      protector: createDataProtection({ config, keyWrapper, repository, clock }),
-      store: new TtlCache({ client, tableName: config.tables.cache, clock }),
-      settings: config.session,
-      clock,
-    });
+  const protector = deps.protector ?? createDataProtection({ config, keyWrapper, repository, clock });
+  const sessions = new Sessions({ protector, store: new TtlCache({ client, tableName: config.tables.cache, clock }), settings: config.session, clock });
+  const antiforgery = new Antiforgery({ protector, sessionIdOf: (event) => sessions.sessionIdOf(event), clock });
   const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
   return {
     ...inspection,
     sessions,
+    antiforgery,
     signingKeys,
     authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
     token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
-    endSession: new EndSessionEndpoint({ config, clients, sessions, verifier, clock }),
+    endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
   };
 }

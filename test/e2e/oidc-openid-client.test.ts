@@ -207,6 +207,45 @@ describe('openid-client v6 against three instances', () => {
     }
   });
 
+  it('asks before a logout without id_token_hint; the confirmation form signs out and returns with state', async () => {
+    const config = await publicClient();
+    const b = browser();
+    await signInThroughLoginForm(b, await startSignIn(config, SPA_REDIRECT), SPA_REDIRECT);
+    const sessionCookie = b.cookie('__Host-session')?.value;
+    assert.ok(sessionCookie);
+
+    const logoutUrl = oidc.buildEndSessionUrl(config, { client_id: DEMO_CLIENT.clientId, post_logout_redirect_uri: SPA_POST_LOGOUT, state: 'bye' });
+    const confirm = await b.get(logoutUrl.pathname + logoutUrl.search);
+    assert.equal(confirm.status, 200, confirm.describe());
+    assert.match(confirm.text, /Sign out of .+\?/);
+    assert.equal(b.cookie('__Host-session')?.value, sessionCookie, 'nothing is ended by the GET');
+    assert.ok(confirm.headers.get('content-security-policy')?.includes(`form-action 'self' ${new URL(SPA_POST_LOGOUT).origin}`));
+
+    const out = await b.submit(confirm, { on: b.otherThan(confirm.servedBy) });
+    assert.equal(out.status, 303, out.describe());
+    assert.equal(out.location, `${SPA_POST_LOGOUT}?state=bye`);
+    assert.equal(b.cookie('__Host-session'), undefined, 'the session cookie is cleared');
+    const again = await startSignIn(config, SPA_REDIRECT, { prompt: 'none' });
+    const answer = await b.get(again.url.pathname + again.url.search, { cookies: { '__Host-session': sessionCookie } });
+    assert.equal(new URL(answer.location!).searchParams.get('error'), 'login_required', answer.describe());
+  });
+
+  it('lets a browser app call discovery, jwks, token, userinfo and revoke cross-origin (preflight routes in serverless.yml)', async () => {
+    const origin = 'http://localhost:5173';
+    for (const [path, methods] of [['/.well-known/openid-configuration', 'GET'], ['/jwks', 'GET'], ['/token', 'POST'], ['/userinfo', 'GET, POST'], ['/revoke', 'POST']] as const) {
+      const preflight = await fetch(`${cluster.proxyUrl}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+      // serverless-offline turns every preflight's 204 into 200; API Gateway passes it on.
+      assert.ok(preflight.ok, `${path}: ${preflight.status}`);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*', path);
+      assert.equal(preflight.headers.get('access-control-allow-methods'), methods, path);
+      assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization, content-type', path);
+      assert.equal(preflight.headers.get('access-control-max-age'), '600', path);
+    }
+    const keys = await fetch(`${cluster.proxyUrl}/jwks`, { headers: { origin } });
+    assert.equal(keys.status, 200);
+    assert.equal(keys.headers.get('access-control-allow-origin'), '*');
+  });
+
   it('signs in with a confidential client (client_secret_post and client_secret_basic)', async () => {
     for (const auth of ['post', 'basic'] as const) {
       const config = await webClient(auth);

@@ -12,14 +12,17 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { authorizeHandler } from '../../functions/authorize.js';
 import { endSessionHandler } from '../../functions/end-session.js';
 import { introspectHandler } from '../../functions/introspect.js';
+import { logoutHandler } from '../../functions/logout.js';
 import { revokeHandler } from '../../functions/revoke.js';
 import { tokenHandler } from '../../functions/token.js';
 import { userinfoHandler } from '../../functions/userinfo.js';
 import type { HttpResponse } from '../../lib/http/response.js';
 import { createKmsClient } from '../../lib/keys/kms-client.js';
 import { KmsKeyWrapper } from '../../lib/keys/kms-key-wrapper.js';
+import { LogoutFormEndpoint } from '../../lib/oidc/logout-form-endpoint.js';
 import { createOidcProvider, type OidcProvider } from '../../lib/oidc/provider.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
+import { parseForms, submitFields } from '../support/html-forms.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const T0 = Date.parse('2040-01-01T00:00:00Z');
@@ -51,7 +54,7 @@ function next(): OidcProvider {
   return instances[turn++ % instances.length]!;
 }
 
-function event(method: 'GET' | 'POST', path: string, options: { query?: URLSearchParams; form?: URLSearchParams; headers?: Record<string, string>; cookies?: string[] } = {}): APIGatewayProxyEventV2 {
+function event(method: 'GET' | 'POST' | 'OPTIONS', path: string, options: { query?: URLSearchParams; form?: URLSearchParams; headers?: Record<string, string>; cookies?: string[] } = {}): APIGatewayProxyEventV2 {
   const base = fakeEvent();
   return fakeEvent({
     rawPath: path,
@@ -67,7 +70,7 @@ async function call(handler: (e: APIGatewayProxyEventV2, c: typeof fakeContext) 
   const response = await handler(e, fakeContext);
   const headers = (response.headers ?? {}) as Record<string, string>;
   const body = response.body ?? '';
-  return { status: response.statusCode ?? 200, headers, body, json: () => JSON.parse(body) as Record<string, any> };
+  return { status: response.statusCode ?? 200, headers, body, cookies: response.cookies ?? [], json: () => JSON.parse(body) as Record<string, any> };
 }
 
 function pkce() {
@@ -121,6 +124,23 @@ async function userinfo(accessToken: string) {
 
 async function introspect(tokenValue: string) {
   return (await call(introspectHandler(next), event('POST', '/introspect', { form: new URLSearchParams({ client_id: 'spa', token: tokenValue }) }))).json();
+}
+
+/** POST /logout (the pages' sign-out form) on the next instance, over that instance's protector, sessions and clients. */
+function logoutForm(): LogoutFormEndpoint {
+  const on = next();
+  return new LogoutFormEndpoint({ antiforgery: on.antiforgery, sessions: on.sessions, clients: on.clients });
+}
+
+/** Submits the form of a GET /logout confirmation page, with its antiforgery cookie and `cookies`; `overrides` edit its fields. */
+async function submitLogoutForm(page: { body: string; cookies: string[] }, cookies: string[], overrides: Record<string, string | undefined> = {}) {
+  const forms = parseForms(page.body);
+  assert.equal(forms.length, 1, page.body);
+  const form = forms[0]!;
+  assert.equal(form.action, '/logout');
+  assert.equal(form.method, 'POST');
+  const af = page.cookies.filter((line) => line.startsWith('__Host-af=')).map((line) => line.split(';')[0]!);
+  return call(logoutHandler(logoutForm), event('POST', '/logout', { form: submitFields(form, overrides), cookies: [...cookies, ...af] }));
 }
 
 function basic(id: string, secret: string) {
@@ -440,8 +460,11 @@ describe('authorize endpoint with sessions', () => {
     const cookie = signedIn.cookie.split(';')[0]!;
     assert.ok(new URL((await authorize(query(), [cookie])).headers.Location!).searchParams.get('code'));
 
-    const logout = await call(endSessionHandler(next), event('GET', '/logout', { query: new URLSearchParams({ client_id: 'spa', post_logout_redirect_uri: 'https://app.example/bye', state: 'bye-state' }), cookies: [cookie] }));
-    assert.equal(logout.status, 302);
+    // Without an ID token the user confirms, and the form's POST ends the session.
+    const confirm = await call(endSessionHandler(next), event('GET', '/logout', { query: new URLSearchParams({ client_id: 'spa', post_logout_redirect_uri: 'https://app.example/bye', state: 'bye-state' }), cookies: [cookie] }));
+    assert.equal(confirm.status, 200);
+    const logout = await submitLogoutForm(confirm, [cookie]);
+    assert.equal(logout.status, 303);
     assert.equal(logout.headers.Location, 'https://app.example/bye?state=bye-state');
 
     for (let i = 0; i < instances.length; i++) {
@@ -469,5 +492,228 @@ describe('authorize endpoint with sessions', () => {
 
     const mismatch = await call(endSessionHandler(next), event('GET', '/logout', { query: new URLSearchParams({ id_token_hint: tokens.id_token, client_id: 'web' }) }));
     assert.equal(mismatch.status, 400);
+  });
+});
+
+describe('RP-initiated logout without an ID token that vouches for the session', () => {
+  const BYE = 'https://app.example/bye';
+
+  async function signIn() {
+    const started = await instances[0]!.sessions.start({ subject: userId, methods: ['pwd'] });
+    return { cookie: started.cookie.split(';')[0]!, sid: started.session.sessionId };
+  }
+
+  function getLogout(params: Record<string, string>, cookies: string[]) {
+    return call(endSessionHandler(next), event('GET', '/logout', { query: new URLSearchParams(params), cookies }));
+  }
+
+  /** The session verifies (not revoked) on every instance. */
+  async function assertSignedIn(cookie: string, message: string) {
+    for (const instance of instances) {
+      assert.ok(await instance.sessions.verify(event('GET', '/', { cookies: [cookie] })), message);
+    }
+  }
+
+  function clearsSession(answer: { cookies: string[] }): boolean {
+    return answer.cookies.some((line) => line.startsWith('__Host-session=') && /Max-Age=0/i.test(line));
+  }
+
+  function hiddenFields(answer: { body: string }): Record<string, string> {
+    return Object.fromEntries(parseForms(answer.body)[0]!.fields);
+  }
+
+  function formAction(answer: { headers: Record<string, string> }): string | undefined {
+    return answer.headers['Content-Security-Policy']?.split('; ').find((d) => d.startsWith('form-action '));
+  }
+
+  /** An ID token issued in the session of `cookie`. */
+  async function idTokenFor(cookie: string): Promise<string> {
+    const { challenge, verifier } = pkce();
+    const answer = await authorize({ response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' }, [cookie]);
+    const code = new URL(answer.headers.Location!).searchParams.get('code')!;
+    return (await exchange(code, verifier)).json().id_token as string;
+  }
+
+  it('asks "Sign out of <issuer>?" and ends nothing; the form then signs out and returns to the registered URI with state', async () => {
+    const { cookie } = await signIn();
+    const confirm = await getLogout({ client_id: 'spa', post_logout_redirect_uri: BYE, state: 'bye <state>' }, [cookie]);
+    assert.equal(confirm.status, 200);
+    assert.equal(confirm.headers.Location, undefined);
+    assert.match(confirm.headers['Content-Type']!, /text\/html/);
+    assert.ok(confirm.body.includes(`Sign out of ${stack.config.issuer}?`), confirm.body);
+    assert.ok(!clearsSession(confirm));
+    const fields = hiddenFields(confirm);
+    assert.deepEqual(Object.keys(fields).sort(), ['_af', 'client_id', 'post_logout_redirect_uri', 'state']);
+    assert.equal(fields.client_id, 'spa');
+    assert.equal(fields.post_logout_redirect_uri, BYE);
+    assert.equal(fields.state, 'bye <state>');
+    // The POST answers 303 to the client: CSP form-action must allow its origin.
+    assert.equal(formAction(confirm), "form-action 'self' https://app.example");
+    await assertSignedIn(cookie, 'the GET alone signs nobody out');
+
+    const out = await submitLogoutForm(confirm, [cookie]);
+    assert.equal(out.status, 303);
+    assert.equal(out.headers.Location, `${BYE}?state=bye+%3Cstate%3E`);
+    assert.ok(clearsSession(out));
+    for (const instance of instances) {
+      assert.equal(await instance.sessions.verify(event('GET', '/', { cookies: [cookie] })), undefined);
+    }
+  });
+
+  it('never trusts the hidden fields: an edited or unregistered redirect goes home', async () => {
+    const { cookie } = await signIn();
+    const confirm = await getLogout({ client_id: 'spa', post_logout_redirect_uri: BYE, state: 'x' }, [cookie]);
+    const edited = await submitLogoutForm(confirm, [cookie], { post_logout_redirect_uri: 'https://evil.example/bye' });
+    assert.equal(edited.status, 303);
+    assert.equal(edited.headers.Location, '/');
+    assert.ok(clearsSession(edited));
+
+    const other = await signIn();
+    const otherClient = await getLogout({ client_id: 'spa', post_logout_redirect_uri: BYE }, [other.cookie]);
+    const moved = await submitLogoutForm(otherClient, [other.cookie], { client_id: 'web' });
+    assert.equal(moved.headers.Location, '/', 'the URI is not registered for the client now named');
+
+    const third = await signIn();
+    const unregistered = await getLogout({ client_id: 'spa', post_logout_redirect_uri: 'https://evil.example/bye', state: 'x' }, [third.cookie]);
+    assert.equal(unregistered.status, 200);
+    assert.deepEqual(Object.keys(hiddenFields(unregistered)), ['_af'], 'no redirect fields for an unregistered URI');
+    assert.equal(formAction(unregistered), "form-action 'self'");
+    assert.ok(!unregistered.body.includes('evil.example'));
+    const home = await submitLogoutForm(unregistered, [third.cookie], { post_logout_redirect_uri: BYE, client_id: 'spa' });
+    assert.equal(home.status, 303);
+    assert.equal(home.headers.Location, `${BYE}`, 'a field added by hand is checked like any other, and only a registered URI passes');
+  });
+
+  it('a cross-site GET /logout (a link, an image) no longer revokes the session', async () => {
+    const { cookie } = await signIn();
+    for (const params of [{}, { client_id: 'spa', post_logout_redirect_uri: BYE }, { id_token_hint: 'not.a.token', client_id: 'spa', post_logout_redirect_uri: BYE }] as Record<string, string>[]) {
+      const answer = await getLogout(params, [cookie]);
+      assert.equal(answer.status, 200, JSON.stringify(params));
+      assert.equal(answer.headers.Location, undefined);
+      assert.ok(!clearsSession(answer));
+      if (params.id_token_hint) assert.deepEqual(Object.keys(hiddenFields(answer)), ['_af'], 'a rejected hint never leads to a redirect');
+    }
+    await assertSignedIn(cookie, 'still signed in after hint-less GETs');
+    assert.ok(new URL((await authorize({ response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, scope: 'openid', state: 's', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, [cookie])).headers.Location!).searchParams.get('code'));
+  });
+
+  it('refuses the confirmation POST without its antiforgery token, or from another session, and signs nobody out', async () => {
+    const { cookie } = await signIn();
+    const confirm = await getLogout({ client_id: 'spa', post_logout_redirect_uri: BYE }, [cookie]);
+    const forged = await call(logoutHandler(logoutForm), event('POST', '/logout', { form: new URLSearchParams({ client_id: 'spa', post_logout_redirect_uri: BYE }), cookies: [cookie] }));
+    assert.equal(forged.status, 400);
+    assert.equal(forged.headers.Location, undefined);
+    const other = await signIn();
+    const lifted = await submitLogoutForm(confirm, [other.cookie]);
+    assert.equal(lifted.status, 400);
+    await assertSignedIn(cookie, 'the forged POST signed nobody out');
+    await assertSignedIn(other.cookie, 'a token of another session signs nobody out');
+  });
+
+  it('asks when the ID token was issued in another session, and ends that session', async () => {
+    const earlier = await signIn();
+    const hint = await idTokenFor(earlier.cookie);
+    const { cookie } = await signIn();
+    const answer = await getLogout({ id_token_hint: hint, post_logout_redirect_uri: BYE, state: 'st' }, [cookie]);
+    assert.equal(answer.status, 200);
+    assert.ok(!clearsSession(answer));
+    assert.deepEqual(hiddenFields(answer).client_id, 'spa', 'the client is the audience of the valid hint');
+    await assertSignedIn(cookie, 'the current session waits for the user');
+    assert.equal(await next().sessions.isRevoked(earlier.sid), true, "the hint's own session is ended");
+    const out = await submitLogoutForm(answer, [cookie]);
+    assert.equal(out.headers.Location, `${BYE}?state=st`);
+  });
+
+  it('signs out at once with an ID token of the current session (no question)', async () => {
+    const { cookie } = await signIn();
+    const hint = await idTokenFor(cookie);
+    const answer = await getLogout({ id_token_hint: hint, post_logout_redirect_uri: BYE, state: 'st' }, [cookie]);
+    assert.equal(answer.status, 302);
+    assert.equal(answer.headers.Location, `${BYE}?state=st`);
+    assert.ok(clearsSession(answer));
+    assert.equal(await next().sessions.verify(event('GET', '/', { cookies: [cookie] })), undefined);
+  });
+
+  it('without a session and without a hint: the registered URI as before, else the signed-out page', async () => {
+    const back = await getLogout({ client_id: 'spa', post_logout_redirect_uri: BYE, state: 'st' }, []);
+    assert.equal(back.status, 302);
+    assert.equal(back.headers.Location, `${BYE}?state=st`);
+    const page = await getLogout({}, []);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /You are signed out/);
+    assert.equal(parseForms(page.body).length, 0);
+
+    const revoked = await signIn();
+    await next().sessions.revoke({ sessionId: revoked.sid, expiresAt: Math.floor(time.now / 1000) + 3600 });
+    const stale = await getLogout({}, [revoked.cookie]);
+    assert.match(stale.body, /You are signed out/, 'a revoked session is no session to ask about');
+    assert.ok(clearsSession(stale));
+  });
+});
+
+describe('CORS for browser apps', () => {
+  const ORIGIN = { origin: 'https://spa.example' };
+  let discovery: typeof import('../../functions/discovery.js');
+  let jwks: typeof import('../../functions/jwks.js');
+
+  before(async () => {
+    // These modules read the environment at import (cold start).
+    Object.assign(process.env, stack.env);
+    discovery = await import('../../functions/discovery.js');
+    jwks = await import('../../functions/jwks.js');
+  });
+
+  type Handler = (e: APIGatewayProxyEventV2, c: typeof fakeContext) => Promise<HttpResponse>;
+  const endpoints = (): Array<{ path: string; methods: string; handler: Handler; request: APIGatewayProxyEventV2; exposes: boolean }> => [
+    { path: '/token', methods: 'POST', handler: tokenHandler(next), request: event('POST', '/token', { form: new URLSearchParams({ grant_type: 'client_credentials' }), headers: { ...ORIGIN, ...basic('machine', 'wrong-secret-0123456789abcdefghijklmnop') } }), exposes: true },
+    { path: '/userinfo', methods: 'GET, POST', handler: userinfoHandler(next), request: event('GET', '/userinfo', { headers: ORIGIN }), exposes: true },
+    { path: '/revoke', methods: 'POST', handler: revokeHandler(next), request: event('POST', '/revoke', { form: new URLSearchParams({ client_id: 'spa', token: 'x' }), headers: ORIGIN }), exposes: true },
+    { path: '/jwks', methods: 'GET', handler: jwks.jwksHandler(next().signingKeys), request: event('GET', '/jwks', { headers: ORIGIN }), exposes: false },
+    { path: '/.well-known/openid-configuration', methods: 'GET', handler: discovery.discoveryHandler(stack.config), request: event('GET', '/.well-known/openid-configuration', { headers: ORIGIN }), exposes: false },
+  ];
+
+  it('answers token, userinfo, revoke, jwks and discovery with Access-Control-Allow-Origin: * and no credentials', async () => {
+    for (const { path, handler, request, exposes } of endpoints()) {
+      const answer = await call(handler, request);
+      assert.equal(answer.headers['Access-Control-Allow-Origin'], '*', path);
+      assert.equal(answer.headers['Access-Control-Allow-Credentials'], undefined, path);
+      assert.equal(answer.headers['Access-Control-Expose-Headers'], exposes ? 'WWW-Authenticate' : undefined, path);
+    }
+  });
+
+  it('lets a script read WWW-Authenticate on a 401 and the OAuth error body', async () => {
+    const [tokenEndpoint, userinfoEndpoint] = endpoints();
+    const denied = await call(tokenEndpoint!.handler, tokenEndpoint!.request);
+    assert.equal(denied.status, 401);
+    assert.ok(denied.headers['WWW-Authenticate']);
+    assert.equal(denied.json().error, 'invalid_client');
+    const unauthenticated = await call(userinfoEndpoint!.handler, userinfoEndpoint!.request);
+    assert.equal(unauthenticated.status, 401);
+    assert.match(unauthenticated.headers['WWW-Authenticate']!, /^Bearer/);
+    assert.equal(unauthenticated.headers['Access-Control-Expose-Headers'], 'WWW-Authenticate');
+  });
+
+  it('answers the preflight with 204, the route methods, authorization and content-type, max age 600', async () => {
+    for (const { path, methods, handler } of endpoints()) {
+      const preflight = await call(handler, event('OPTIONS', path, { headers: { ...ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } }));
+      assert.equal(preflight.status, 204, path);
+      assert.equal(preflight.body, '', path);
+      assert.equal(preflight.headers['Access-Control-Allow-Origin'], '*', path);
+      assert.equal(preflight.headers['Access-Control-Allow-Methods'], methods, path);
+      assert.equal(preflight.headers['Access-Control-Allow-Headers'], 'authorization, content-type', path);
+      assert.equal(preflight.headers['Access-Control-Max-Age'], '600', path);
+      assert.equal(preflight.headers['Access-Control-Allow-Credentials'], undefined, path);
+    }
+  });
+
+  it('leaves /authorize, /introspect and GET /logout without CORS headers', async () => {
+    const answers = [
+      await call(authorizeHandler(next), event('GET', '/authorize', { query: new URLSearchParams({ client_id: 'spa' }), headers: ORIGIN, cookies: [sessionCookie] })),
+      await call(introspectHandler(next), event('POST', '/introspect', { form: new URLSearchParams({ client_id: 'spa', token: 'x' }), headers: ORIGIN })),
+      await call(endSessionHandler(next), event('GET', '/logout', { headers: ORIGIN })),
+    ];
+    for (const answer of answers) {
+      assert.deepEqual(Object.keys(answer.headers).filter((name) => name.toLowerCase().startsWith('access-control-')), []);
+    }
   });
 });

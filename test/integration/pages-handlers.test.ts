@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { systemClock } from '../../lib/clock.js';
+import { ClientRegistry } from '../../lib/store/client-registry.js';
 import { parseForms, submitFields, type HtmlForm } from '../support/html-forms.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -289,6 +291,42 @@ describe('password sign-in and sign-out', () => {
     const replayed = await new Browser().get('/', { '__Host-session': copied });
     assert.equal(signedInAs(replayed), undefined);
     assert.match(replayed.body, /href="\/login"/);
+  });
+
+  it('honours a post-logout redirect in the sign-out form only when it is registered for the client it names', async () => {
+    const clients = new ClientRegistry({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock });
+    const clientId = `pages-app-${randomBytes(4).toString('hex')}`;
+    await clients.register({ clientId, redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: ['https://app.example/bye'] });
+    const signOut = async (extra: Record<string, string>) => {
+      const browser = new Browser();
+      await browser.submit(await browser.get('/login'), { email, password: PASSWORD });
+      const form = (await browser.get('/')).forms.find((f) => f.action === '/logout');
+      assert.ok(form);
+      return browser.post('/logout', { ...Object.fromEntries(form.fields), ...extra });
+    };
+    const registered = await signOut({ client_id: clientId, post_logout_redirect_uri: 'https://app.example/bye', state: 'st' });
+    assert.equal(registered.status, 303);
+    assert.equal(registered.location, 'https://app.example/bye?state=st');
+    const refused: Record<string, string>[] = [
+      { client_id: clientId, post_logout_redirect_uri: 'https://evil.example/bye', state: 'st' },
+      { client_id: 'nobody', post_logout_redirect_uri: 'https://app.example/bye' },
+      { post_logout_redirect_uri: 'https://app.example/bye' },
+    ];
+    for (const extra of refused) {
+      const answer = await signOut(extra);
+      assert.equal(answer.status, 303);
+      assert.equal(answer.location, '/', JSON.stringify(extra));
+    }
+  });
+
+  it('keeps pages closed to cross-origin scripts: no CORS headers', async () => {
+    const browser = new Browser();
+    const answers = [await browser.get('/login'), await browser.get('/')];
+    answers.push(await browser.submit(answers[0]!, { email, password: PASSWORD }));
+    answers.push(await browser.submit(await browser.get('/'), {}, { action: '/logout' }));
+    for (const answer of answers) {
+      assert.deepEqual(Object.keys(answer.headers).filter((name) => name.toLowerCase().startsWith('access-control-')), []);
+    }
   });
 });
 

@@ -104,4 +104,11 @@ describe('osls package output', () => {
     assert.ok(integrations.length > 0);
     for (const [, integration] of integrations) assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
   });
+
+  it('routes CORS preflights (OPTIONS) to the browser-callable endpoints only, with no API-wide CORS', () => {
+    const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => String(route.Properties.RouteKey));
+    const preflights = routeKeys.filter((key) => key.startsWith('OPTIONS ')).sort();
+    assert.deepEqual(preflights, ['/.well-known/openid-configuration', '/jwks', '/revoke', '/token', '/userinfo'].map((path) => `OPTIONS ${path}`).sort());
+    for (const [name, api] of ofType('AWS::ApiGatewayV2::Api')) assert.equal(api.Properties.CorsConfiguration, undefined, name);
+  });
 });

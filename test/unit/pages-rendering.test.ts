@@ -5,6 +5,7 @@ import { formExpiredPage } from '../../lib/pages/form-expired.js';
 import { homePage } from '../../lib/pages/home.js';
 import { loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from '../../lib/pages/login-code.js';
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage, waitText } from '../../lib/pages/login.js';
+import { logoutConfirmPage, signedOutPage } from '../../lib/pages/logout.js';
 import { registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from '../../lib/pages/register.js';
 
 const AF = 'AF-token_123';
@@ -36,6 +37,8 @@ const every: Array<[string, SafeHtml]> = [
   ['register details', registerDetailsPage({ antiforgeryToken: AF, email: 'a@example.com', invalidField: 'password', error: 'weak' })],
   ['register restart', registerRestartPage({ antiforgeryToken: AF, title: 'Expired', message: 'again', canResend: true })],
   ['form expired', formExpiredPage('/login')],
+  ['logout confirmation', logoutConfirmPage({ issuer: 'https://id.example', antiforgeryToken: AF, redirectFields: { client_id: 'spa', post_logout_redirect_uri: 'https://app.example/bye', state: 's' } })],
+  ['signed out', signedOutPage()],
 ];
 
 describe('page templates', () => {
@@ -140,6 +143,20 @@ describe('page templates', () => {
     assert.ok(!out.includes('Signed in as'));
     const signedIn = homePage({ signedIn: { email: 'a@example.com', name: 'A', antiforgeryToken: AF } }).toString();
     assert.match(signedIn, /<form method="post" action="\/logout">/);
+  });
+
+  it('ask before signing out, with a form that posts to /logout and carries only the given redirect fields, escaped', () => {
+    const plain = logoutConfirmPage({ issuer: 'https://id.example', antiforgeryToken: AF }).toString();
+    assert.match(plain, /<h1>Sign out of https:\/\/id\.example\?<\/h1>/);
+    assert.match(plain, /<form method="post" action="\/logout">/);
+    assert.deepEqual(inputs(plain).map((i) => i.name), ['_af']);
+    assert.ok(plain.includes('href="/"'), 'a way to stay signed in');
+
+    const carried = logoutConfirmPage({ issuer: 'https://id.example', antiforgeryToken: AF, redirectFields: { client_id: 'spa', post_logout_redirect_uri: 'https://app.example/bye?a=1&b=2', state: EVIL } }).toString();
+    assert.deepEqual(inputs(carried).map((i) => i.name), ['_af', 'client_id', 'post_logout_redirect_uri', 'state']);
+    assert.equal(input(carried, 'post_logout_redirect_uri').value, 'https://app.example/bye?a=1&amp;b=2');
+    assert.equal(input(carried, 'state').value, '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&#96;');
+    assert.ok(!carried.includes('<script>alert'));
   });
 
   it('offer a way back from the antiforgery failure page', () => {

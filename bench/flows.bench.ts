@@ -35,6 +35,7 @@ import { ClientRegistry } from '../lib/store/client-registry.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { UserDirectory } from '../lib/store/user-directory.js';
 import { parseForms, submitFields, type HtmlForm } from '../test/support/html-forms.js';
+import { httpEvent } from '../test/support/fake-http-event.js';
 import { OutboxReader } from '../test/support/outbox-reader.js';
 import { startTestStack, type TestStack } from '../test/support/stack.js';
 
@@ -153,40 +154,6 @@ function rank(name: string): number {
 async function coldInstance(name: FunctionName): Promise<Handler> {
   const module = (await tsImport(`../functions/${name}.ts`, import.meta.url)) as { handler: Handler };
   return module.handler;
-}
-
-interface RequestOptions {
-  body?: string;
-  headers?: Record<string, string>;
-  cookies?: ReadonlyMap<string, string> | Record<string, string>;
-  ip?: string;
-}
-
-function httpEvent(method: 'GET' | 'POST', pathAndQuery: string, options: RequestOptions = {}): APIGatewayProxyEventV2 {
-  const url = new URL(pathAndQuery, 'https://id.example.test');
-  const cookieEntries = options.cookies instanceof Map ? [...options.cookies] : Object.entries(options.cookies ?? {});
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    ...(cookieEntries.length > 0 ? { cookies: cookieEntries.map(([n, v]) => `${n}=${v}`) } : {}),
-    headers: { ...(options.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...options.headers },
-    ...(options.body !== undefined ? { body: options.body } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: 'id.example.test',
-      domainPrefix: 'id',
-      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: options.ip ?? '198.51.100.7', userAgent: 'bench' },
-      requestId: randomBytes(4).toString('hex'),
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: Date.now(),
-    },
-  };
 }
 
 interface Answer {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.js';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { TableStore } from './table-store.js';
 import {
   normalizeRegistration,
   SUPPORTED_GRANT_TYPES,
@@ -42,17 +42,7 @@ export class ClientExistsError extends Error {
   }
 }
 
-export class ClientRegistry {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-  private readonly clock: Clock;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock;
-  }
-
+export class ClientRegistry extends TableStore {
   /**
    * Validates and stores a client. Throws InvalidClientMetadataError for bad metadata (including
    * a secret shorter than MIN_SECRET_LENGTH) and, unless `replace`, ClientExistsError when the

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.js';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TableStore } from './table-store.js';
 
 /**
  * The shared short-lived state of every instance: one-time codes, registration flows,
@@ -14,17 +14,7 @@ export type CacheFields = Record<string, unknown>;
 
 const RESERVED = new Set(['pk', 'ttl']);
 
-export class TtlCache {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-  private readonly clock: Clock;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock;
-  }
-
+export class TtlCache extends TableStore {
   /**
    * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
    * item exists (an expired leftover counts as absent) and returns false otherwise.

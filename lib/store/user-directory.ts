@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeEmail } from '../auth/email-address.js';
-import type { Clock } from '../clock.js';
+import { TableStore } from './table-store.js';
 
 /**
  * Users in the `directory` table.
@@ -46,17 +46,7 @@ const EMAIL_SK = 'email';
 /** Transactions touching the same items cancel each other (TransactionConflict) instead of queueing. */
 const CONFLICT_RETRIES = 5;
 
-export class UserDirectory {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-  private readonly clock: Clock;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string; clock: Clock }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock;
-  }
-
+export class UserDirectory extends TableStore {
   /** Throws EmailTakenError when the normalized address is already used, InvalidEmailError when it is not an address. */
   async create(input: { email: string; name: string; passwordHash?: string; emailVerified: boolean }): Promise<User> {
     const email = normalizeEmail(input.email);

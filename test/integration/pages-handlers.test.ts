@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { systemClock } from '../../lib/clock.js';
 import { ClientRegistry } from '../../lib/store/client-registry.js';
+import { httpEvent } from '../support/fake-http-event.js';
 import { parseForms, submitFields, type HtmlForm } from '../support/html-forms.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -78,28 +79,7 @@ class Browser {
     const handler = handlers[url.pathname];
     assert.ok(handler, `no handler for ${url.pathname}`);
     const sent = cookies ?? Object.fromEntries(this.jar);
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: `${method} ${url.pathname}`,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      cookies: Object.entries(sent).map(([n, v]) => `${n}=${v}`),
-      headers: body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: 'local',
-        apiId: 'local',
-        domainName: 'id.example.test',
-        domainPrefix: 'id',
-        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: this.ip, userAgent: 'test' },
-        requestId: randomBytes(4).toString('hex'),
-        routeKey: `${method} ${url.pathname}`,
-        stage: '$default',
-        time: '',
-        timeEpoch: Date.now(),
-      },
-    };
+    const event = httpEvent(method, pathAndQuery, { body, cookies: sent, ip: this.ip });
     const result = await handler(event, context);
     const setCookies = result.cookies ?? [];
     if (cookies === undefined) {

@@ -1,7 +1,8 @@
 /**
  * Protect/unprotect of a 200-byte payload with a warm, cached key against raw AES-256-GCM of
  * the same bytes. The difference is the data-protection overhead per payload: one HMAC for the
- * per-payload key, the header, base64url, and the async key lookup. Target: ratio <= 2x.
+ * per-payload key (two SHA-256 blocks from precomputed pad states), the header, strict
+ * base64url, and the async key lookup. Target: ratio <= 2x.
  *
  *   tsx bench/protect.bench.ts
  */

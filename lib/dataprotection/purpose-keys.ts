@@ -3,43 +3,27 @@
  * each (master key, purpose chain) and cached. The chain starts with the application name.
  * Each element is length-prefixed, so ['a', 'b'] and ['ab'] derive different keys.
  */
-import { hash, hkdfSync } from 'node:crypto';
-import { KEY_ID_BYTES, MODIFIER_BYTES } from './payload-format.js';
+import { hkdfSync } from 'node:crypto';
+import { HmacSha256Midstate } from './hmac-sha256-midstate.js';
+import { KEY_ID_BYTES } from './payload-format.js';
 
 /** Node's hkdfSync refuses longer info. */
 const MAX_INFO_BYTES = 1024;
 const EMPTY_SALT = Buffer.alloc(0);
 
-const SHA256_BLOCK_BYTES = 64;
-const SHA256_BYTES = 32;
-
 export class PurposeKey {
   /** The master key's id as the 16 bytes written into payloads. */
   readonly keyIdBytes: Buffer;
-  // HMAC (RFC 2104) with the padded keys precomputed: createHmac rebuilds them and allocates
-  // a context on every call, which made it the largest cost of a warm protect. Tested against
-  // createHmac in test/unit/dataprotection-purpose-keys.test.ts.
-  private readonly inner: Buffer;
-  private readonly outer: Buffer;
+  private readonly hmac: HmacSha256Midstate;
 
   constructor(purposeKey: Buffer, keyIdBytes: Buffer) {
-    if (purposeKey.length > SHA256_BLOCK_BYTES) throw new Error('HMAC key longer than a block');
     this.keyIdBytes = keyIdBytes;
-    this.inner = Buffer.alloc(SHA256_BLOCK_BYTES + MODIFIER_BYTES, 0x36);
-    this.outer = Buffer.alloc(SHA256_BLOCK_BYTES + SHA256_BYTES, 0x5c);
-    for (let i = 0; i < purposeKey.length; i++) {
-      this.inner[i]! ^= purposeKey[i]!;
-      this.outer[i]! ^= purposeKey[i]!;
-    }
+    this.hmac = new HmacSha256Midstate(purposeKey);
   }
 
   /** HMAC-SHA256(purpose key, key modifier): the AES-256 key of one payload. */
   payloadKey(modifier: Buffer): Buffer {
-    if (modifier.length !== MODIFIER_BYTES) throw new Error('key modifier must be 16 bytes');
-    // Synchronous from copy to hash, so concurrent callers cannot interleave on the buffers.
-    modifier.copy(this.inner, SHA256_BLOCK_BYTES);
-    hash('sha256', this.inner, 'buffer').copy(this.outer, SHA256_BLOCK_BYTES);
-    return hash('sha256', this.outer, 'buffer');
+    return this.hmac.digest(modifier);
   }
 }
 

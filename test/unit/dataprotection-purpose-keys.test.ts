@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decodeBase64Url, readExpiry, readKeyId, writeExpiry } from '../../lib/dataprotection/payload-format.js';
+import { HmacSha256Midstate } from '../../lib/dataprotection/hmac-sha256-midstate.js';
 import { encodePurposeChain, PurposeKey, PurposeKeyCache } from '../../lib/dataprotection/purpose-keys.js';
 
 describe('purpose keys', () => {
@@ -41,6 +42,48 @@ describe('purpose keys', () => {
 
   it('refuses a chain longer than HKDF accepts', () => {
     assert.throws(() => encodePurposeChain(['x'.repeat(2000)]), RangeError);
+  });
+});
+
+describe('HMAC-SHA256 with precomputed pads', () => {
+  const reference = (key: Buffer, message: Buffer) => createHmac('sha256', key).update(message).digest();
+
+  it('equals OpenSSL HMAC-SHA256 for every key length up to a block and random messages', () => {
+    for (let keyLength = 0; keyLength <= 64; keyLength++) {
+      for (let i = 0; i < 20; i++) {
+        const key = randomBytes(keyLength);
+        const message = randomBytes(16);
+        assert.deepEqual(new HmacSha256Midstate(key).digest(message), reference(key, message), `key length ${keyLength}`);
+      }
+    }
+  });
+
+  it('equals it at the bit extremes, where carries and sign bits of the 32-bit words show', () => {
+    for (const keyByte of [0x00, 0xff, 0x80, 0x7f]) {
+      for (const messageByte of [0x00, 0xff, 0x80, 0x7f]) {
+        const key = Buffer.alloc(32, keyByte);
+        const message = Buffer.alloc(16, messageByte);
+        assert.deepEqual(new HmacSha256Midstate(key).digest(message), reference(key, message));
+      }
+    }
+  });
+
+  it('one instance gives each message its own answer, whatever came before', () => {
+    const key = randomBytes(32);
+    const hmac = new HmacSha256Midstate(key);
+    const messages = Array.from({ length: 50 }, () => randomBytes(16));
+    const forwards = messages.map((m) => hmac.digest(m));
+    for (let i = messages.length - 1; i >= 0; i--) {
+      assert.deepEqual(hmac.digest(messages[i]!), forwards[i]);
+      assert.deepEqual(forwards[i], reference(key, messages[i]!));
+    }
+  });
+
+  it('refuses keys longer than a block and messages of another length', () => {
+    assert.throws(() => new HmacSha256Midstate(Buffer.alloc(65)), RangeError);
+    const hmac = new HmacSha256Midstate(Buffer.alloc(32));
+    assert.throws(() => hmac.digest(Buffer.alloc(15)), RangeError);
+    assert.throws(() => hmac.digest(Buffer.alloc(17)), RangeError);
   });
 });
 

@@ -1,10 +1,15 @@
 /**
- * Seeds the local stack's demo client: a public client (PKCE) for an app on
- * http://localhost:8080. Idempotent: running it again leaves the same client in place.
- * `scripts/start.ts` calls `seedDemoClient` after creating the tables.
+ * Seeds the local stack: the demo client, a public client (PKCE) for an app on
+ * http://localhost:8080, and the first key of each ring, so JWKS publishes a signing key from
+ * the first request. Idempotent: running it again leaves the same client and keys in place.
+ * `scripts/start.ts` calls both after creating the tables.
  */
 import { loadConfig } from '../lib/config.js';
+import { rotateAhead, type RingRotation } from '../lib/dataprotection/rotation.js';
+import { createKmsClient } from '../lib/keys/kms-client.js';
+import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
 import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { registryFor } from './clients.js';
 
 export const DEMO_CLIENT = {
@@ -29,5 +34,22 @@ export async function seedDemoClient(env: Record<string, string>): Promise<{ cli
     return { clientId: client.clientId, redirectUris: client.redirectUris };
   } finally {
     documentClient.destroy();
+  }
+}
+
+/** What the scheduled rotation would do, done now: a ring with no usable key gets one at once. */
+export async function seedKeys(env: Record<string, string>): Promise<RingRotation[]> {
+  const config = loadConfig(env);
+  const documentClient = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+  const kms = createKmsClient({ region: config.region, endpoint: config.endpoints.kms });
+  try {
+    return await rotateAhead({
+      config,
+      repository: new DynamoDbKeyRingRepository({ client: documentClient, tableName: config.tables.keys }),
+      keyWrapper: new KmsKeyWrapper({ client: kms, keyId: config.kmsKeyId }),
+    });
+  } finally {
+    documentClient.destroy();
+    kms.destroy();
   }
 }

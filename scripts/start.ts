@@ -1,14 +1,14 @@
 /**
  * `npm start`: the whole identity server on this machine. In order: DynamoDB Local (data kept
  * under .local/ unless --in-memory), the local KMS endpoint, the tables from infra/, the demo
- * client, then `osls offline`. Ctrl-C stops every child; nothing is left listening.
+ * client and the first keys, then `osls offline`. Ctrl-C stops every child; nothing is left listening.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startLocalKms, type LocalKms } from './local-kms.js';
 import { localEnvironment, localKmsAlias, localPorts } from './local-env.js';
-import { seedDemoClient } from './seed.js';
+import { seedDemoClient, seedKeys } from './seed.js';
 import { createTables } from './tables.js';
 
 const inMemory = process.argv.includes('--in-memory');
@@ -97,6 +97,10 @@ try {
   await createTables(raw, { keys: env.KEYS_TABLE, cache: env.CACHE_TABLE, directory: env.DIRECTORY_TABLE });
   raw.destroy();
   const demo = await seedDemoClient(env);
+  for (const rotation of await seedKeys(env)) {
+    const key = rotation.action === 'none' ? rotation.currentKeyId : rotation.successor?.keyId;
+    console.log(`${rotation.ring} key ${key}${rotation.action === 'none' ? '' : ' (created)'}`);
+  }
   await startOffline();
   printWelcome(demo);
 } catch (error) {

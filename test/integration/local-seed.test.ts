@@ -1,0 +1,39 @@
+/** What `npm start` seeds besides the demo client: the first key of each ring, once. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
+import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
+import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
+import { seedKeys } from '../../scripts/seed.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+before(async () => {
+  stack = await startTestStack();
+});
+after(() => stack.close());
+
+describe('local seed: first keys', () => {
+  it('creates one key per ring on an empty table, publishes the signing key at once, and creates nothing when run again', async () => {
+    const repository = new DynamoDbKeyRingRepository({ client: stack.documentClient(), tableName: stack.config.tables.keys });
+    assert.deepEqual(await new SigningKeyPublisher({ config: stack.config, repository }).publishedKeys(), []);
+
+    const first = await seedKeys(stack.env);
+    assert.deepEqual(first.map((r) => [r.ring, r.action]), [
+      [DATA_PROTECTION_RING, 'created-immediate'],
+      [SIGNING_RING, 'created-immediate'],
+    ]);
+    const signingKeyId = first[1]!.successor?.keyId;
+    const published = await new SigningKeyPublisher({ config: stack.config, repository }).publishedKeys();
+    assert.deepEqual(published.map((k) => k.kid), [signingKeyId]);
+
+    const again = await seedKeys(stack.env);
+    assert.deepEqual(again.map((r) => [r.ring, r.action, r.currentKeyId]), [
+      [DATA_PROTECTION_RING, 'none', first[0]!.successor?.keyId],
+      [SIGNING_RING, 'none', signingKeyId],
+    ]);
+    assert.equal((await repository.load(DATA_PROTECTION_RING, { consistent: true })).length, 1);
+    assert.equal((await repository.load(SIGNING_RING, { consistent: true })).length, 1);
+  });
+});

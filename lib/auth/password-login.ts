@@ -1,4 +1,5 @@
 import type { User, UserDirectory } from '../store/user-directory.js';
+import { findAccount } from './account-lookup.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 
@@ -6,8 +7,9 @@ export type PasswordLoginResult = { ok: true; user: User } | { ok: false; reason
 
 /**
  * Email + password sign-in. Every failure looks the same from outside ('invalid'), and an
- * unknown address costs the same scrypt work as a known one, so neither the answer nor its
- * timing tells whether an account exists.
+ * unknown address costs the same scrypt work and directory reads as a known one, so neither
+ * the answer nor its timing tells whether an account exists. The throttle counts the attempt
+ * before the password is checked (see LoginThrottle).
  */
 export class PasswordLogin {
   private readonly users: UserDirectory;
@@ -24,30 +26,36 @@ export class PasswordLogin {
   }
 
   async login(email: string, password: string, ip: string): Promise<PasswordLoginResult> {
-    const decision = await this.throttle.check(email, ip);
-    if (decision.locked) return { ok: false, reason: 'locked', retryAfterS: decision.retryAfterS };
+    const started = await this.throttle.begin(email, ip);
+    if (started.locked) return { ok: false, reason: 'locked', retryAfterS: started.retryAfterS };
+    let result: Exclude<PasswordLoginResult, { reason: 'locked' }>;
+    try {
+      result = await this.verify(email, password);
+    } catch (error) {
+      // A directory outage is nobody's failed guess; best effort, since the cache may be down too.
+      await this.throttle.abandoned(started.attempt).catch(() => undefined);
+      throw error;
+    }
+    await (result.ok ? this.throttle.succeeded(started.attempt) : this.throttle.failed(started.attempt));
+    return result;
+  }
 
-    const user = await this.users.findByEmail(email);
+  private async verify(email: string, password: string): Promise<Exclude<PasswordLoginResult, { reason: 'locked' }>> {
+    const user = await findAccount(this.users, email);
     const stored = user?.passwordHash ?? this.dummyHash;
     const result = await this.hasher.verify(password, stored);
-    if (!user?.passwordHash || !result.ok) {
-      await this.throttle.recordFailure(email, ip);
-      return { ok: false, reason: 'invalid' };
-    }
+    if (!user?.passwordHash || !result.ok) return { ok: false, reason: 'invalid' };
+    if (!result.needsRehash) return { ok: true, user };
 
-    let signedIn = user;
-    if (result.needsRehash) {
-      // We hold the plaintext only now: move the stored hash to the current parameters. A failed
-      // upgrade must not fail a correct sign-in; the next sign-in tries again.
-      const passwordHash = await this.hasher.hash(password);
-      try {
-        await this.users.updatePasswordHash(user.id, passwordHash);
-        signedIn = { ...user, passwordHash };
-      } catch (error) {
-        console.warn(`password rehash failed for user ${user.id}: ${(error as Error).name}`);
-      }
+    // We hold the plaintext only now: move the stored hash to the current parameters. A failed
+    // upgrade must not fail a correct sign-in; the next sign-in tries again.
+    const passwordHash = await this.hasher.hash(password);
+    try {
+      await this.users.updatePasswordHash(user.id, passwordHash);
+      return { ok: true, user: { ...user, passwordHash } };
+    } catch (error) {
+      console.warn(`password rehash failed for user ${user.id}: ${(error as Error).name}`);
+      return { ok: true, user };
     }
-    await this.throttle.recordSuccess(email);
-    return { ok: true, user: signedIn };
   }
 }

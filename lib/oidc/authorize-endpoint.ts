@@ -15,7 +15,7 @@ import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Sessions } from '../session/sessions.js';
 import { codeResponseUrl, errorResponseUrl } from './authorization-response.js';
 import { AUTHENTICATED_AFTER_PARAM, decideAuthentication, validateAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
-import { isValidClientId, type OAuthClient } from './client-metadata.js';
+import { isValidClientId, redirectUriProblem, type OAuthClient } from './client-metadata.js';
 import type { GrantStore } from './grant-store.js';
 
 export const AUTHORIZE_PATH = '/authorize';
@@ -105,12 +105,16 @@ export function returnToFor(params: URLSearchParams, freshAfterS: number | undef
 /**
  * For the sign-in page's CSP: Chromium applies `form-action` to the redirects after a form POST,
  * so the login form whose POST ends at a client's redirect URI must allow that origin. Reads the
- * redirect URI out of an /authorize `return_to`; [] for anything else.
+ * redirect URI out of an /authorize `return_to`; [] for anything else. Anyone can craft a
+ * `return_to`, and checking it against the client would cost the page a DynamoDB read, so only
+ * URIs a client could have registered are admitted (never `javascript:`, `data:` or plain http
+ * to a remote host): the worst a crafted link adds is one https origin to form-action, which
+ * matters only together with an HTML injection the escaping pages do not have.
  */
 export function formActionOriginsForReturnTo(returnTo: string | undefined): string[] {
   if (returnTo === undefined || !returnTo.startsWith(`${AUTHORIZE_PATH}?`)) return [];
   const redirectUri = new URLSearchParams(returnTo.slice(AUTHORIZE_PATH.length + 1)).getAll('redirect_uri');
   if (redirectUri.length !== 1) return [];
   // The security-header builder reduces it to an origin (or a scheme for native apps).
-  return URL.canParse(redirectUri[0]!) ? [redirectUri[0]!] : [];
+  return redirectUriProblem(redirectUri[0]!) === undefined ? [redirectUri[0]!] : [];
 }

@@ -61,10 +61,8 @@ export interface RefreshTokenRecord {
 
 export type RefreshRotation =
   | { outcome: 'rotated'; record: RefreshTokenRecord }
-  /** A rotated token came back: the family has been revoked. */
-  | { outcome: 'reused'; record: RefreshTokenRecord }
-  | { outcome: 'unknown' }
-  | { outcome: 'wrong-client' };
+  /** A rotated token came back, or lost a race to be rotated: the family has been revoked. */
+  | { outcome: 'reused'; record: RefreshTokenRecord };
 
 export type CodeRedemption =
   | { outcome: 'redeemed'; code: AuthorizationCode }
@@ -141,16 +139,16 @@ export class GrantStore {
   }
 
   /**
-   * Marks the refresh token used (exactly one concurrent caller wins) and returns its record.
-   * A token that was already rotated revokes its whole family (RFC 9700 section 4.14.2).
+   * Marks the refresh token used (exactly one concurrent caller wins). `current` is the record
+   * the caller read with `refreshToken(token)` and found to belong to the calling client (or
+   * anyone could burn another client's family). The caller reads first and rotates last, once
+   * everything else that could fail has succeeded: a token spent by a failed request would make
+   * the client's retry look like reuse. A token that was already rotated revokes its whole
+   * family (RFC 9700 section 4.14.2).
    */
-  async rotateRefreshToken(token: string, clientId: string): Promise<RefreshRotation> {
-    const key = refreshKey(token);
-    const current = toRefresh(await this.cache.get<Record<string, unknown>>(key));
-    if (current === undefined) return { outcome: 'unknown' };
-    // Another client's token: refuse without touching it, or anyone could burn a family.
-    if (current.clientId !== clientId) return { outcome: 'wrong-client' };
+  async rotateRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
     if (current.status === 'active') {
+      const key = refreshKey(token);
       const rotated = toRefresh(await this.cache.update<Record<string, unknown>>(key, { status: 'rotated', rotatedAt: new Date(this.clock()).toISOString() }, { where: { status: 'active' } }));
       if (rotated !== undefined) return { outcome: 'rotated', record: rotated };
     }

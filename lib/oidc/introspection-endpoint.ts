@@ -34,7 +34,8 @@ export class IntrospectionEndpoint {
     const { claims } = check;
     return {
       active: true,
-      token_type: 'access_token',
+      // RFC 7662 section 2.2: the token type of RFC 6749 section 5.1, as the token response said.
+      token_type: 'Bearer',
       ...(claims.scope !== undefined ? { scope: claims.scope } : {}),
       client_id: claims.client_id,
       sub: claims.sub,
@@ -54,7 +55,6 @@ export class IntrospectionEndpoint {
     if (!isUsableGrant(grant)) return INACTIVE;
     return {
       active: true,
-      token_type: 'refresh_token',
       scope: grant.scopes.join(' '),
       client_id: grant.clientId,
       sub: grant.subject,

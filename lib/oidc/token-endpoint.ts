@@ -130,41 +130,48 @@ export class TokenEndpoint {
     const token = form.get('refresh_token');
     if (!token) throw new TokenError('invalid_request', 'refresh_token is missing.');
     if (token.length > 128) throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
+    const requested = form.get('scope');
+    const narrowed = requested === null ? undefined : parseScope(requested);
+    if (requested !== null && narrowed === undefined) throw new TokenError('invalid_scope', 'scope is malformed.');
 
-    const rotation = await this.deps.grants.rotateRefreshToken(token, client.clientId);
-    if (rotation.outcome === 'reused') {
+    // The token is spent last: a request refused or failing before that leaves it usable, so
+    // the client's retry is not mistaken for reuse (which would revoke the whole family).
+    const current = await this.deps.grants.refreshToken(token);
+    if (current === undefined || current.clientId !== client.clientId) throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
+    const issued = current.status === 'active' ? await this.refreshedTokens(client, current.grantId, narrowed) : undefined;
+    const rotation = await this.deps.grants.rotateRefreshToken(token, current);
+    // Nothing was issued for an already-rotated token; the store has revoked its family.
+    if (rotation.outcome === 'reused' || issued === undefined) {
       throw new TokenError('invalid_grant', 'The refresh token was already used; every token of this sign-in has been revoked.');
     }
-    if (rotation.outcome !== 'rotated') throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
-    const grant = await this.deps.grants.grant(rotation.record.grantId);
+    const refreshToken = await this.deps.grants.issueRefreshToken(issued.grant, issued.familyExpiresAtS);
+    if (refreshToken === undefined) throw new TokenError('invalid_grant', 'The refresh token has expired.');
+    return { ...issued.body, refresh_token: refreshToken };
+  }
+
+  /** The access (and ID) token a refresh of the grant answers with; nothing is spent here. */
+  private async refreshedTokens(client: OAuthClient, grantId: string, narrowed: string[] | undefined) {
+    const grant = await this.deps.grants.grant(grantId);
     if (!isUsableGrant(grant) || grant.clientId !== client.clientId || grant.familyExpiresAtS === undefined) {
       throw new TokenError('invalid_grant', 'The refresh token has been revoked or expired.');
     }
-
-    let scopes = grant.scopes;
-    const requested = form.get('scope');
-    if (requested !== null) {
-      const parsed = parseScope(requested);
-      if (parsed === undefined || parsed.some((scope) => !grant.scopes.includes(scope))) {
-        throw new TokenError('invalid_scope', 'A refreshed token can only have scopes the user granted.');
-      }
-      scopes = parsed;
+    if (narrowed?.some((scope) => !grant.scopes.includes(scope))) {
+      throw new TokenError('invalid_scope', 'A refreshed token can only have scopes the user granted.');
     }
+    const scopes = narrowed ?? grant.scopes;
     const user = await this.userOf(grant);
     const nowS = this.nowS();
     const accessToken = await this.accessToken(grant, scopes, nowS);
     // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
     const idToken = scopes.includes('openid') ? await this.idToken(grant, user, scopes, nowS, accessToken, undefined) : undefined;
-    const refreshToken = await this.deps.grants.issueRefreshToken(grant, grant.familyExpiresAtS);
-    if (refreshToken === undefined) throw new TokenError('invalid_grant', 'The refresh token has expired.');
-    return {
+    const body: Omit<TokenResponseBody, 'refresh_token'> = {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.deps.config.tokens.accessTokenTtlS,
       scope: scopes.join(' '),
       ...(idToken !== undefined ? { id_token: idToken } : {}),
-      refresh_token: refreshToken,
     };
+    return { grant, familyExpiresAtS: grant.familyExpiresAtS, body };
   }
 
   private async clientCredentials(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {

@@ -47,9 +47,12 @@ export class UserinfoEndpoint {
   }
 }
 
-/** The token, undefined when there is no Authorization header, null when it is not a well-formed Bearer one. */
+/**
+ * The token; undefined when there is no Bearer credential at all (no header, or another scheme,
+ * which RFC 6750 section 3.1 answers without an error code); null when it is a malformed Bearer one.
+ */
 export function bearerToken(authorization: string | undefined): string | undefined | null {
-  if (authorization === undefined || authorization.trim() === '') return undefined;
+  if (authorization === undefined || !/^bearer(\s|$)/i.test(authorization.trim())) return undefined;
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(authorization.trim());
   return match?.[1] ?? null;
 }

@@ -8,6 +8,7 @@
  * and the throttles (resend gate, hourly limit) cap mail to any address alike.
  */
 import type { CodePurpose, IssueResult, VerifyCodeResult } from '../auth/one-time-codes.js';
+import { findAccount, type AccountReads } from '../auth/account-lookup.js';
 import { normalizeEmail } from '../auth/email-address.js';
 import type { Mailer, MailMessage } from '../auth/mailer.js';
 import type { User } from '../store/user-directory.js';
@@ -19,9 +20,7 @@ export interface CodeIssuer {
   readonly ttlS: number;
 }
 
-export interface UserLookup {
-  findByEmail(email: string): Promise<User | undefined>;
-}
+export type UserLookup = AccountReads;
 
 export type CodeSignInStart =
   | { ok: true; email: string }
@@ -49,7 +48,8 @@ export class CodeSignIn {
   async start(input: string): Promise<CodeSignInStart> {
     const email = normalizeEmail(input);
     if (!email) return { ok: false, reason: 'invalid_email' };
-    const user = await this.users.findByEmail(email);
+    // The same reads with or without an account: the step's timing must not tell them apart.
+    const user = await findAccount(this.users, email);
     const issued = await this.codes.issue('login', email);
     if (!issued.ok) return { ok: false, reason: issued.reason, email, retryAfterS: issued.retryAfterS };
     await this.mailer.send(user ? this.codeMail(email, issued.code) : this.noAccountMail(email));

@@ -13,17 +13,32 @@ export const RETURN_TO_PARAM = 'return_to';
 const SAME_ORIGIN_PATH = /^\/(?![/\\])[^\s\x00-\x1f\x7f\\]*$/;
 const PROBE_ORIGIN = 'https://return-to.invalid';
 
-/** The value when it is a same-origin path, otherwise undefined (callers then use their default). */
+/**
+ * The value when it is a same-origin path, otherwise undefined (callers then use their default).
+ * Characters outside ASCII come back percent-encoded: the value ends up in a Location header,
+ * which is a URI reference, and Node refuses (other servers mangle) anything else there.
+ */
 export function safeReturnTo(value: string | null | undefined): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO_LENGTH) return undefined;
   if (!SAME_ORIGIN_PATH.test(value)) return undefined;
+  // Only the non-ASCII runs are encoded: `%`, `?`, `#` and existing escapes keep their meaning.
+  const path = encodeNonAscii(value);
+  if (path === undefined || path.length > MAX_RETURN_TO_LENGTH) return undefined;
   // Belt and braces: whatever the pattern let through must also resolve to our own origin.
   try {
-    if (new URL(value, PROBE_ORIGIN).origin !== PROBE_ORIGIN) return undefined;
+    if (new URL(path, PROBE_ORIGIN).origin !== PROBE_ORIGIN) return undefined;
   } catch {
     return undefined;
   }
-  return value;
+  return path;
+}
+
+function encodeNonAscii(value: string): string | undefined {
+  try {
+    return value.replace(/[^\x00-\x7f]+/g, (run) => encodeURIComponent(run));
+  } catch {
+    return undefined; // a lone surrogate (URIError): no browser sends one
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { PasswordLogin } from '../../lib/auth/password-login.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
+import { countCommands } from '../support/count-commands.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
@@ -56,7 +57,8 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
     assert.deepEqual(await login.login(email, 'x'.repeat(5000), ip), { ok: false, reason: 'invalid' });
   });
 
-  it('spends a hash verification on an unknown address', async () => {
+  /** A hasher that counts verifications: how many guesses were really checked. */
+  function countingHasher(): { hasher: PasswordHasher; verifies: () => number } {
     let verifies = 0;
     const counting = new PasswordHasher({ logN: 10 });
     const verify = counting.verify.bind(counting);
@@ -64,9 +66,49 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
       verifies++;
       return verify(pw, encoded);
     };
+    return { hasher: counting, verifies: () => verifies };
+  }
+
+  it('spends a hash verification on an unknown address', async () => {
+    const { hasher: counting, verifies } = countingHasher();
     const probe = new PasswordLogin({ users, hasher: counting, throttle });
     assert.equal((await probe.login(`ghost-${email}`, 'whatever123', ip)).ok, false);
-    assert.equal(verifies, 1);
+    assert.equal(verifies(), 1);
+  });
+
+  it('reads the directory as often for an unknown address as for a known one', async () => {
+    // Two reads (address item, then user item) for an account and one for no account would tell
+    // them apart by timing; the answer and the scrypt work are already the same.
+    const client = stack.documentClient();
+    const counter = countCommands(client);
+    const counted = new PasswordLogin({ users: new UserDirectory({ client, tableName: stack.config.tables.directory, clock }), hasher, throttle });
+    await register();
+    assert.equal((await counted.login(email, 'wrong password', ip)).ok, false);
+    const known = counter.counts();
+    counter.reset();
+    assert.equal((await counted.login(`ghost-${email}`, 'wrong password', ip)).ok, false);
+    assert.deepEqual(counter.counts(), known);
+  });
+
+  it('checks no more guesses than the limit, however many arrive at once', async () => {
+    // Counting only after the hash check would let every request of a burst pass the lock check
+    // before the first failure is recorded: 20 parallel guesses instead of 5.
+    await register();
+    const { hasher: counting, verifies } = countingHasher();
+    const probe = new PasswordLogin({ users, hasher: counting, throttle });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => probe.login(email, `guess ${i}`, ip)));
+    assert.equal(verifies(), stack.config.bruteForce.maxFailuresPerAccount);
+    assert.equal(results.filter((r) => !r.ok && r.reason === 'invalid').length, stack.config.bruteForce.maxFailuresPerAccount);
+    assert.ok(results.every((r) => !r.ok));
+    assert.equal((await throttle.check(email, '192.0.2.98')).locked, true);
+  });
+
+  it('does not count a sign-in that succeeds against the source IP', async () => {
+    const user = await register();
+    const office = '192.0.2.77';
+    for (let i = 0; i < stack.config.bruteForce.maxFailuresPerIp + 5; i++) {
+      assert.equal((await login.login(user.email, 'correct horse battery', office)).ok, true, `sign-in ${i + 1}`);
+    }
   });
 
   it('locks the account after 5 failures, with retryAfterS, even for the right password, then unlocks', async () => {
@@ -107,7 +149,7 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
   it('locks a source IP after 50 failures across many accounts, and only that IP', async () => {
     const user = await register();
     const attacker = '192.0.2.66';
-    for (let i = 0; i < 50; i++) await throttle.recordFailure(`victim${i}-${email}`, attacker);
+    for (let i = 0; i < 50; i++) await login.login(`victim${i}-${email}`, 'guess', attacker);
     const fromAttacker = await login.login(user.email, 'correct horse battery', attacker);
     assert.deepEqual(fromAttacker, { ok: false, reason: 'locked', retryAfterS: 900 });
     assert.equal((await login.login(user.email, 'correct horse battery', ip)).ok, true, 'other IPs are unaffected');

@@ -195,6 +195,23 @@ describe('authorization code flow', () => {
     assert.deepEqual(info.json(), { sub: userId, name: 'Ada Lovelace', email: 'ada@example.com', email_verified: true });
   });
 
+  it('answers userinfo without a Bearer token with a bare challenge, and a bad one with invalid_token', async () => {
+    const ask = (authorization?: string) =>
+      call(userinfoHandler(next), event('GET', '/userinfo', { headers: authorization === undefined ? {} : { authorization } }));
+    // RFC 6750 section 3.1: no credentials, or another scheme, gets no error code in the challenge.
+    for (const authorization of [undefined, 'Basic c3BhOg==', 'DPoP abc']) {
+      const answer = await ask(authorization);
+      assert.equal(answer.status, 401, String(authorization));
+      assert.equal(answer.headers['WWW-Authenticate'], 'Bearer realm="userinfo"', String(authorization));
+    }
+    for (const authorization of ['Bearer a.b.c', 'Bearer ', 'Bearer bad"token']) {
+      const answer = await ask(authorization);
+      assert.equal(answer.status, 401, authorization);
+      assert.equal(answer.headers['WWW-Authenticate'], 'Bearer realm="userinfo", error="invalid_token"', authorization);
+      assert.equal(answer.json().error, 'invalid_token');
+    }
+  });
+
   it('of 10 concurrent exchanges of one code on several instances, exactly one succeeds, and the replays revoke its tokens', async () => {
     const { code, verifier } = await issueCode();
     const racers = Array.from({ length: 10 }, () => newInstance());
@@ -301,6 +318,36 @@ describe('refresh tokens', () => {
     assert.equal(widened.json().error, 'invalid_scope');
   });
 
+  it('are not spent by a refused scope: the retry without it succeeds instead of looking like reuse', async () => {
+    const { code, verifier } = await issueCode({ scope: 'openid email offline_access' });
+    const first = (await exchange(code, verifier)).json();
+    for (const scope of ['openid profile', '', 'openid "quoted"']) {
+      const refused = await token({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: first.refresh_token, scope });
+      assert.equal(refused.json().error, 'invalid_scope', `scope=${scope}`);
+    }
+    const retry = await refresh(first.refresh_token);
+    assert.equal(retry.status, 200, retry.body);
+    assert.equal((await userinfo(retry.json().access_token)).status, 200);
+  });
+
+  it('are not spent when issuing fails (503): the retry succeeds instead of revoking the family', async () => {
+    const { code, verifier } = await issueCode();
+    const first = (await exchange(code, verifier)).json();
+    // A cold instance must unwrap the signing key with KMS before it can sign anything.
+    const cold = newInstance();
+    stack.kms.setFault({ operations: ['Decrypt'], status: 503 });
+    let failed;
+    try {
+      failed = await token({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: first.refresh_token }, {}, cold);
+    } finally {
+      stack.kms.setFault(null);
+    }
+    assert.equal(failed.status, 503, failed.body);
+    assert.ok(failed.headers['Retry-After']);
+    const retry = await token({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: first.refresh_token }, {}, cold);
+    assert.equal(retry.status, 200, retry.body);
+  });
+
   it('are not issued without offline_access', async () => {
     const { code, verifier } = await issueCode({ scope: 'openid' });
     const body = (await exchange(code, verifier)).json();
@@ -385,7 +432,8 @@ describe('revocation and introspection', () => {
     assert.equal(active.active, true);
     assert.equal(active.client_id, 'spa');
     assert.equal(active.sub, userId);
-    assert.equal(active.token_type, 'access_token');
+    // RFC 7662 section 2.2: the token type of RFC 6749 section 5.1, as the token response said.
+    assert.equal(active.token_type, 'Bearer');
     const byWeb = await call(introspectHandler(next), event('POST', '/introspect', { form: new URLSearchParams({ token: tokens.access_token }), headers: basic('web', WEB_SECRET) }));
     assert.deepEqual(byWeb.json(), { active: false });
     const noAuth = await call(introspectHandler(next), event('POST', '/introspect', { form: new URLSearchParams({ token: tokens.access_token }) }));

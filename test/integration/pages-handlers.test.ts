@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { systemClock } from '../../lib/clock.js';
 import { ClientRegistry } from '../../lib/store/client-registry.js';
+import { UserDirectory } from '../../lib/store/user-directory.js';
+import { countCommands } from '../support/count-commands.js';
 import { httpEvent } from '../support/fake-http-event.js';
 import { parseForms, submitFields, type HtmlForm } from '../support/html-forms.js';
 import { OutboxReader } from '../support/outbox-reader.js';
@@ -345,6 +347,27 @@ describe('code sign-in', () => {
     assert.equal(scrub(a.body), scrub(b.body));
     const mail = await outbox.waitForMessage(nobody, since);
     assert.doesNotMatch(mail.text, /\d{6}/);
+  });
+
+  it('makes the same DynamoDB calls for an unknown address as for an account', async () => {
+    // Both addresses fresh (no earlier codes or mail), so only the account can make a difference.
+    const { getDocumentClient } = await import('../../lib/services.js');
+    const email = newEmail('reads');
+    await new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock }).create({
+      email,
+      name: 'Reads',
+      emailVerified: true,
+    });
+    const counter = countCommands(getDocumentClient());
+    const callsFor = async (address: string) => {
+      const browser = new Browser();
+      const form = await browser.get('/login/code');
+      counter.reset();
+      assert.equal((await browser.submit(form, { email: address })).status, 200);
+      const { Query: _keyRingRefresh, ...calls } = counter.counts();
+      return calls;
+    };
+    assert.deepEqual(await callsFor(newEmail('nobody')), await callsFor(email));
   });
 
   it('refuses a wrong code with 400 and offers a new code once the code is used up', async () => {

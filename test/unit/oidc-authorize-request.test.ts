@@ -198,5 +198,9 @@ describe('decideAuthentication', () => {
     assert.deepEqual(formActionOriginsForReturnTo(returnToFor(params(), undefined)), ['https://app.example/cb']);
     assert.deepEqual(formActionOriginsForReturnTo('/account?redirect_uri=https://x.example/'), []);
     assert.deepEqual(formActionOriginsForReturnTo(undefined), []);
+    // A crafted return_to cannot widen the policy with what no client could register.
+    for (const uri of ['javascript:alert(1)', 'data:text/html,x', 'http://evil.example/cb', 'https://app.example/cb#frag']) {
+      assert.deepEqual(formActionOriginsForReturnTo(`/authorize?${new URLSearchParams({ redirect_uri: uri })}`), [], uri);
+    }
   });
 });

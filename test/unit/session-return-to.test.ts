@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { validateHeaderValue } from 'node:http';
 import { describe, it } from 'node:test';
 import { afterSignIn, loginUrl, MAX_RETURN_TO_LENGTH, safeReturnTo } from '../../lib/session/return-to.js';
 
@@ -32,6 +33,20 @@ describe('safeReturnTo', () => {
     for (const value of unsafe) assert.equal(safeReturnTo(value), undefined, JSON.stringify(value));
     assert.equal(safeReturnTo(undefined), undefined);
     assert.equal(safeReturnTo(null), undefined);
+  });
+
+  it('percent-encodes characters outside ASCII, so the value is a valid Location header', () => {
+    // A Location header is a URI reference (RFC 9110 section 10.2.2): Node refuses '€' outright
+    // (a 500 from serverless-offline) and other servers mangle it.
+    assert.equal(safeReturnTo('/caf\u00e9?q=\u20ac#\u00e9'), '/caf%C3%A9?q=%E2%82%AC#%C3%A9');
+    assert.equal(safeReturnTo('/\u0085/evil.example'), '/%C2%85/evil.example');
+    assert.equal(safeReturnTo('/a%20b'), '/a%20b', 'existing escapes are kept as they are');
+    assert.equal(safeReturnTo('/\ud800'), undefined, 'a lone surrogate has no encoding');
+    for (const value of ['/\u20ac', '/caf\u00e9', '/\u0085/x']) {
+      const location = afterSignIn(value);
+      assert.doesNotThrow(() => validateHeaderValue('Location', location), location);
+      assert.match(location, /^[\x21-\x7e]+$/);
+    }
   });
 
   it('refuses overly long values', () => {

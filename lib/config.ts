@@ -172,6 +172,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (dp.successorLeadS <= dp.refreshIntervalS) {
     read.problems.push('DP_SUCCESSOR_LEAD_S must exceed DP_REFRESH_INTERVAL_S, or warm instances may not see a successor before it activates');
   }
+  const signing = config.signing;
+  // Signing successors are created 2 x propagationS ahead (signingRingPolicy). A shorter
+  // lifetime leaves a gap after each key in which a request handler makes a key that signs at once.
+  if (2 * signing.propagationS >= signing.keyLifetimeS) read.problems.push('SIGNING_KEY_LIFETIME_S must exceed twice SIGNING_PROPAGATION_S');
+  if (signing.propagationS <= dp.refreshIntervalS) {
+    read.problems.push('SIGNING_PROPAGATION_S must exceed DP_REFRESH_INTERVAL_S, or JWKS may not publish a key before it signs');
+  }
   const longestSignedToken = Math.max(config.tokens.accessTokenTtlS, config.tokens.idTokenTtlS);
   if (config.signing.retentionS < longestSignedToken) {
     read.problems.push('SIGNING_RETENTION_S must be at least the longest access/ID token lifetime');

@@ -77,9 +77,11 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
       const createdBefore = parsed.values['created-before'];
       if (createdBefore !== undefined) {
         if (rest.length > 0) throw new UsageError('give either a key id or --created-before, not both');
-        const date = new Date(createdBefore);
-        if (!/^\d{4}-\d{2}-\d{2}/.test(createdBefore) || Number.isNaN(date.getTime())) throw new UsageError(`not an ISO date: "${createdBefore}"`);
-        await deps.repository.revokeCreatedBefore(ring, date, deps.now());
+        const date = parseIsoDate(createdBefore);
+        if (date === undefined) throw new UsageError(`not an ISO date (2026-11-01 or 2026-11-01T00:00:00Z): "${createdBefore}"`);
+        const now = deps.now();
+        if (date.getTime() > now.getTime()) throw new UsageError(`--created-before ${date.toISOString()} is in the future: it would revoke every key as soon as it is created`);
+        await deps.repository.revokeCreatedBefore(ring, date, now);
         deps.print(`${ring}: every key created before ${date.toISOString()} is revoked`);
         return;
       }
@@ -112,6 +114,23 @@ async function list(deps: KeysCliDeps): Promise<void> {
 
 function row(ring: string, key: KeyRecord, keys: readonly KeyRecord[], now: Date): string[] {
   return [ring, key.keyId, iso(key.createdAt), iso(key.activatesAt), iso(key.expiresAt), key.revokedAt ? iso(key.revokedAt) : '-', keyStatus(key, keys, now)];
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A date, or a date and time with its offset. Strict: `new Date` alone turns "2026-02-30" into
+ * March 2 and "2026-11-01 x" into some day in June, and a revocation must cover exactly the
+ * keys the operator meant. A time without an offset is refused (local time is ambiguous).
+ */
+function parseIsoDate(text: string): Date | undefined {
+  const match = ISO_DATE.exec(text);
+  if (match === null) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function iso(date: Date): string {

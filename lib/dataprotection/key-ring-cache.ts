@@ -39,6 +39,14 @@ export class KeyRingCache {
   private refreshDueAt = Number.NEGATIVE_INFINITY;
   private lastReadAt = Number.NEGATIVE_INFINITY;
   private inflight: Read | undefined;
+  /** Reads are numbered as they start; a read that ends after a later one must not replace its newer ring. */
+  private readsStarted = 0;
+  private snapshotRead = 0;
+  /**
+   * Keys this instance created. A read that started before the creation lacks them, so every
+   * snapshot keeps them (keys are never deleted, so this cannot resurrect anything).
+   */
+  private readonly added: KeyRecord[] = [];
 
   constructor(options: KeyRingCacheOptions) {
     this.repository = options.repository;
@@ -93,15 +101,15 @@ export class KeyRingCache {
 
   /** A key this instance just created: usable at once, without a re-read. */
   add(record: KeyRecord): void {
-    const keys = [...(this.snapshot?.keys ?? []).filter((key) => key.keyId !== record.keyId), record];
-    this.snapshot = snapshotOf(keys);
+    this.added.push(record);
+    this.snapshot = snapshotOf(withAdded(this.snapshot?.keys ?? [], [record]));
   }
 
   private read(consistent: boolean): Promise<Snapshot> {
     if (this.inflight !== undefined && (this.inflight.consistent || !consistent)) return this.inflight.promise;
     const startedAt = this.clock();
     this.lastReadAt = startedAt;
-    const read: Read = { consistent, promise: this.load(consistent, startedAt) };
+    const read: Read = { consistent, promise: this.load(consistent, startedAt, ++this.readsStarted) };
     this.inflight = read;
     const clear = () => {
       if (this.inflight === read) this.inflight = undefined;
@@ -110,10 +118,13 @@ export class KeyRingCache {
     return read.promise;
   }
 
-  private async load(consistent: boolean, startedAt: number): Promise<Snapshot> {
+  private async load(consistent: boolean, startedAt: number, readNumber: number): Promise<Snapshot> {
     try {
       const keys = await this.repository.load(this.ring, { consistent });
-      this.snapshot = snapshotOf(keys);
+      // A consistent re-read (after a lost creation race) may overtake a refresh in flight.
+      if (this.snapshot !== undefined && readNumber < this.snapshotRead) return this.snapshot;
+      this.snapshot = snapshotOf(withAdded(keys, this.added));
+      this.snapshotRead = readNumber;
       this.refreshDueAt = startedAt + this.refreshMs;
       return this.snapshot;
     } catch (error) {
@@ -129,6 +140,12 @@ export class KeyRingCache {
 
 function snapshotOf(keys: readonly KeyRecord[]): Snapshot {
   return { keys, byId: new Map(keys.map((key) => [key.keyId, key])) };
+}
+
+/** `keys` plus those of `added` it lacks. */
+function withAdded(keys: readonly KeyRecord[], added: readonly KeyRecord[]): readonly KeyRecord[] {
+  const missing = added.filter((record) => !keys.some((key) => key.keyId === record.keyId));
+  return missing.length === 0 ? keys : [...keys, ...missing];
 }
 
 function errorName(error: unknown): string {

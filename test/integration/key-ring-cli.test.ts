@@ -69,6 +69,20 @@ describe('scripts/keys.ts', () => {
     await assert.rejects(run('list', '--unknown-flag'), UsageError);
   });
 
+  it('revoke --created-before refuses dates new Date() would misread, and dates in the future', async () => {
+    const { run } = await cli();
+    await run('rotate');
+    // new Date() reads these as 2030-03-02, a day in June, and local midnight.
+    for (const bad of ['2030-02-30', '2029-11-01 x', '2029-11-01T00:00:00', '2029-11-01T25:00:00Z', '01/02/2029']) {
+      await assert.rejects(run('revoke', '--created-before', bad), UsageError, bad);
+    }
+    await assert.rejects(run('revoke', '--created-before', '2030-01-02'), (error: unknown) => error instanceof UsageError && /in the future/.test(error.message));
+    const listed = await run('list');
+    assert.ok(listed.slice(1).every((line) => line.endsWith('default')), 'nothing revoked');
+    assert.deepEqual(await run('revoke', '--created-before', '2030-01-01T01:00:00+02:00'), ['dataprotection: every key created before 2029-12-31T23:00:00.000Z is revoked']);
+    assert.deepEqual(await run('revoke', '--created-before', '2029-12-31'), ['dataprotection: every key created before 2029-12-31T00:00:00.000Z is revoked']);
+  });
+
   it('runs as a program with configuration from the environment', async () => {
     const { config, run } = await cli();
     await run('rotate');

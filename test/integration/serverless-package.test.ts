@@ -83,6 +83,11 @@ describe('osls package output', () => {
     assert.deepEqual(targets, ['KeysTable', 'CacheTable', 'DirectoryTable'].map((t) => JSON.stringify({ 'Fn::GetAtt': [t, 'Arn'] })).sort());
   });
 
+  it('allows only the DynamoDB actions the functions make (no unused ConditionCheckItem, no Scan)', () => {
+    const actions = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('dynamodb:'));
+    assert.deepEqual(actions.sort(), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
   it('runs every function on nodejs22.x arm64 from its own bundle', () => {
     const functions = ofType('AWS::Lambda::Function');
     assert.ok(functions.length >= 4);
@@ -110,5 +115,22 @@ describe('osls package output', () => {
     const preflights = routeKeys.filter((key) => key.startsWith('OPTIONS ')).sort();
     assert.deepEqual(preflights, ['/.well-known/openid-configuration', '/jwks', '/revoke', '/token', '/userinfo'].map((path) => `OPTIONS ${path}`).sort());
     for (const [name, api] of ofType('AWS::ApiGatewayV2::Api')) assert.equal(api.Properties.CorsConfiguration, undefined, name);
+  });
+});
+
+describe('osls configuration renamed from the environment (README "Configuration")', () => {
+  it('KMS_KEY_ID renames the alias the stack creates, so functions, alias and IAM name the same key', () => {
+    const run = spawnSync('npx', ['osls', 'print', '--stage', 'ci', '--format', 'json'], {
+      encoding: 'utf8',
+      env: { ...process.env, KMS_KEY_ID: 'alias/identity-renamed', KEYS_TABLE: 'renamed-keys' },
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, `osls print failed:\n${run.stderr}`);
+    const service = JSON.parse(run.stdout);
+    const resources = service.resources.Resources as Record<string, Resource>;
+    assert.equal(service.provider.environment.KMS_KEY_ID, 'alias/identity-renamed');
+    assert.equal(resources.WrappingKeyAlias!.Properties.AliasName, 'alias/identity-renamed');
+    assert.equal(service.provider.environment.KEYS_TABLE, 'renamed-keys');
+    assert.equal(resources.KeysTable!.Properties.TableName, 'renamed-keys');
   });
 });

@@ -19,6 +19,7 @@ import {
   type RingPolicy,
 } from '../../lib/dataprotection/key-ring-policy.js';
 import { publishedSigningKeys, signingRingPolicy } from '../../lib/keys/signing-key-policy.js';
+import { ConfigError, loadConfig } from '../../lib/config.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -247,5 +248,34 @@ describe('statuses and published signing keys', () => {
     assert.equal(publishedSigningKeys([k], at(T0 + 12 * DAY - 1), settings).length, 1);
     assert.equal(publishedSigningKeys([k], at(T0 + 12 * DAY), settings).length, 0);
     assert.equal(publishedSigningKeys([{ ...k, revokedAt: at(T0) }], at(T0 + DAY), settings).length, 0);
+  });
+});
+
+describe('ring settings validated in config', () => {
+  const base = { ISSUER: 'https://id.example.com', KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'alias/k' };
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...env });
+      return [];
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+  };
+
+  it('the defaults are valid', () => {
+    assert.deepEqual(problems({}), []);
+  });
+
+  it('refuses a signing lifetime that the successor lead (2 x propagation) would not fit into', () => {
+    // With these, the successor is due from the key's first day and activates after it expired.
+    assert.match(problems({ SIGNING_KEY_LIFETIME_S: '86400', SIGNING_PROPAGATION_S: '86400' }).join('\n'), /SIGNING_KEY_LIFETIME_S must exceed twice SIGNING_PROPAGATION_S/);
+    const signing = signingRingPolicy({ keyLifetimeS: 86400, propagationS: 86400, retentionS: 2 * 86400 });
+    const current = key({ activatesAt: at(T0), expiresAt: at(T0 + DAY) });
+    assert.ok(successorLifecycle(current, at(T0 + 3600_000), signing).activatesAt.getTime() > current.expiresAt.getTime(), 'a gap nothing can sign in');
+  });
+
+  it('refuses a signing propagation time shorter than the ring refresh (JWKS would lag the signer)', () => {
+    assert.match(problems({ SIGNING_PROPAGATION_S: '60', DP_REFRESH_INTERVAL_S: '300', DP_SUCCESSOR_LEAD_S: '86400' }).join('\n'), /SIGNING_PROPAGATION_S must exceed DP_REFRESH_INTERVAL_S/);
   });
 });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { KeyRingCache } from '../../lib/dataprotection/key-ring-cache.js';
 import { KeyRingProvider, NoUsableKeyError } from '../../lib/dataprotection/key-ring-provider.js';
 import { masterKeyKind } from '../../lib/dataprotection/master-key.js';
 import { createProtector } from '../../lib/dataprotection/protector.js';
@@ -149,5 +150,55 @@ describe('KeyRingProvider', () => {
     assert.equal(memory.calls.load, 1);
     assert.equal(memory.calls.create, 1);
     assert.equal(keyWrapper.unwraps, 0, 'the creator uses the key it generated without unwrapping it');
+  });
+});
+
+describe('KeyRingCache', () => {
+  /** Holds the answer of the next load (read from the ring when the load starts) until released. */
+  class SlowFirstLoad extends FlakyRepository {
+    private hold: Promise<void> | undefined;
+    release = () => {};
+    holdNextLoad() {
+      this.hold = new Promise((resolve) => (this.release = resolve));
+    }
+    override async load(...args: Parameters<KeyRingRepository['load']>) {
+      const hold = this.hold;
+      this.hold = undefined;
+      const keys = await super.load(...args);
+      if (hold !== undefined) await hold;
+      return keys;
+    }
+  }
+
+  async function raced() {
+    const { memory, keyWrapper, time, clock, provider } = setup();
+    const slow = new SlowFirstLoad(memory);
+    const cache = new KeyRingCache({ repository: slow, ring: 'dataprotection', clock, refreshIntervalS: 300, unknownKeyRefreshMinIntervalS: 30 });
+    const other = provider();
+    const first = await other.currentKey();
+    await cache.keys();
+    time.now += 301_000;
+    slow.holdNextLoad();
+    const staleRefresh = cache.keys(); // reads the ring as it is now: the first key only
+    return { memory, keyWrapper, time, cache, other, first, slow, staleRefresh };
+  }
+
+  it('a refresh that ends after a later consistent read does not put its older ring back', async () => {
+    const { cache, other, time, slow, staleRefresh } = await raced();
+    time.now += 90 * 86400_000; // the first key expired: another instance makes the next one
+    const second = await other.currentKey();
+    assert.ok((await cache.reload({ consistent: true })).some((key) => key.keyId === second.record.keyId));
+    slow.release();
+    await staleRefresh;
+    assert.equal(cache.peek(second.record.keyId)?.keyId, second.record.keyId, 'the newer ring is kept');
+  });
+
+  it('a read that started before this instance created a key keeps that key', async () => {
+    const { cache, first, slow, staleRefresh } = await raced();
+    const created = { ...first.record, keyId: '00000000-0000-4000-8000-000000000001', generation: 2 };
+    cache.add(created);
+    slow.release();
+    await staleRefresh;
+    assert.equal(cache.peek(created.keyId)?.keyId, created.keyId);
   });
 });

@@ -82,6 +82,7 @@ export type OAuthErrorCode =
   | 'interaction_required'
   | 'login_required'
   | 'consent_required'
+  | 'account_selection_required'
   | 'invalid_request_uri'
   | 'invalid_request_object'
   | 'request_not_supported'

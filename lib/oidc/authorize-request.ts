@@ -117,7 +117,7 @@ export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthC
   }
 
   const prompt = parsePrompt(params.get('prompt'));
-  if (typeof prompt === 'string') return fail('invalid_request', prompt);
+  if ('error' in prompt) return fail(prompt.error, prompt.description);
 
   const maxAgeParam = params.get('max_age');
   if (maxAgeParam !== null && !MAX_AGE.test(maxAgeParam)) return fail('invalid_request', 'max_age must be a non-negative integer.');
@@ -147,18 +147,23 @@ function page(message: string): AuthorizeValidation {
   return { kind: 'error-page', message };
 }
 
-
-/** The prompt values, or a description of what is wrong. */
-function parsePrompt(value: string | null): ReadonlySet<PromptValue> | string {
+/**
+ * The prompt values, or the error to answer. There is no consent or account-chooser screen:
+ * `consent` and `select_account` get the errors OpenID Connect Core section 3.1.2.6 defines for
+ * a provider that cannot show one, so a client can tell them from a malformed request.
+ */
+function parsePrompt(value: string | null): ReadonlySet<PromptValue> | { error: OAuthErrorCode; description: string } {
   const prompt = new Set<PromptValue>();
   if (value === null) return prompt;
   const tokens = value.split(' ').filter((token) => token !== '');
+  // Section 3.1.2.1: none with any other value is an error.
+  if (tokens.includes('none') && tokens.length > 1) return { error: 'invalid_request', description: 'prompt=none cannot be combined with other values.' };
   for (const token of tokens) {
-    if (token !== 'none' && token !== 'login') return `Unsupported prompt value: ${token}. Supported: none, login.`;
+    if (token === 'consent') return { error: 'consent_required', description: 'This provider has no consent screen.' };
+    if (token === 'select_account') return { error: 'account_selection_required', description: 'This provider has no account chooser.' };
+    if (token !== 'none' && token !== 'login') return { error: 'invalid_request', description: `Unsupported prompt value: ${token}. Supported: none, login.` };
     prompt.add(token);
   }
-  // OpenID Connect Core section 3.1.2.1: none with any other value is an error.
-  if (prompt.has('none') && prompt.size > 1) return 'prompt=none cannot be combined with other values.';
   return prompt;
 }
 

@@ -138,7 +138,11 @@ describe('validateAuthorizeRequest: errors sent to the redirect URI', () => {
     assert.deepEqual([...valid(validateAuthorizeRequest(params({ prompt: 'login' }), publicClient)).prompt], ['login']);
     assert.deepEqual([...valid(validateAuthorizeRequest(params({ prompt: 'none' }), publicClient)).prompt], ['none']);
     expectRedirectError(validateAuthorizeRequest(params({ prompt: 'none login' }), publicClient), 'invalid_request');
-    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'consent' }), publicClient), 'invalid_request');
+    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'consent' }), publicClient), 'consent_required');
+    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'login consent' }), publicClient), 'consent_required');
+    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'select_account' }), publicClient), 'account_selection_required');
+    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'none consent' }), publicClient), 'invalid_request');
+    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'bogus' }), publicClient), 'invalid_request');
   });
 
   it('checks max_age, login_hint, nonce and state sizes', () => {

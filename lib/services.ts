@@ -22,12 +22,10 @@ import { PasswordLogin } from './auth/password-login.js';
 import { createKmsClient } from './keys/kms-client.js';
 import { KmsKeyWrapper } from './keys/kms-key-wrapper.js';
 import type { KeyWrapper } from './keys/key-wrapper.js';
-import { LogoutFormEndpoint } from './oidc/logout-form-endpoint.js';
 import { Antiforgery } from './session/antiforgery.js';
 import type { FlowCookie } from './session/flow-cookie.js';
 import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from './session/flow-cookies.js';
 import { Sessions } from './session/sessions.js';
-import { ClientRegistry } from './store/client-registry.js';
 import { createDocumentClient } from './store/dynamodb-client.js';
 import { DynamoDbKeyRingRepository, type KeyRingRepository } from './store/key-ring-repository.js';
 import { TtlCache } from './store/ttl-cache.js';
@@ -68,10 +66,6 @@ export const getUserDirectory = /* @__PURE__ */ once(
   (): UserDirectory => new UserDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
 );
 
-export const getClientRegistry = /* @__PURE__ */ once(
-  (): ClientRegistry => new ClientRegistry({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
-);
-
 export const getPasswordHasher = /* @__PURE__ */ once((): PasswordHasher => new PasswordHasher({ logN: getConfig().password.scryptLogN }));
 
 export const getLoginThrottle = /* @__PURE__ */ once(
@@ -98,7 +92,3 @@ export const getRegistrationCookie = /* @__PURE__ */ once(
 
 export const getLoginCodeCookie = /* @__PURE__ */ once((): FlowCookie<LoginCodeCookie> => loginCodeCookie({ protector: getDataProtector(), clock: getClock() }));
 
-/** POST /logout: the pages' sign-out form, which also finishes an RP-initiated logout. */
-export const getLogoutForm = /* @__PURE__ */ once(
-  (): LogoutFormEndpoint => new LogoutFormEndpoint({ antiforgery: getAntiforgery(), sessions: getSessions(), clients: getClientRegistry() }),
-);

@@ -34,6 +34,11 @@ export function queryParams(event: APIGatewayProxyEventV2): URLSearchParams {
   return params;
 }
 
+/** The parameters of a request that may come as a GET query or a POST form (OAuth endpoints that accept both). */
+export function requestParams(event: APIGatewayProxyEventV2): URLSearchParams {
+  return method(event) === 'POST' ? formBody(event) : queryParams(event);
+}
+
 /**
  * Query parameters, first value of each. Endpoints where a repeat must be rejected check
  * `repeatedNames(queryParams(event))` first.

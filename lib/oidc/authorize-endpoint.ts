@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { renderErrorPage } from '../http/error-page.js';
-import { formBody, method, queryParams } from '../http/request.js';
+import { requestParams } from '../http/request.js';
 import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Sessions } from '../session/sessions.js';
 import { codeResponseUrl, errorResponseUrl } from './authorization-response.js';
@@ -35,7 +35,7 @@ export class AuthorizeEndpoint {
   constructor(private readonly deps: AuthorizeEndpointDeps) {}
 
   async handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-    const params = method(event) === 'POST' ? formBody(event) : queryParams(event);
+    const params = requestParams(event);
     const clientIds = params.getAll('client_id');
     const clientId = clientIds.length === 1 ? clientIds[0] : undefined;
     const client = clientId !== undefined && isValidClientId(clientId) ? await this.deps.clients.find(clientId) : undefined;

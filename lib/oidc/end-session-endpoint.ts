@@ -1,12 +1,13 @@
 /**
- * GET /logout: OpenID Connect RP-Initiated Logout 1.0. Returns to the client only at a
+ * GET /logout, and POST /logout without an antiforgery field (functions/logout.ts tells them
+ * apart): OpenID Connect RP-Initiated Logout 1.0, which requires both methods. Returns to the client only at a
  * post-logout redirect URI registered for it; otherwise a "signed out" page.
  *
  * The client is named by `client_id` or by the audience of `id_token_hint`, whose signature is
  * checked against the published keys (an expired hint is fine: logging out after the ID token
  * expired is the normal case).
  *
- * A GET can come from any site (a link, an image), so the browser's session is ended at once
+ * A GET (or a form POST) can come from any site (a link, an image, an auto-submitted form), so the browser's session is ended at once
  * only when a valid `id_token_hint` vouches for it: issued for this session (`sid`, else the
  * same `sub`), or there is no live session to protect. Otherwise a live session gets a
  * confirmation page (section 2: the OP asks the user whether to log out), whose form posts to
@@ -21,7 +22,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { renderErrorPage } from '../http/error-page.js';
-import { queryParams, repeatedNames } from '../http/request.js';
+import { repeatedNames, requestParams } from '../http/request.js';
 import { html as htmlResponse, redirect, type HttpResponse } from '../http/response.js';
 import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
 import type { Antiforgery } from '../session/antiforgery.js';
@@ -49,7 +50,7 @@ export class EndSessionEndpoint {
   constructor(private readonly deps: EndSessionEndpointDeps) {}
 
   async handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-    const params = queryParams(event);
+    const params = requestParams(event);
     const repeated = repeatedNames(params);
     if (repeated.length > 0) return badRequest('The sign-out request repeats a parameter.');
 

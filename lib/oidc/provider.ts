@@ -21,6 +21,7 @@ import { AuthorizeEndpoint } from './authorize-endpoint.js';
 import { EndSessionEndpoint } from './end-session-endpoint.js';
 import { GrantStore } from './grant-store.js';
 import { IntrospectionEndpoint } from './introspection-endpoint.js';
+import { LogoutFormEndpoint } from './logout-form-endpoint.js';
 import { RevocationEndpoint } from './revocation-endpoint.js';
 import { TokenEndpoint } from './token-endpoint.js';
 import { TokenSigner, TokenVerifier } from './token-signer.js';
@@ -61,6 +62,8 @@ export interface OidcProvider extends TokenInspection {
   sessions: Sessions;
   /** For the sign-out confirmation of GET /logout, whose form POST /logout checks. */
   antiforgery: Antiforgery;
+  /** POST /logout with an antiforgery field: the sign-out forms. */
+  logoutForm: LogoutFormEndpoint;
   signingKeys: SigningKeyRing;
   authorize: AuthorizeEndpoint;
   token: TokenEndpoint;
@@ -106,5 +109,6 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
     token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
     endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
+    logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),
   };
 }

@@ -19,7 +19,6 @@ import { userinfoHandler } from '../../functions/userinfo.js';
 import type { HttpResponse } from '../../lib/http/response.js';
 import { createKmsClient } from '../../lib/keys/kms-client.js';
 import { KmsKeyWrapper } from '../../lib/keys/kms-key-wrapper.js';
-import { LogoutFormEndpoint } from '../../lib/oidc/logout-form-endpoint.js';
 import { createOidcProvider, type OidcProvider } from '../../lib/oidc/provider.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 import { parseForms, submitFields } from '../support/html-forms.js';
@@ -126,12 +125,6 @@ async function introspect(tokenValue: string) {
   return (await call(introspectHandler(next), event('POST', '/introspect', { form: new URLSearchParams({ client_id: 'spa', token: tokenValue }) }))).json();
 }
 
-/** POST /logout (the pages' sign-out form) on the next instance, over that instance's protector, sessions and clients. */
-function logoutForm(): LogoutFormEndpoint {
-  const on = next();
-  return new LogoutFormEndpoint({ antiforgery: on.antiforgery, sessions: on.sessions, clients: on.clients });
-}
-
 /** Submits the form of a GET /logout confirmation page, with its antiforgery cookie and `cookies`; `overrides` edit its fields. */
 async function submitLogoutForm(page: { body: string; cookies: string[] }, cookies: string[], overrides: Record<string, string | undefined> = {}) {
   const forms = parseForms(page.body);
@@ -140,7 +133,12 @@ async function submitLogoutForm(page: { body: string; cookies: string[] }, cooki
   assert.equal(form.action, '/logout');
   assert.equal(form.method, 'POST');
   const af = page.cookies.filter((line) => line.startsWith('__Host-af=')).map((line) => line.split(';')[0]!);
-  return call(logoutHandler(logoutForm), event('POST', '/logout', { form: submitFields(form, overrides), cookies: [...cookies, ...af] }));
+  return call(logoutHandler(next), event('POST', '/logout', { form: submitFields(form, overrides), cookies: [...cookies, ...af] }));
+}
+
+/** POST /logout with `fields` as the form, on the next instance. */
+function postLogout(fields: Record<string, string>, cookies: string[]) {
+  return call(logoutHandler(next), event('POST', '/logout', { form: new URLSearchParams(fields), cookies }));
 }
 
 function basic(id: string, secret: string) {
@@ -645,12 +643,17 @@ describe('RP-initiated logout without an ID token that vouches for the session',
     assert.ok(new URL((await authorize({ response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, scope: 'openid', state: 's', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, [cookie])).headers.Location!).searchParams.get('code'));
   });
 
-  it('refuses the confirmation POST without its antiforgery token, or from another session, and signs nobody out', async () => {
+  it('refuses the confirmation POST with a forged antiforgery token, or from another session, and signs nobody out', async () => {
     const { cookie } = await signIn();
     const confirm = await getLogout({ client_id: 'spa', post_logout_redirect_uri: BYE }, [cookie]);
-    const forged = await call(logoutHandler(logoutForm), event('POST', '/logout', { form: new URLSearchParams({ client_id: 'spa', post_logout_redirect_uri: BYE }), cookies: [cookie] }));
+    const forged = await postLogout({ _af: 'forged', client_id: 'spa', post_logout_redirect_uri: BYE }, [cookie]);
     assert.equal(forged.status, 400);
     assert.equal(forged.headers.Location, undefined);
+    // Without any antiforgery field the POST is an RP-initiated logout request: it only asks.
+    const unvouched = await postLogout({ client_id: 'spa', post_logout_redirect_uri: BYE }, [cookie]);
+    assert.equal(unvouched.status, 200);
+    assert.ok(!clearsSession(unvouched));
+    assert.equal(parseForms(unvouched.body)[0]?.action, '/logout', 'the confirmation form');
     const other = await signIn();
     const lifted = await submitLogoutForm(confirm, [other.cookie]);
     assert.equal(lifted.status, 400);
@@ -676,6 +679,16 @@ describe('RP-initiated logout without an ID token that vouches for the session',
     const { cookie } = await signIn();
     const hint = await idTokenFor(cookie);
     const answer = await getLogout({ id_token_hint: hint, post_logout_redirect_uri: BYE, state: 'st' }, [cookie]);
+    assert.equal(answer.status, 302);
+    assert.equal(answer.headers.Location, `${BYE}?state=st`);
+    assert.ok(clearsSession(answer));
+    assert.equal(await next().sessions.verify(event('GET', '/', { cookies: [cookie] })), undefined);
+  });
+
+  it('accepts the RP-initiated logout request as a form POST too (RP-Initiated Logout 1.0 section 2)', async () => {
+    const { cookie } = await signIn();
+    const hint = await idTokenFor(cookie);
+    const answer = await postLogout({ id_token_hint: hint, post_logout_redirect_uri: BYE, state: 'st' }, [cookie]);
     assert.equal(answer.status, 302);
     assert.equal(answer.headers.Location, `${BYE}?state=st`);
     assert.ok(clearsSession(answer));

@@ -60,9 +60,12 @@ export interface RefreshTokenRecord {
 }
 
 export type RefreshRotation =
-  | { outcome: 'rotated'; record: RefreshTokenRecord }
+  /** The token is spent and `successor` stored, in one transaction. */
+  | { outcome: 'rotated'; successor: string }
+  /** The family's absolute lifetime is over: nothing was spent or stored. */
+  | { outcome: 'expired' }
   /** A rotated token came back, or lost a race to be rotated: the family has been revoked. */
-  | { outcome: 'reused'; record: RefreshTokenRecord };
+  | { outcome: 'reused' };
 
 export type CodeRedemption =
   | { outcome: 'redeemed'; code: AuthorizationCode }
@@ -131,29 +134,39 @@ export class GrantStore {
 
   /** A new refresh token of the grant's family, living until the family's absolute expiry. */
   async issueRefreshToken(grant: Pick<Grant, 'grantId' | 'clientId'>, familyExpiresAtS: number): Promise<string | undefined> {
+    const next = this.newRefreshToken(grant, familyExpiresAtS);
+    if (next === undefined) return undefined;
+    await this.cache.put(next.key, next.fields, next.ttlS);
+    return next.token;
+  }
+
+  private newRefreshToken(grant: Pick<Grant, 'grantId' | 'clientId'>, familyExpiresAtS: number) {
     const ttlS = familyExpiresAtS - this.nowS();
     if (ttlS <= 0) return undefined;
     const token = randomSecret();
-    await this.cache.put(refreshKey(token), { grantId: grant.grantId, clientId: grant.clientId, status: 'active' }, ttlS);
-    return token;
+    return { token, key: refreshKey(token), fields: { grantId: grant.grantId, clientId: grant.clientId, status: 'active' }, ttlS };
   }
 
   /**
-   * Marks the refresh token used (exactly one concurrent caller wins). `current` is the record
-   * the caller read with `refreshToken(token)` and found to belong to the calling client (or
-   * anyone could burn another client's family). The caller reads first and rotates last, once
-   * everything else that could fail has succeeded: a token spent by a failed request would make
-   * the client's retry look like reuse. A token that was already rotated revokes its whole
-   * family (RFC 9700 section 4.14.2).
+   * Marks the refresh token used and stores its successor in one transaction (exactly one
+   * concurrent caller wins; a failure leaves the old token usable and no orphan successor).
+   * `current` is the record the caller read with `refreshToken(token)` and found to belong to
+   * the calling client (or anyone could burn another client's family). The caller reads first
+   * and rotates last, once everything else that could fail has succeeded: a token spent by a
+   * failed request would make the client's retry look like reuse. A token that was already
+   * rotated revokes its whole family (RFC 9700 section 4.14.2).
    */
-  async rotateRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
+  async rotateRefreshToken(token: string, current: RefreshTokenRecord, familyExpiresAtS: number): Promise<RefreshRotation> {
     if (current.status === 'active') {
-      const key = refreshKey(token);
-      const rotated = toRefresh(await this.cache.update<Record<string, unknown>>(key, { status: 'rotated', rotatedAt: new Date(this.clock()).toISOString() }, { where: { status: 'active' } }));
-      if (rotated !== undefined) return { outcome: 'rotated', record: rotated };
+      const next = this.newRefreshToken(current, familyExpiresAtS);
+      if (next === undefined) return { outcome: 'expired' };
+      const rotatedAt = new Date(this.clock()).toISOString();
+      if (await this.cache.updateAndPut(refreshKey(token), { status: 'rotated', rotatedAt }, { status: 'active' }, next)) {
+        return { outcome: 'rotated', successor: next.token };
+      }
     }
     await this.revokeGrant(current.grantId);
-    return { outcome: 'reused', record: current };
+    return { outcome: 'reused' };
   }
 
   async refreshToken(token: string): Promise<RefreshTokenRecord | undefined> {

@@ -139,14 +139,13 @@ export class TokenEndpoint {
     const current = await this.deps.grants.refreshToken(token);
     if (current === undefined || current.clientId !== client.clientId) throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
     const issued = current.status === 'active' ? await this.refreshedTokens(client, current.grantId, narrowed) : undefined;
-    const rotation = await this.deps.grants.rotateRefreshToken(token, current);
-    // Nothing was issued for an already-rotated token; the store has revoked its family.
+    // An already-rotated token issues nothing (issued is undefined); the store revokes its family.
+    const rotation = await this.deps.grants.rotateRefreshToken(token, current, issued?.familyExpiresAtS ?? 0);
+    if (rotation.outcome === 'expired') throw new TokenError('invalid_grant', 'The refresh token has expired.');
     if (rotation.outcome === 'reused' || issued === undefined) {
       throw new TokenError('invalid_grant', 'The refresh token was already used; every token of this sign-in has been revoked.');
     }
-    const refreshToken = await this.deps.grants.issueRefreshToken(issued.grant, issued.familyExpiresAtS);
-    if (refreshToken === undefined) throw new TokenError('invalid_grant', 'The refresh token has expired.');
-    return { ...issued.body, refresh_token: refreshToken };
+    return { ...issued.body, refresh_token: rotation.successor };
   }
 
   /** The access (and ID) token a refresh of the grant answers with; nothing is spent here. */

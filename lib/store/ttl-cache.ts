@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableStore } from './table-store.js';
 
 /**
@@ -79,6 +79,41 @@ export class TtlCache extends TableStore {
     fields: CacheFields,
     options: { where?: CacheFields; ttlS?: number } = {},
   ): Promise<(T & { ttl: number }) | undefined> {
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand({ ...this.updateInput(key, fields, options), ReturnValues: 'ALL_NEW' }));
+      return Attributes ? (stripKey(Attributes) as T & { ttl: number }) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * `update(key, fields, { where })` and `put(next.key, next.fields, next.ttlS)` as one
+   * transaction: both are written or neither. False, with nothing written, when the updated item
+   * is gone, expired or fails `where` (e.g. a refresh token that a concurrent request rotated).
+   */
+  async updateAndPut(key: string, fields: CacheFields, where: CacheFields, next: { key: string; fields: CacheFields; ttlS: number }): Promise<boolean> {
+    assertFields(next.fields);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: this.updateInput(key, fields, { where }) },
+            { Put: { TableName: this.tableName, Item: { ...next.fields, pk: next.key, ttl: this.nowS() + next.ttlS } } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Only the update has a condition; a conflict with another transaction is an outage-like
+      // failure for the caller to retry, not a failed condition.
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  private updateInput(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number }) {
     assertFields(fields);
     const now = this.nowS();
     const condition = conditionFor(options.where ?? {}, now);
@@ -91,23 +126,14 @@ export class TtlCache extends TableStore {
       values[`:s${i}`] = value;
       return `#s${i} = :s${i}`;
     });
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: key },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: condition.expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? (stripKey(Attributes) as T & { ttl: number }) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    return {
+      TableName: this.tableName,
+      Key: { pk: key },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition.expression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
   /**

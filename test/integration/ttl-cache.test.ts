@@ -76,6 +76,33 @@ describe('TtlCache on DynamoDB Local', () => {
     assert.equal(await cache.update('flow#1', { step: 'done' }), undefined);
   });
 
+  it('updates and puts in one transaction: of 10 concurrent callers one writes both, the rest write nothing', async () => {
+    await cache.put('token#old', { status: 'active' }, 60);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock }).updateAndPut(
+          'token#old',
+          { status: 'rotated' },
+          { status: 'active' },
+          { key: `token#next-${i}`, fields: { status: 'active' }, ttlS: 60 },
+        ),
+      ),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    const winner = results.indexOf(true);
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await cache.get(`token#next-${i}`)) !== undefined, i === winner, `successor ${i}`);
+    }
+    assert.equal((await cache.get<{ status: string }>('token#old'))?.status, 'rotated');
+  });
+
+  it('writes nothing from updateAndPut when the updated item has expired but is still stored', async () => {
+    await cache.put('token#stale', { status: 'active' }, 10);
+    now += 11_000;
+    assert.equal(await cache.updateAndPut('token#stale', { status: 'rotated' }, { status: 'active' }, { key: 'token#orphan', fields: { status: 'active' }, ttlS: 60 }), false);
+    assert.equal(await cache.get('token#orphan'), undefined);
+  });
+
   it('refuses reserved field names', async () => {
     await assert.rejects(cache.put('bad', { ttl: 5 }, 10), /reserved/);
     await stack.documentClient().send(new PutCommand({ TableName: stack.config.tables.cache, Item: { pk: 'no-ttl', v: 1 } }));

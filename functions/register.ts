@@ -64,7 +64,11 @@ async function submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       const flow = await registration.get(started.flowId);
       if (!flow) return restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
       const cookie = await flowCookie.write({ flowId: started.flowId });
-      return codeStep(event, 200, { flowId: started.flowId, ...flow }, returnTo, {}, [cookie]);
+      const notice =
+        started.resendAfterS === undefined
+          ? undefined
+          : `A code was sent to this address a moment ago, so we did not send another: enter that one. You can request a new one in ${waitText(started.resendAfterS)}.`;
+      return codeStep(event, 200, { flowId: started.flowId, ...flow }, returnTo, notice === undefined ? {} : { notice }, [cookie]);
     }
     if (started.reason === 'invalid_email') return emailStep(event, 400, returnTo, { email, error: INVALID_EMAIL });
     const retryAfterS = Math.max(1, Math.ceil(started.retryAfterS ?? 60));

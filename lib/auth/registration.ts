@@ -26,8 +26,12 @@ import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
  * Only the owner of the mailbox learns that the account exists.
  */
 export type StartResult =
-  | { ok: true; flowId: string }
-  | { ok: false; reason: 'invalid_email' | 'resend_too_soon' | 'hourly_limit'; retryAfterS?: number };
+  /**
+   * `resendAfterS` when the flow was restarted within the resend gate: no new mail, the code
+   * mailed a moment ago is the one to enter (codes belong to the address, not to a flow).
+   */
+  | { ok: true; flowId: string; resendAfterS?: number }
+  | { ok: false; reason: 'invalid_email' | 'hourly_limit'; retryAfterS?: number };
 
 export type ResendResult =
   | { ok: true; flowId: string }
@@ -94,13 +98,14 @@ export class Registration {
     // One read either way (see UserDirectory.isEmailTaken), then the same steps for both cases.
     const existing = await this.users.isEmailTaken(address);
     const issued = await this.codes.issue('register', address);
-    if (!issued.ok) return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
+    if (!issued.ok && issued.reason === 'hourly_limit') return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
 
     const flowId = randomBytes(16).toString('base64url');
     const flow: FlowItem = { email: address, step: 'code', existing, startedAt: new Date(this.clock()).toISOString() };
     if (!(await this.cache.put(flowKey(flowId), flow, this.settings.ttlS, { ifAbsent: true }))) {
       throw new Error('registration flow id collision');
     }
+    if (!issued.ok) return { ok: true, flowId, resendAfterS: issued.retryAfterS };
     await this.mailer.send(this.mailFor(flow, issued.code));
     return { ok: true, flowId };
   }

@@ -136,7 +136,9 @@ describe('Registration on DynamoDB Local', () => {
     assert.deepEqual(await registration.complete(forExisting.flowId, { password, name: 'Mallory' }), { ok: false, reason: 'not_verified' });
 
     // Throttling and attempt limits answer the same as for a new address.
-    assert.deepEqual(await registration.start(email), await registration.start(fresh));
+    const [againExisting, againFresh] = [await registration.start(email), await registration.start(fresh)];
+    assert.ok(againExisting.ok && againFresh.ok);
+    assert.deepEqual({ ...againExisting, flowId: '' }, { ...againFresh, flowId: '' });
     for (let i = 0; i < 4; i++) assert.equal(await registration.verifyCode(forExisting.flowId, '000000'), 'invalid');
     assert.equal(await registration.verifyCode(forExisting.flowId, '000000'), 'too_many_attempts');
     assert.equal((await users.findByEmail(email))?.name, 'Existing');
@@ -210,6 +212,17 @@ describe('Registration on DynamoDB Local', () => {
     assert.equal(await registration.verifyCode(flowId, second), 'ok');
     assert.deepEqual(await registration.resend(flowId), { ok: true, flowId }, 'nothing to resend once verified');
     assert.equal((await outbox.latest(email)).length, 2, 'and no mail');
+  });
+
+  it('restarted within the resend gate: a new flow, no new mail, and the code mailed a moment ago completes it', async () => {
+    const firstFlow = await started();
+    const code = await mailedCode();
+    now += 20_000;
+    const restarted = await registration.start(email);
+    assert.deepEqual({ ...restarted, flowId: '' }, { ok: true, flowId: '', resendAfterS: 40 });
+    assert.ok(restarted.ok && restarted.flowId !== firstFlow);
+    assert.equal((await outbox.latest(email)).length, 1, 'no second mail');
+    assert.equal(await registration.verifyCode(restarted.flowId, code), 'ok');
   });
 
   it('refuses a 6th start for one address within an hour', async () => {

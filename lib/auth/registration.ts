@@ -21,7 +21,7 @@ import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
  * Anti-enumeration: when the address already has an account, `start` and `resend` do exactly
  * what they do for a new address (same checks, same throttles, a code issued and stored, a flow
  * record, one mail, same answer), except that the mail says "you already have an account: sign
- * in or reset your password" instead of carrying the code. `verifyCode` on such a flow counts
+ * in with your password or a code" instead of carrying the code. `verifyCode` on such a flow counts
  * and caps attempts exactly as for a wrong code, and never answers 'ok'.
  * Only the owner of the mailbox learns that the account exists.
  */
@@ -191,7 +191,7 @@ export class Registration {
         text: [
           `Someone, probably you, tried to create an account at ${this.issuerName} with this email address.`,
           '',
-          'You already have an account. Sign in with your password, or reset it if you have forgotten it.',
+          'You already have an account. Sign in with your password, or with a code sent to this address if you have forgotten it.',
           '',
           'If this was not you, ignore this message: nothing has changed.',
         ].join('\n'),

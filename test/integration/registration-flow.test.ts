@@ -125,7 +125,7 @@ describe('Registration on DynamoDB Local', () => {
     const [notice] = await outbox.latest(email, 1);
     assert.equal(notice?.subject, 'Your Example ID account');
     assert.match(notice?.text ?? '', /already have an account/);
-    assert.match(notice?.text ?? '', /reset/);
+    assert.match(notice?.text ?? '', /with a code sent to this address/);
     assert.doesNotMatch(notice?.text ?? '', /\d{6}/, 'no code in the notice');
 
     // Even the code that was issued (never mailed) does not verify the flow.

@@ -167,6 +167,11 @@ export function loadConfig(env: Env = process.env): Config {
     password: { scryptLogN: read.int('PASSWORD_SCRYPT_LOG_N', 17, 10) },
   };
 
+  // In AWS (serverless-offline sets IS_OFFLINE), a deploy that forgot ISSUER would otherwise
+  // issue tokens for serverless.yml's local default: refuse to start instead.
+  if (env.AWS_LAMBDA_FUNCTION_NAME && env.IS_OFFLINE !== 'true' && !config.issuer.startsWith('https://')) {
+    read.problems.push(`ISSUER must be the deployed https URL in AWS, got "${config.issuer}": set ISSUER when deploying`);
+  }
   const dp = config.dataProtection;
   if (dp.successorLeadS >= dp.keyLifetimeS) read.problems.push('DP_SUCCESSOR_LEAD_S must be shorter than DP_KEY_LIFETIME_S');
   if (dp.successorLeadS <= dp.refreshIntervalS) {

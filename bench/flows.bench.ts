@@ -28,9 +28,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { tsImport } from 'tsx/esm/api';
 import { PasswordHasher } from '../lib/auth/password-hasher.js';
 import { systemClock } from '../lib/clock.js';
-import { rotateAhead } from '../lib/dataprotection/rotation.js';
-import { createKmsClient } from '../lib/keys/kms-client.js';
-import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
+import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
+import { createKmsClient } from '../lib/runtime/kms-client.js';
+import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
 import { ClientRegistry } from '../lib/store/client-registry.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { UserDirectory } from '../lib/store/user-directory.js';
@@ -315,7 +315,7 @@ try {
   // deploy's scheduled rotation, so no step below pays for creating one; a public client.
   const setupClient = stack.documentClient();
   const keyWrapper = new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: stack.kms.url }), keyId: config.kmsKeyId });
-  await rotateAhead({ config, repository: new DynamoDbKeyRingRepository({ client: setupClient, tableName: config.tables.keys }), keyWrapper });
+  await rotateApplicationRings({ config, repository: new DynamoDbKeyRingRepository({ client: setupClient, tableName: config.tables.keys }), keyWrapper });
   await new ClientRegistry({ client: setupClient, tableName: config.tables.directory, clock: systemClock }).register({ clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] });
   const users = new UserDirectory({ client: setupClient, tableName: config.tables.directory, clock: systemClock });
 

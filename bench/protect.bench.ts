@@ -7,9 +7,9 @@
  *   tsx bench/protect.bench.ts
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from 'node:crypto';
-import type { KeyWrapper, WrapContext } from '../lib/keys/key-wrapper.js';
+import type { KeyWrapper, WrapContext } from '../lib/kms/key-wrapper.js';
 import { createDataProtection } from '../lib/dataprotection/protector.js';
-import { InMemoryKeyRingRepository } from '../lib/store/in-memory-key-ring-repository.js';
+import { InMemoryKeyRingRepository } from '../test/support/in-memory-key-ring-repository.js';
 
 const PAYLOAD = randomBytes(200);
 const BUDGET_MS = Number(process.env.BENCH_MS ?? 2000);

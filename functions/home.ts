@@ -3,7 +3,7 @@ import { page } from '../lib/http/handler.js';
 import { cookies } from '../lib/http/request.js';
 import { html } from '../lib/http/response.js';
 import { homePage } from '../lib/pages/home.js';
-import { getAntiforgery, getSessions, getUserDirectory } from '../lib/services.js';
+import { getAntiforgery, getSessions, getUserDirectory } from '../lib/runtime/services.js';
 import { SESSION_COOKIE } from '../lib/session/sessions.js';
 
 const antiforgery = getAntiforgery();

@@ -8,8 +8,8 @@ import { loadConfig } from '../lib/config.js';
 import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { json } from '../lib/http/response.js';
-import { SigningKeyPublisher } from '../lib/keys/signing-jwks.js';
-import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { SigningKeyPublisher } from '../lib/signing/signing-jwks.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 
 const JWKS_CACHE_CONTROL = 'public, max-age=300';

@@ -13,10 +13,10 @@ import { html, redirect, type HttpResponse } from '../lib/http/response.js';
 import { hrefWithReturnTo } from '../lib/pages/form-parts.js';
 import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from '../lib/pages/login-code.js';
 import { waitText } from '../lib/pages/login.js';
-import { getAntiforgery, getLoginCodeCookie, getSessions } from '../lib/services.js';
-import { getCodeSignIn } from '../lib/code-flow-services.js';
-import { antiforgeryRejection } from '../lib/session/antiforgery-rejection.js';
-import type { CodeSignInStart } from '../lib/session/code-sign-in.js';
+import { getAntiforgery, getLoginCodeCookie, getSessions } from '../lib/runtime/services.js';
+import { getCodeSignIn } from '../lib/runtime/mail-services.js';
+import { antiforgeryRejection } from '../lib/pages/antiforgery-rejection.js';
+import type { CodeSignInStart } from '../lib/auth/code-sign-in.js';
 import { loginCodeBinding, newLoginCodeFlow, type LoginCodeCookie } from '../lib/session/flow-cookies.js';
 import { afterSignIn, safeReturnTo } from '../lib/session/return-to.js';
 

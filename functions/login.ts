@@ -6,8 +6,8 @@ import { formActionOriginsForReturnTo } from '../lib/oidc/authorize-endpoint.js'
 import { formBody, method, query, sourceIp } from '../lib/http/request.js';
 import { html, redirect } from '../lib/http/response.js';
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage } from '../lib/pages/login.js';
-import { getAntiforgery, getPasswordLogin, getSessions } from '../lib/services.js';
-import { antiforgeryRejection } from '../lib/session/antiforgery-rejection.js';
+import { getAntiforgery, getPasswordLogin, getSessions } from '../lib/runtime/services.js';
+import { antiforgeryRejection } from '../lib/pages/antiforgery-rejection.js';
 import { afterSignIn, loginUrl, safeReturnTo } from '../lib/session/return-to.js';
 
 const antiforgery = getAntiforgery();

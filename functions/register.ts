@@ -14,9 +14,9 @@ import { html, redirect, type HttpResponse } from '../lib/http/response.js';
 import { hrefWithReturnTo } from '../lib/pages/form-parts.js';
 import { waitText } from '../lib/pages/login.js';
 import { REGISTER_PATH, registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from '../lib/pages/register.js';
-import { getAntiforgery, getRegistrationCookie, getSessions } from '../lib/services.js';
-import { getRegistration } from '../lib/code-flow-services.js';
-import { antiforgeryRejection } from '../lib/session/antiforgery-rejection.js';
+import { getAntiforgery, getRegistrationCookie, getSessions } from '../lib/runtime/services.js';
+import { getRegistration } from '../lib/runtime/mail-services.js';
+import { antiforgeryRejection } from '../lib/pages/antiforgery-rejection.js';
 import { REGISTRATION_COOKIE, registrationBinding } from '../lib/session/flow-cookies.js';
 import { afterSignIn, safeReturnTo } from '../lib/session/return-to.js';
 

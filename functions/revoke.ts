@@ -2,8 +2,8 @@
 import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { formBody, header } from '../lib/http/request.js';
-import type { TokenInspection } from '../lib/oidc/provider.js';
-import { getTokenInspection } from '../lib/oidc/inspection-services.js';
+import type { TokenInspection } from '../lib/runtime/oidc-provider.js';
+import { getTokenInspection } from '../lib/runtime/inspection-services.js';
 
 export function revokeHandler(provider: () => TokenInspection): HttpHandler {
   return withCors(

@@ -4,10 +4,11 @@
  * request handlers. Logs key ids and dates only.
  */
 import { loadConfig } from '../lib/config.js';
-import { rotateAhead, type RingRotation } from '../lib/dataprotection/rotation.js';
-import { createKmsClient } from '../lib/keys/kms-client.js';
-import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
-import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
+import type { RingRotation } from '../lib/keyring/rotation.js';
+import { createKmsClient } from '../lib/runtime/kms-client.js';
+import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 
 const config = loadConfig();
@@ -22,7 +23,7 @@ const keyWrapper = new KmsKeyWrapper({
 
 export async function handler(): Promise<{ rotations: RingRotation[] }> {
   try {
-    const rotations = await rotateAhead({ config, repository, keyWrapper });
+    const rotations = await rotateApplicationRings({ config, repository, keyWrapper });
     for (const rotation of rotations) console.log(JSON.stringify({ level: 'info', msg: 'key rotation', ...rotation }));
     return { rotations };
   } catch (error) {

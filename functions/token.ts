@@ -2,8 +2,8 @@
 import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { formBody, header } from '../lib/http/request.js';
-import type { OidcProvider } from '../lib/oidc/provider.js';
-import { getOidcProvider } from '../lib/oidc/services.js';
+import type { OidcProvider } from '../lib/runtime/oidc-provider.js';
+import { getOidcProvider } from '../lib/runtime/oidc-services.js';
 
 export function tokenHandler(provider: () => OidcProvider): HttpHandler {
   return withCors(

@@ -1,8 +1,8 @@
 /** GET/POST /userinfo: claims about the user of a Bearer access token. Open to browser apps (CORS). */
 import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
-import type { TokenInspection } from '../lib/oidc/provider.js';
-import { getTokenInspection } from '../lib/oidc/inspection-services.js';
+import type { TokenInspection } from '../lib/runtime/oidc-provider.js';
+import { getTokenInspection } from '../lib/runtime/inspection-services.js';
 
 export function userinfoHandler(provider: () => TokenInspection): HttpHandler {
   return withCors(

@@ -19,7 +19,7 @@ import { systemClock } from '../lib/clock.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type OAuthClient } from '../lib/oidc/client-metadata.js';
 import { ClientExistsError, ClientRegistry } from '../lib/store/client-registry.js';
-import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
 import { runIfMain } from './run-as-main.js';
 
 const USAGE = `usage:

@@ -12,15 +12,16 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../lib/config.js';
-import { keyStatus, type KeyRecord } from '../lib/dataprotection/key-ring-policy.js';
+import { keyStatus, type KeyRecord } from '../lib/keyring/key-ring-policy.js';
 import { DATA_PROTECTION_RING } from '../lib/dataprotection/master-key.js';
-import { rotateAhead } from '../lib/dataprotection/rotation.js';
-import type { KeyWrapper } from '../lib/keys/key-wrapper.js';
-import { createKmsClient } from '../lib/keys/kms-client.js';
-import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
-import { SIGNING_RING } from '../lib/keys/signing-key-policy.js';
-import { createDocumentClient } from '../lib/store/dynamodb-client.js';
-import { DynamoDbKeyRingRepository, type KeyRingRepository } from '../lib/store/key-ring-repository.js';
+import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
+import type { KeyWrapper } from '../lib/kms/key-wrapper.js';
+import { createKmsClient } from '../lib/runtime/kms-client.js';
+import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
+import { SIGNING_RING } from '../lib/signing/signing-key-policy.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
+import type { KeyRingRepository } from '../lib/keyring/key-ring-repository.js';
+import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { runIfMain } from './run-as-main.js';
 
 export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
@@ -66,7 +67,7 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
     case 'list':
       return list(deps);
     case 'rotate': {
-      const rotations = await rotateAhead({ config: deps.config, repository: deps.repository, keyWrapper: deps.keyWrapper() }, deps.now());
+      const rotations = await rotateApplicationRings({ config: deps.config, repository: deps.repository, keyWrapper: deps.keyWrapper() }, deps.now());
       for (const rotation of rotations) {
         const successor = rotation.successor ? ` successor ${rotation.successor.keyId} activates ${rotation.successor.activatesAt}` : '';
         deps.print(`${rotation.ring}: ${rotation.action}${successor}`);

@@ -3,10 +3,10 @@
  * newest first (default 5). Reads the same TTL table as the local stack (or the stage the
  * environment names).
  */
-import { OutboxMailer } from '../lib/auth/outbox-mailer.js';
+import { OutboxMailer } from '../lib/store/outbox-mailer.js';
 import { systemClock } from '../lib/clock.js';
 import { loadConfig } from '../lib/config.js';
-import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
 import { TtlCache } from '../lib/store/ttl-cache.js';
 
 const [email, countArg] = process.argv.slice(2);

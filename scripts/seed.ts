@@ -5,10 +5,11 @@
  * `scripts/start.ts` calls both after creating the tables.
  */
 import { loadConfig } from '../lib/config.js';
-import { rotateAhead, type RingRotation } from '../lib/dataprotection/rotation.js';
-import { createKmsClient } from '../lib/keys/kms-client.js';
-import { KmsKeyWrapper } from '../lib/keys/kms-key-wrapper.js';
-import { createDocumentClient } from '../lib/store/dynamodb-client.js';
+import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
+import type { RingRotation } from '../lib/keyring/rotation.js';
+import { createKmsClient } from '../lib/runtime/kms-client.js';
+import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { registryFor } from './clients.js';
 
@@ -43,7 +44,7 @@ export async function seedKeys(env: Record<string, string>): Promise<RingRotatio
   const documentClient = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
   const kms = createKmsClient({ region: config.region, endpoint: config.endpoints.kms });
   try {
-    return await rotateAhead({
+    return await rotateApplicationRings({
       config,
       repository: new DynamoDbKeyRingRepository({ client: documentClient, tableName: config.tables.keys }),
       keyWrapper: new KmsKeyWrapper({ client: kms, keyId: config.kmsKeyId }),

@@ -3,8 +3,8 @@
  * `{ app, ring: 'dataprotection', keyId }`. Only the wrapped form is stored.
  */
 import type { DataProtectionSettings } from '../config.js';
-import type { KeyKind } from './key-kind.js';
-import type { RingPolicy } from './key-ring-policy.js';
+import type { KeyKind } from '../keyring/key-kind.js';
+import type { RingPolicy } from '../keyring/key-ring-policy.js';
 
 export const DATA_PROTECTION_RING = 'dataprotection';
 export const MASTER_KEY_ALG = 'A256GCM-HKDF-SHA256';

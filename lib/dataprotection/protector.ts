@@ -7,10 +7,10 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { KeyWrapper } from '../keys/key-wrapper.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import type { KeyWrapper } from '../kms/key-wrapper.js';
+import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import type { DataProtector, ProtectOptions } from './data-protector.js';
-import { KeyRingProvider, type ResolvedKey } from './key-ring-provider.js';
+import { KeyRingProvider, type ResolvedKey } from '../keyring/key-ring-provider.js';
 import { masterKeyKind } from './master-key.js';
 import {
   EXPIRY_BYTES,

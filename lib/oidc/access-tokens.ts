@@ -5,7 +5,7 @@
  */
 import type { JWTPayload } from 'jose';
 import { isUsableGrant, type GrantStore } from './grant-store.js';
-import { TokenRejectedError, type TokenVerifier } from './token-signer.js';
+import { TokenRejectedError, type TokenVerifier } from '../signing/token-signer.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;

@@ -35,7 +35,7 @@ import {
   type ClientLookup,
   type PostLogoutRedirect,
 } from './post-logout-redirect.js';
-import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from './token-signer.js';
+import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from '../signing/token-signer.js';
 
 export interface EndSessionEndpointDeps {
   config: Pick<Config, 'issuer' | 'session'>;

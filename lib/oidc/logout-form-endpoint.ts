@@ -12,7 +12,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { formBody } from '../http/request.js';
 import { redirect, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
-import { antiforgeryRejection } from '../session/antiforgery-rejection.js';
+import { antiforgeryRejection } from '../pages/antiforgery-rejection.js';
 import type { Sessions } from '../session/sessions.js';
 import { findPostLogoutRedirect, POST_LOGOUT_PARAMS, postLogoutRedirectUrl, type ClientLookup } from './post-logout-redirect.js';
 

@@ -15,7 +15,7 @@ import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
 import { verifyPkce } from './pkce.js';
 import { parseScope } from './scopes.js';
 import { accessTokenClaims, idTokenClaims, userinfoAudience } from './token-claims.js';
-import { ACCESS_TOKEN_TYP, type TokenSigner } from './token-signer.js';
+import { ACCESS_TOKEN_TYP, type TokenSigner } from '../signing/token-signer.js';
 
 export interface TokenEndpointDeps {
   config: Pick<Config, 'issuer' | 'tokens'>;

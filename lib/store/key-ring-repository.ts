@@ -16,23 +16,8 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { applyRevocations, type KeyRecord, type PublicJwk, type RingRevocation } from '../dataprotection/key-ring-policy.js';
-
-export interface LoadOptions {
-  /** Strongly consistent read: used right after losing a creation race and by operators. */
-  consistent?: boolean;
-}
-
-export interface KeyRingRepository {
-  /** Every key of the ring, ring-level revocations folded into `revokedAt`. */
-  load(ring: string, options?: LoadOptions): Promise<KeyRecord[]>;
-  /** Adds `record` if this caller wins `leaseId`; false when another instance already did. */
-  create(ring: string, record: KeyRecord, leaseId: string): Promise<boolean>;
-  /** Revokes one key (keeps an earlier revocation); false when the ring has no such key. */
-  revoke(ring: string, keyId: string, at: Date): Promise<boolean>;
-  /** Revokes every key created before `createdBefore`, including any a racing instance is adding right now. */
-  revokeCreatedBefore(ring: string, createdBefore: Date, at: Date): Promise<void>;
-}
+import { applyRevocations, type KeyRecord, type PublicJwk, type RingRevocation } from '../keyring/key-ring-policy.js';
+import type { KeyRingRepository, LoadOptions } from '../keyring/key-ring-repository.js';
 
 export interface DynamoDbKeyRingRepositoryOptions {
   client: DynamoDBDocumentClient;

@@ -12,7 +12,7 @@ import * as oidc from 'openid-client';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { systemClock } from '../../lib/clock.js';
 import { ClientRegistry } from '../../lib/store/client-registry.js';
-import { createDocumentClient } from '../../lib/store/dynamodb-client.js';
+import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { DEMO_CLIENT, seedDemoClient } from '../../scripts/seed.js';
 import { startOfflineCluster, type OfflineCluster } from '../support/offline-cluster.js';

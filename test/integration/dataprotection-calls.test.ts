@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { before, beforeEach, describe, it } from 'node:test';
 import type { Config } from '../../lib/config.js';
 import { UnprotectError } from '../../lib/dataprotection/unprotect-error.js';
-import { KeyWrapperUnavailableError } from '../../lib/keys/key-wrapper.js';
+import { KeyWrapperUnavailableError } from '../../lib/kms/key-wrapper.js';
 import { withFreshTables, type Instance } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KeyRingKeyedHasher } from '../../lib/dataprotection/key-ring-keyed-hasher.js';
+import { KeyRingKeyedHasher } from '../../lib/auth/key-ring-keyed-hasher.js';
 import { withFreshTables } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 

@@ -5,7 +5,7 @@ import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
 import { createProtector } from '../../lib/dataprotection/protector.js';
 import { UnprotectError, type UnprotectErrorCode } from '../../lib/dataprotection/unprotect-error.js';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
-import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { useInstanceStack } from '../support/instances.js';
 
 const DAY = 86_400_000;

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
-import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { withFreshTables } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 

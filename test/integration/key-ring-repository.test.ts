@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { after, before, describe, it } from 'node:test';
-import type { KeyRecord } from '../../lib/dataprotection/key-ring-policy.js';
+import type { KeyRecord } from '../../lib/keyring/key-ring-policy.js';
 import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
 import { countCommands } from '../support/count-commands.js';
 import { withFreshTables } from '../support/dataprotection-worker.js';

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { KeyUnwrapError } from '../../lib/keys/key-unwrap-error.js';
-import { KeyWrapperUnavailableError, type WrapContext } from '../../lib/keys/key-wrapper.js';
-import { createKmsClient } from '../../lib/keys/kms-client.js';
-import { KmsKeyWrapper } from '../../lib/keys/kms-key-wrapper.js';
+import { KeyUnwrapError } from '../../lib/kms/key-unwrap-error.js';
+import { KeyWrapperUnavailableError, type WrapContext } from '../../lib/kms/key-wrapper.js';
+import { createKmsClient } from '../../lib/runtime/kms-client.js';
+import { KmsKeyWrapper } from '../../lib/kms/kms-key-wrapper.js';
 import { startLocalKms, type LocalKms } from '../../scripts/local-kms.js';
 
 const CONTEXT: WrapContext = { app: 'identity', ring: 'dataprotection', keyId: '6f1c2a9e-0000-4000-8000-000000000001' };

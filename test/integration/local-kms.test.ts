@@ -20,7 +20,7 @@ import {
   type KMSClient,
   NotFoundException,
 } from '@aws-sdk/client-kms';
-import { createKmsClient } from '../../lib/keys/kms-client.js';
+import { createKmsClient } from '../../lib/runtime/kms-client.js';
 import { startLocalKms, type LocalKms } from '../../scripts/local-kms.js';
 
 const ARN_PATTERN = /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
-import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
-import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
+import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
 import { seedKeys } from '../../scripts/seed.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

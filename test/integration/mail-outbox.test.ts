@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { OutboxMailer } from '../../lib/auth/outbox-mailer.js';
-import { SesMailer } from '../../lib/auth/ses-mailer.js';
+import { OutboxMailer } from '../../lib/store/outbox-mailer.js';
+import { SesMailer } from '../../lib/store/ses-mailer.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

@@ -11,12 +11,12 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { authorizeHandler } from '../../functions/authorize.js';
 import { tokenHandler } from '../../functions/token.js';
 import { userinfoHandler } from '../../functions/userinfo.js';
-import { rotateAhead } from '../../lib/dataprotection/rotation.js';
-import { createKmsClient } from '../../lib/keys/kms-client.js';
-import { KmsKeyWrapper } from '../../lib/keys/kms-key-wrapper.js';
-import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
-import { createOidcProvider, type OidcProvider } from '../../lib/oidc/provider.js';
-import { TokenRejectedError } from '../../lib/oidc/token-signer.js';
+import { rotateApplicationRings } from '../../lib/runtime/key-rotation.js';
+import { createKmsClient } from '../../lib/runtime/kms-client.js';
+import { KmsKeyWrapper } from '../../lib/kms/kms-key-wrapper.js';
+import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
+import { createOidcProvider, type OidcProvider } from '../../lib/runtime/oidc-provider.js';
+import { TokenRejectedError } from '../../lib/signing/token-signer.js';
 import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -108,7 +108,7 @@ describe('signing key rotation during a session', () => {
 
     // Scheduled rotation inside the lead time creates the successor, published but not signing yet.
     time.now = T0 + (LIFETIME_S - PROPAGATION_S) * S;
-    const rotations = await rotateAhead({ config, repository, keyWrapper }, new Date(time.now));
+    const rotations = await rotateApplicationRings({ config, repository, keyWrapper }, new Date(time.now));
     const successor = rotations.find((r) => r.ring === 'signing')?.successor;
     assert.ok(successor, JSON.stringify(rotations));
     assert.notEqual(successor.keyId, oldKid);

@@ -351,7 +351,7 @@ describe('code sign-in', () => {
 
   it('makes the same DynamoDB calls for an unknown address as for an account', async () => {
     // Both addresses fresh (no earlier codes or mail), so only the account can make a difference.
-    const { getDocumentClient } = await import('../../lib/services.js');
+    const { getDocumentClient } = await import('../../lib/runtime/services.js');
     const email = newEmail('reads');
     await new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock }).create({
       email,

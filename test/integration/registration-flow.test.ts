@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HmacKeyedHasher } from '../../lib/auth/keyed-hasher.js';
 import { OneTimeCodes } from '../../lib/auth/one-time-codes.js';
-import { OutboxMailer } from '../../lib/auth/outbox-mailer.js';
+import { OutboxMailer } from '../../lib/store/outbox-mailer.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { isAcceptablePassword, normalizeName, Registration } from '../../lib/auth/registration.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';

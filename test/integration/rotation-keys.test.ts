@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { DATA_PROTECTION_RING } from '../../lib/dataprotection/master-key.js';
-import { rotateAhead, type RingRotation } from '../../lib/dataprotection/rotation.js';
-import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
-import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { rotateApplicationRings } from '../../lib/runtime/key-rotation.js';
+import type { RingRotation } from '../../lib/keyring/rotation.js';
+import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
+import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import type { Instance } from '../support/dataprotection-worker.js';
 import { useInstanceStack } from '../support/instances.js';
 
@@ -21,7 +22,7 @@ const stack = useInstanceStack();
 async function isolated() {
   const ring = await stack.isolatedRing(T0);
   const rotate = (instance: Instance) =>
-    rotateAhead({ config: ring.config, repository: instance.repository, keyWrapper: instance.keyWrapper }, new Date(ring.time.now));
+    rotateApplicationRings({ config: ring.config, repository: instance.repository, keyWrapper: instance.keyWrapper }, new Date(ring.time.now));
   return { ...ring, rotate };
 }
 

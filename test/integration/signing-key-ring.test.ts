@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
-import { SigningKeyPublisher } from '../../lib/keys/signing-jwks.js';
-import { SIGNING_RING } from '../../lib/keys/signing-key-policy.js';
+import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
+import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

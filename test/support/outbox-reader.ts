@@ -2,10 +2,10 @@
  * Reads the mail the servers "sent" (MAIL_MODE=outbox) from the TTL table they wrote it to, the
  * way a person reads their inbox in the middle of a flow.
  */
-import { OutboxMailer, type OutboxMessage } from '../../lib/auth/outbox-mailer.js';
+import { OutboxMailer, type OutboxMessage } from '../../lib/store/outbox-mailer.js';
 import { systemClock } from '../../lib/clock.js';
 import type { Config } from '../../lib/config.js';
-import { createDocumentClient } from '../../lib/store/dynamodb-client.js';
+import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 
 export class OutboxReader {

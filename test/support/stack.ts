@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { createDocumentClient } from '../../lib/store/dynamodb-client.js';
+import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { startDynamoDbLocal } from '../../scripts/dynamodb-local.js';
 import { startLocalKms, type LocalKms } from '../../scripts/local-kms.js';
 import { createTables, localTableNames } from '../../scripts/tables.js';

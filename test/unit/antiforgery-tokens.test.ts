@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { InMemoryKeyRingRepository } from '../../lib/store/in-memory-key-ring-repository.js';
+import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
 import { ANTIFORGERY_COOKIE, Antiforgery, type AntiforgeryBinding } from '../../lib/session/antiforgery.js';
 import { SESSION_COOKIE, Sessions } from '../../lib/session/sessions.js';
 import { MemoryStore, cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';

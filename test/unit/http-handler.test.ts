@@ -4,7 +4,7 @@ import { isDependencyFailure } from '../../lib/http/dependency-failure.js';
 import { BadRequestError, DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../../lib/http/errors.js';
 import { api, page, type HttpHandler } from '../../lib/http/handler.js';
 import { json } from '../../lib/http/response.js';
-import { KeyWrapperUnavailableError } from '../../lib/keys/key-wrapper.js';
+import { KeyWrapperUnavailableError } from '../../lib/kms/key-wrapper.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 
 function failing(error: unknown): HttpHandler {

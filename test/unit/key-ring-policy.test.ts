@@ -17,8 +17,8 @@ import {
   successorLifecycle,
   type KeyRecord,
   type RingPolicy,
-} from '../../lib/dataprotection/key-ring-policy.js';
-import { publishedSigningKeys, signingRingPolicy } from '../../lib/keys/signing-key-policy.js';
+} from '../../lib/keyring/key-ring-policy.js';
+import { publishedSigningKeys, signingRingPolicy } from '../../lib/signing/signing-key-policy.js';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 
 const DAY = 24 * 60 * 60 * 1000;

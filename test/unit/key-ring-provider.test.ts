@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { KeyRingCache } from '../../lib/dataprotection/key-ring-cache.js';
-import { KeyRingProvider, NoUsableKeyError } from '../../lib/dataprotection/key-ring-provider.js';
+import { KeyRingCache } from '../../lib/keyring/key-ring-cache.js';
+import { KeyRingProvider, NoUsableKeyError } from '../../lib/keyring/key-ring-provider.js';
 import { masterKeyKind } from '../../lib/dataprotection/master-key.js';
 import { createProtector } from '../../lib/dataprotection/protector.js';
-import { KeyUnwrapError } from '../../lib/keys/key-unwrap-error.js';
-import { KeyWrapperUnavailableError, type KeyWrapper, type WrapContext } from '../../lib/keys/key-wrapper.js';
-import { InMemoryKeyRingRepository } from '../../lib/store/in-memory-key-ring-repository.js';
-import type { KeyRingRepository } from '../../lib/store/key-ring-repository.js';
+import { KeyUnwrapError } from '../../lib/kms/key-unwrap-error.js';
+import { KeyWrapperUnavailableError, type KeyWrapper, type WrapContext } from '../../lib/kms/key-wrapper.js';
+import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
+import type { KeyRingRepository } from '../../lib/keyring/key-ring-repository.js';
 
 const settings = { keyLifetimeS: 90 * 86400, successorLeadS: 2 * 86400, refreshIntervalS: 300, unknownKeyRefreshMinIntervalS: 30 };
 

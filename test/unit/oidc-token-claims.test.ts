@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import type { SigningKey } from '../../lib/keys/signing-key-ring.js';
-import type { PublishedJwk } from '../../lib/keys/signing-key-policy.js';
+import type { SigningKey } from '../../lib/signing/signing-key-ring.js';
+import type { PublishedJwk } from '../../lib/signing/signing-key-policy.js';
 import { accessTokenClaims, atHash, idTokenClaims, userinfoAudience } from '../../lib/oidc/token-claims.js';
-import { TokenRejectedError, TokenSigner, TokenVerifier } from '../../lib/oidc/token-signer.js';
+import { TokenRejectedError, TokenSigner, TokenVerifier } from '../../lib/signing/token-signer.js';
 
 const ISSUER = 'https://id.example';
 const NOW = 1_900_000_000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UnprotectError } from '../../lib/dataprotection/unprotect-error.js';
 import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
-import { InMemoryKeyRingRepository } from '../../lib/store/in-memory-key-ring-repository.js';
+import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
 import { SESSION_COOKIE, Sessions } from '../../lib/session/sessions.js';
 import { DAY_S, MemoryStore, cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';
 

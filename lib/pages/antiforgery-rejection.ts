@@ -5,8 +5,8 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { html, type HttpResponse } from '../http/response.js';
-import { formExpiredPage } from '../pages/form-expired.js';
-import type { AntiforgeryFailure } from './antiforgery.js';
+import { formExpiredPage } from './form-expired.js';
+import type { AntiforgeryFailure } from '../session/antiforgery.js';
 
 export function antiforgeryRejection(
   event: APIGatewayProxyEventV2,

@@ -10,26 +10,27 @@
  * Everything here is stateless across instances except through the two shared stores: the key
  * ring (DynamoDB `keys`, keys wrapped by KMS) and the TTL table (DynamoDB `cache`).
  */
-import { systemClock, type Clock } from './clock.js';
-import { once } from './once.js';
-import { loadConfig, type Config } from './config.js';
-import type { DataProtector } from './dataprotection/data-protector.js';
-import type { KeyRingProvider } from './dataprotection/key-ring-provider.js';
-import { createDataProtectionKeyRing, createProtector } from './dataprotection/protector.js';
-import { LoginThrottle } from './auth/login-throttle.js';
-import { PasswordHasher } from './auth/password-hasher.js';
-import { PasswordLogin } from './auth/password-login.js';
-import { createKmsClient } from './keys/kms-client.js';
-import { KmsKeyWrapper } from './keys/kms-key-wrapper.js';
-import type { KeyWrapper } from './keys/key-wrapper.js';
-import { Antiforgery } from './session/antiforgery.js';
-import type { FlowCookie } from './session/flow-cookie.js';
-import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from './session/flow-cookies.js';
-import { Sessions } from './session/sessions.js';
-import { createDocumentClient } from './store/dynamodb-client.js';
-import { DynamoDbKeyRingRepository, type KeyRingRepository } from './store/key-ring-repository.js';
-import { TtlCache } from './store/ttl-cache.js';
-import { UserDirectory } from './store/user-directory.js';
+import { systemClock, type Clock } from '../clock.js';
+import { once } from '../once.js';
+import { loadConfig, type Config } from '../config.js';
+import type { DataProtector } from '../dataprotection/data-protector.js';
+import type { KeyRingProvider } from '../keyring/key-ring-provider.js';
+import { createDataProtectionKeyRing, createProtector } from '../dataprotection/protector.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
+import { PasswordHasher } from '../auth/password-hasher.js';
+import { PasswordLogin } from '../auth/password-login.js';
+import { createKmsClient } from './kms-client.js';
+import { KmsKeyWrapper } from '../kms/kms-key-wrapper.js';
+import type { KeyWrapper } from '../kms/key-wrapper.js';
+import { Antiforgery } from '../session/antiforgery.js';
+import type { FlowCookie } from '../session/flow-cookie.js';
+import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from '../session/flow-cookies.js';
+import { Sessions } from '../session/sessions.js';
+import { createDocumentClient } from './dynamodb-client.js';
+import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
+import { DynamoDbKeyRingRepository } from '../store/key-ring-repository.js';
+import { TtlCache } from '../store/ttl-cache.js';
+import { UserDirectory } from '../store/user-directory.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export const getConfig = /* @__PURE__ */ once((): Config => loadConfig());

@@ -7,10 +7,10 @@
  * address has no account. So only the owner of the mailbox learns whether an account exists,
  * and the throttles (resend gate, hourly limit) cap mail to any address alike.
  */
-import type { CodePurpose, IssueResult, VerifyCodeResult } from '../auth/one-time-codes.js';
-import { findAccount, type AccountReads } from '../auth/account-lookup.js';
-import { normalizeEmail } from '../auth/email-address.js';
-import type { Mailer, MailMessage } from '../auth/mailer.js';
+import type { CodePurpose, IssueResult, VerifyCodeResult } from './one-time-codes.js';
+import { findAccount, type AccountReads } from './account-lookup.js';
+import { normalizeEmail } from './email-address.js';
+import type { Mailer, MailMessage } from './mailer.js';
 import type { User } from '../store/user-directory.js';
 
 /** The parts of OneTimeCodes and UserDirectory this flow uses. */

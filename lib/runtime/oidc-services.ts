@@ -6,11 +6,11 @@
  */
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
-import { createKmsClient } from '../keys/kms-client.js';
-import { KmsKeyWrapper } from '../keys/kms-key-wrapper.js';
+import { createKmsClient } from './kms-client.js';
+import { KmsKeyWrapper } from '../kms/kms-key-wrapper.js';
 import { once } from '../once.js';
-import { createDocumentClient } from '../store/dynamodb-client.js';
-import { createOidcProvider, type OidcProvider } from './provider.js';
+import { createDocumentClient } from './dynamodb-client.js';
+import { createOidcProvider, type OidcProvider } from './oidc-provider.js';
 
 export const getOidcProvider = /* @__PURE__ */ once((): OidcProvider => {
   const config = loadConfig();

@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
-import { HmacKeyedHasher, type KeyedHasher } from '../auth/keyed-hasher.js';
-import type { KeyRingProvider } from './key-ring-provider.js';
+import { HmacKeyedHasher, type KeyedHasher } from './keyed-hasher.js';
+import type { KeyRingProvider } from '../keyring/key-ring-provider.js';
 
 /**
  * HMAC-SHA256 under a key derived from the current data-protection master key:

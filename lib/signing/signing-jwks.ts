@@ -4,9 +4,9 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { KeyRingCache } from '../dataprotection/key-ring-cache.js';
-import { defaultKey } from '../dataprotection/key-ring-policy.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import { KeyRingCache } from '../keyring/key-ring-cache.js';
+import { defaultKey } from '../keyring/key-ring-policy.js';
+import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import { isPublished, publishedSigningKeys, SIGNING_RING, toPublishedJwk, type PublishedJwk } from './signing-key-policy.js';
 
 export interface SigningKeyPublisherDeps {

@@ -1,5 +1,5 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { Mailer, MailMessage } from './mailer.js';
+import type { Mailer, MailMessage } from '../auth/mailer.js';
 
 /** The part of SESv2Client we use, so tests can pass a recording fake. */
 export interface SendEmailClient {

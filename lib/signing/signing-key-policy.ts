@@ -5,7 +5,7 @@
  * `expiresAt`) and stays published `retentionS` longer, until every token it signed expired.
  */
 import type { SigningSettings } from '../config.js';
-import { isRevoked, type KeyRecord, type PublicJwk, type RingPolicy } from '../dataprotection/key-ring-policy.js';
+import { isRevoked, type KeyRecord, type PublicJwk, type RingPolicy } from '../keyring/key-ring-policy.js';
 
 export const SIGNING_RING = 'signing';
 export const SIGNING_ALG = 'ES256';

@@ -5,7 +5,7 @@
  * Holds records only, no key material: the JWKS function uses it without any KMS access.
  */
 import type { Clock } from '../clock.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import type { KeyRingRepository } from './key-ring-repository.js';
 import type { KeyRecord } from './key-ring-policy.js';
 
 export interface KeyRingCacheOptions {

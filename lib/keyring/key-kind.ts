@@ -3,7 +3,7 @@
  * unwrapped bytes become usable material. Everything else (policy, cache, leases, unwrap
  * caching) is shared by the data-protection ring and the signing ring.
  */
-import type { KeyWrapper, WrapContext } from '../keys/key-wrapper.js';
+import type { KeyWrapper, WrapContext } from '../kms/key-wrapper.js';
 import type { KeyRecord, PublicJwk, RingPolicy } from './key-ring-policy.js';
 
 export interface MintedKey<M> {

@@ -1,22 +1,23 @@
 /**
- * Scheduled rotation: for each ring (data protection, signing), create the successor once the
+ * Scheduled rotation: for each ring it is given (lib/runtime passes data protection and
+ * signing), create the successor once the
  * current key is within its lead time, or a key at once when the ring has none usable.
  * Idempotent and safe to run on several instances together: each creation goes through the
  * ring's lease, a loser re-reads and finds nothing left to do.
  */
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { KeyWrapper } from '../keys/key-wrapper.js';
-import { signingKeyKind } from '../keys/signing-key-material.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import type { KeyWrapper } from '../kms/key-wrapper.js';
+import type { KeyRingRepository } from './key-ring-repository.js';
 import { createKeyUnderLease } from './key-creation.js';
 import type { KeyKind } from './key-kind.js';
 import { pendingSuccessor, planRing, type KeyRecord } from './key-ring-policy.js';
-import { masterKeyKind } from './master-key.js';
 
 export interface RotationDeps {
-  config: Pick<Config, 'appName' | 'dataProtection' | 'signing'>;
+  /** The application name: the `app` of every key's KMS encryption context. */
+  app: string;
+  /** The rings to rotate, each described by its key kind. */
+  kinds: readonly KeyKind<unknown>[];
   repository: KeyRingRepository;
   keyWrapper: KeyWrapper;
   clock?: Clock;
@@ -35,14 +36,13 @@ export interface RingRotation {
 const MAX_ROUNDS = 4;
 
 export async function rotateAhead(deps: RotationDeps, now: Date = new Date((deps.clock ?? systemClock)())): Promise<RingRotation[]> {
-  const kinds: KeyKind<unknown>[] = [masterKeyKind(deps.config.dataProtection), signingKeyKind(deps.config.signing)];
   const results: RingRotation[] = [];
-  for (const kind of kinds) results.push(await rotateRing(deps, kind, now));
+  for (const kind of deps.kinds) results.push(await rotateRing(deps, kind, now));
   return results;
 }
 
 async function rotateRing(deps: RotationDeps, kind: KeyKind<unknown>, now: Date): Promise<RingRotation> {
-  const creation = { app: deps.config.appName, kind, repository: deps.repository, keyWrapper: deps.keyWrapper };
+  const creation = { app: deps.app, kind, repository: deps.repository, keyWrapper: deps.keyWrapper };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const keys = await deps.repository.load(kind.ring, { consistent: true });
     const plan = planRing(keys, now, kind.policy);

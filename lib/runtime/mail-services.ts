@@ -3,16 +3,16 @@
  * once per instance like those in services.ts. Kept apart so that only the handlers that send
  * mail bundle the SES client.
  */
-import type { KeyedHasher } from './auth/keyed-hasher.js';
-import type { Mailer } from './auth/mailer.js';
-import { OneTimeCodes } from './auth/one-time-codes.js';
-import { OutboxMailer } from './auth/outbox-mailer.js';
-import { Registration } from './auth/registration.js';
-import { SesMailer } from './auth/ses-mailer.js';
-import { KeyRingKeyedHasher } from './dataprotection/key-ring-keyed-hasher.js';
-import { once } from './once.js';
+import type { KeyedHasher } from '../auth/keyed-hasher.js';
+import type { Mailer } from '../auth/mailer.js';
+import { OneTimeCodes } from '../auth/one-time-codes.js';
+import { OutboxMailer } from '../store/outbox-mailer.js';
+import { Registration } from '../auth/registration.js';
+import { SesMailer } from '../store/ses-mailer.js';
+import { KeyRingKeyedHasher } from '../auth/key-ring-keyed-hasher.js';
+import { once } from '../once.js';
 import { getCache, getClock, getConfig, getDataProtectionKeyRing, getPasswordHasher, getUserDirectory } from './services.js';
-import { CodeSignIn } from './session/code-sign-in.js';
+import { CodeSignIn } from '../auth/code-sign-in.js';
 
 /**
  * The keyed hash for one-time codes. Its key is derived from the data-protection master keys

@@ -7,9 +7,9 @@
 import type { KeyObject } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { KeyRingProvider } from '../dataprotection/key-ring-provider.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
-import type { KeyWrapper } from './key-wrapper.js';
+import { KeyRingProvider } from '../keyring/key-ring-provider.js';
+import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
+import type { KeyWrapper } from '../kms/key-wrapper.js';
 import { signingKeyKind, type SigningMaterial } from './signing-key-material.js';
 import { publishedSigningKeys, SIGNING_ALG, toPublishedJwk, type PublishedJwk } from './signing-key-policy.js';
 

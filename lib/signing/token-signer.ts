@@ -6,8 +6,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
-import type { SigningKey } from '../keys/signing-key-ring.js';
-import type { PublishedJwk } from '../keys/signing-key-policy.js';
+import type { SigningKey } from './signing-key-ring.js';
+import type { PublishedJwk } from './signing-key-policy.js';
 
 export interface CurrentSigningKeySource {
   currentSigningKey(): Promise<SigningKey>;

@@ -2,8 +2,8 @@
  * `KeyRingRepository` in memory, with the same lease and revocation semantics as the DynamoDB
  * one. For unit tests and benchmarks only: instances sharing it must share the object.
  */
-import { applyRevocations, type KeyRecord, type RingRevocation } from '../dataprotection/key-ring-policy.js';
-import type { KeyRingRepository } from './key-ring-repository.js';
+import { applyRevocations, type KeyRecord, type RingRevocation } from '../../lib/keyring/key-ring-policy.js';
+import type { KeyRingRepository } from '../../lib/keyring/key-ring-repository.js';
 
 interface MemoryRing {
   keys: Map<string, KeyRecord>;

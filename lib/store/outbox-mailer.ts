@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
-import type { TtlCache } from '../store/ttl-cache.js';
-import { normalizeEmail } from './email-address.js';
-import type { Mailer, MailMessage } from './mailer.js';
+import type { TtlCache } from './ttl-cache.js';
+import { normalizeEmail } from '../auth/email-address.js';
+import type { Mailer, MailMessage } from '../auth/mailer.js';
 
 /**
  * The local stack's mail: messages go to the TTL table (`outbox#<address>`, the last

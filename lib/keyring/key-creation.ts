@@ -4,8 +4,8 @@
  * Used by request handlers (ring with no usable key) and by scheduled rotation (successors).
  */
 import { randomUUID } from 'node:crypto';
-import type { KeyWrapper } from '../keys/key-wrapper.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import type { KeyWrapper } from '../kms/key-wrapper.js';
+import type { KeyRingRepository } from './key-ring-repository.js';
 import type { KeyKind } from './key-kind.js';
 import type { KeyLifecycle, KeyRecord, Lease } from './key-ring-policy.js';
 

@@ -5,8 +5,8 @@
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { once } from '../once.js';
-import { createDocumentClient } from '../store/dynamodb-client.js';
-import { createTokenInspection, type TokenInspection } from './provider.js';
+import { createDocumentClient } from './dynamodb-client.js';
+import { createTokenInspection, type TokenInspection } from './oidc-provider.js';
 
 export const getTokenInspection = /* @__PURE__ */ once((): TokenInspection => {
   const config = loadConfig();

@@ -5,9 +5,9 @@
  * unwraps and creations, so one instance never stampedes DynamoDB or KMS.
  */
 import type { Clock } from '../clock.js';
-import { KeyUnwrapError } from '../keys/key-unwrap-error.js';
-import type { KeyWrapper } from '../keys/key-wrapper.js';
-import type { KeyRingRepository } from '../store/key-ring-repository.js';
+import { KeyUnwrapError } from '../kms/key-unwrap-error.js';
+import type { KeyWrapper } from '../kms/key-wrapper.js';
+import type { KeyRingRepository } from './key-ring-repository.js';
 import { createKeyUnderLease, type CreatedKey } from './key-creation.js';
 import type { KeyKind } from './key-kind.js';
 import { KeyRingCache } from './key-ring-cache.js';

@@ -5,8 +5,8 @@
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { SigningSettings } from '../config.js';
-import type { KeyKind } from '../dataprotection/key-kind.js';
-import type { PublicJwk } from '../dataprotection/key-ring-policy.js';
+import type { KeyKind } from '../keyring/key-kind.js';
+import type { PublicJwk } from '../keyring/key-ring-policy.js';
 import { SIGNING_ALG, SIGNING_RING, signingRingPolicy } from './signing-key-policy.js';
 
 export interface SigningMaterial {

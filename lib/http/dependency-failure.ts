@@ -3,7 +3,7 @@
  * wrong", so the wrappers can answer 503 + Retry-After instead of 500. Matching is duck-typed on
  * `name`, `code` and `$metadata` so that this module stays free of AWS SDK imports.
  */
-import { DependencyUnavailableError } from './errors.js';
+import { DependencyUnavailableError } from '../errors.js';
 
 /** Error names the AWS SDK (DynamoDB, KMS, SES), smithy and our own adapters use for outages. */
 const OUTAGE_NAMES = new Set([

@@ -20,22 +20,3 @@ export class BadRequestError extends Error {
     this.code = code;
   }
 }
-
-/** How long clients are asked to wait when a dependency gives no better hint. */
-export const DEFAULT_RETRY_AFTER_S = 5;
-
-/**
- * A dependency (DynamoDB, KMS, mail) is down or throttling: the request was fine and may succeed
- * later, so the answer is 503 with `Retry-After`, never 500 or 400.
- */
-export class DependencyUnavailableError extends Error {
-  readonly dependency: string;
-  readonly retryAfterSeconds: number;
-
-  constructor(dependency: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
-    super(`${dependency} unavailable`, { cause: options.cause });
-    this.name = 'DependencyUnavailableError';
-    this.dependency = dependency;
-    this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S;
-  }
-}

@@ -8,7 +8,8 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { isDependencyFailure } from './dependency-failure.js';
 import { renderErrorPage } from './error-page.js';
-import { BadRequestError, DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from './errors.js';
+import { DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../errors.js';
+import { BadRequestError } from './errors.js';
 import { html, oauthError, serviceUnavailable, type HttpResponse } from './response.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;

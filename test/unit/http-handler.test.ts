@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { isDependencyFailure } from '../../lib/http/dependency-failure.js';
-import { BadRequestError, DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../../lib/http/errors.js';
+import { DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../../lib/errors.js';
+import { BadRequestError } from '../../lib/http/errors.js';
 import { api, page, type HttpHandler } from '../../lib/http/handler.js';
 import { json } from '../../lib/http/response.js';
 import { KeyWrapperUnavailableError } from '../../lib/kms/key-wrapper.js';

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
-import { ANTIFORGERY_COOKIE, Antiforgery, type AntiforgeryBinding } from '../../lib/session/antiforgery.js';
+import {
+  ANTIFORGERY_COOKIE,
+  ANTIFORGERY_COOKIE_PURPOSE,
+  ANTIFORGERY_FORM_PURPOSE,
+  Antiforgery,
+  type AntiforgeryBinding,
+} from '../../lib/session/antiforgery.js';
 import { SESSION_COOKIE, Sessions } from '../../lib/session/sessions.js';
 import { MemoryStore, cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';
 
@@ -99,6 +105,27 @@ describe('Antiforgery: validation', () => {
     assert.deepEqual(await antiforgery.validate(cookieAsToken.event, cookieAsToken.form), { ok: false, reason: 'token_invalid' });
     const tokenAsCookie = post({ [ANTIFORGERY_COOKIE]: r.token }, { _af: r.token });
     assert.deepEqual(await antiforgery.validate(tokenAsCookie.event, tokenAsCookie.form), { ok: false, reason: 'cookie_invalid' });
+  });
+
+  it('refuses a well-formed half made under the other purpose (the purpose, not the JSON shape, decides)', async () => {
+    const { antiforgery, protector, clock } = instance();
+    const r = await browser(antiforgery);
+    const cookieId = (await protector.forPurpose(ANTIFORGERY_COOKIE_PURPOSE).unprotectJson<{ id: string }>(r.cookies[ANTIFORGERY_COOKIE]!)).id;
+    const formToken = { c: cookieId, s: '', f: '' };
+    const expiresAt = new Date(clock() + 60_000);
+
+    // Control: the exact form token, protected under the form purpose, is accepted; so only the purpose differs below.
+    const control = await protector.forPurpose(ANTIFORGERY_FORM_PURPOSE).protectJson(formToken, { expiresAt });
+    const accepted = post(r.cookies, { _af: control });
+    assert.deepEqual(await antiforgery.validate(accepted.event, accepted.form), { ok: true });
+
+    const underCookiePurpose = await protector.forPurpose(ANTIFORGERY_COOKIE_PURPOSE).protectJson(formToken, { expiresAt });
+    const wrongForm = post(r.cookies, { _af: underCookiePurpose });
+    assert.deepEqual(await antiforgery.validate(wrongForm.event, wrongForm.form), { ok: false, reason: 'token_invalid' });
+
+    const cookieUnderFormPurpose = await protector.forPurpose(ANTIFORGERY_FORM_PURPOSE).protectJson({ id: cookieId });
+    const wrongCookie = post({ [ANTIFORGERY_COOKIE]: cookieUnderFormPurpose }, { _af: control });
+    assert.deepEqual(await antiforgery.validate(wrongCookie.event, wrongCookie.form), { ok: false, reason: 'cookie_invalid' });
   });
 
   it("refuses one browser's token with another browser's cookie", async () => {

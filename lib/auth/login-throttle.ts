@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { TtlCache } from '../store/ttl-cache.js';
+import type { TtlStore } from '../ttl-store.js';
 import { normalizeEmail } from './email-address.js';
 
 /**
@@ -42,11 +42,11 @@ interface CountedScope extends Scope {
 }
 
 export class LoginThrottle {
-  private readonly cache: TtlCache;
+  private readonly cache: TtlStore;
   private readonly settings: Config['bruteForce'];
   private readonly clock: Clock;
 
-  constructor(options: { cache: TtlCache; settings: Config['bruteForce']; clock: Clock }) {
+  constructor(options: { cache: TtlStore; settings: Config['bruteForce']; clock: Clock }) {
     this.cache = options.cache;
     this.settings = options.settings;
     this.clock = options.clock;

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { TtlCache } from '../store/ttl-cache.js';
+import type { TtlStore } from '../ttl-store.js';
 import { normalizeEmail } from './email-address.js';
 import type { KeyedHasher } from './keyed-hasher.js';
 
@@ -37,12 +37,12 @@ const CODE_SPACE = 1_000_000;
 const CODE_FORMAT = /^\d{6}$/;
 
 export class OneTimeCodes {
-  private readonly cache: TtlCache;
+  private readonly cache: TtlStore;
   private readonly hasher: KeyedHasher;
   private readonly settings: Config['otp'];
   private readonly clock: Clock;
 
-  constructor(options: { cache: TtlCache; hasher: KeyedHasher; settings: Config['otp']; clock: Clock }) {
+  constructor(options: { cache: TtlStore; hasher: KeyedHasher; settings: Config['otp']; clock: Clock }) {
     this.cache = options.cache;
     this.hasher = options.hasher;
     this.settings = options.settings;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { TtlCache } from '../store/ttl-cache.js';
+import type { TtlStore } from '../ttl-store.js';
 import { EmailTakenError, type User, type UserDirectory } from '../store/user-directory.js';
 import { normalizeEmail } from './email-address.js';
 import type { Mailer, MailMessage } from './mailer.js';
@@ -63,7 +63,7 @@ const FLOW_ID = /^[A-Za-z0-9_-]{22}$/;
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
 export class Registration {
-  private readonly cache: TtlCache;
+  private readonly cache: TtlStore;
   private readonly codes: OneTimeCodes;
   private readonly users: UserDirectory;
   private readonly mailer: Mailer;
@@ -73,7 +73,7 @@ export class Registration {
   private readonly issuerName: string;
 
   constructor(options: {
-    cache: TtlCache;
+    cache: TtlStore;
     codes: OneTimeCodes;
     users: UserDirectory;
     mailer: Mailer;

@@ -19,7 +19,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { TtlCache } from '../store/ttl-cache.js';
+import type { TtlStore } from '../ttl-store.js';
 
 const SECRET_BYTES = 32;
 const PENDING_GRANT_GRACE_S = 30;
@@ -73,10 +73,10 @@ export type CodeRedemption =
   | { outcome: 'invalid' };
 
 export class GrantStore {
-  private readonly cache: TtlCache;
+  private readonly cache: TtlStore;
   private readonly clock: Clock;
 
-  constructor(options: { cache: TtlCache; clock: Clock }) {
+  constructor(options: { cache: TtlStore; clock: Clock }) {
     this.cache = options.cache;
     this.clock = options.clock;
   }

@@ -23,7 +23,7 @@ import type { Clock } from '../clock.js';
 import type { DataProtector } from '../dataprotection/data-protector.js';
 import { UnprotectError } from '../dataprotection/unprotect-error.js';
 import { cookies } from '../http/request.js';
-import type { CacheFields, TtlCache } from '../store/ttl-cache.js';
+import type { CacheFields, TtlStore } from '../ttl-store.js';
 import { clearCookie, serializeCookie } from './cookies.js';
 
 export const SESSION_COOKIE = '__Host-session';
@@ -56,8 +56,8 @@ export interface CurrentSession {
   renewedCookie?: string;
 }
 
-/** What the session needs from the TTL table (TtlCache has it; unit tests pass a fake). */
-export type RevocationStore = Pick<TtlCache, 'get' | 'put'>;
+/** What the session needs from the TTL store. */
+export type RevocationStore = Pick<TtlStore, 'get' | 'put'>;
 
 export interface SessionSettings {
   absoluteLifetimeS: number;

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { TtlCache } from './ttl-cache.js';
+import type { TtlStore } from '../ttl-store.js';
 import { normalizeEmail } from '../auth/email-address.js';
 import type { Mailer, MailMessage } from '../auth/mailer.js';
 
@@ -16,11 +16,11 @@ const OUTBOX_TTL_S = 24 * 60 * 60;
 const KEEP_PER_ADDRESS = 20;
 
 export class OutboxMailer implements Mailer {
-  private readonly cache: TtlCache;
+  private readonly cache: TtlStore;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
 
-  constructor(options: { cache: TtlCache; clock: Clock; log?: (line: string) => void }) {
+  constructor(options: { cache: TtlStore; clock: Clock; log?: (line: string) => void }) {
     this.cache = options.cache;
     this.clock = options.clock;
     this.log = options.log ?? ((line) => console.log(line));

@@ -1,26 +1,19 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { assertUnreservedFields, type CacheFields, type CacheItem, type TtlStore } from '../ttl-store.js';
 import { TableStore } from './table-store.js';
 
 /**
- * The shared short-lived state of every instance: one-time codes, registration flows,
- * authorization codes, refresh tokens, revocations, counters, the local outbox.
+ * The TTL store on the DynamoDB `cache` table (`pk` = key, `ttl` = expiry in epoch seconds,
+ * the table's TTL attribute).
  *
  * DynamoDB deletes expired items lazily (hours to days in AWS), so every operation here treats
  * an item whose `ttl` has passed as absent, in the read and in every write condition. Single
  * use and counting are enforced by DynamoDB conditions, never by read-then-write.
  */
-export type CacheFields = Record<string, unknown>;
-
-const RESERVED = new Set(['pk', 'ttl']);
-
-export class TtlCache extends TableStore {
-  /**
-   * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
-   * item exists (an expired leftover counts as absent) and returns false otherwise.
-   */
+export class TtlCache extends TableStore implements TtlStore {
   async put(key: string, fields: CacheFields, ttlS: number, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
-    assertFields(fields);
+    assertUnreservedFields(Object.keys(fields));
     const now = this.nowS();
     try {
       await this.client.send(
@@ -37,18 +30,14 @@ export class TtlCache extends TableStore {
     }
   }
 
-  /** The live item, or undefined when missing or expired-but-not-yet-deleted. Strongly consistent. */
-  async get<T extends CacheFields>(key: string): Promise<(T & { ttl: number }) | undefined> {
+  /** Filters on our clock: DynamoDB still returns items it has not yet deleted. */
+  async get<T extends CacheFields>(key: string): Promise<CacheItem<T> | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true }));
     if (!Item || !isLive(Item, this.nowS())) return undefined;
-    return stripKey(Item) as T & { ttl: number };
+    return stripKey(Item) as CacheItem<T>;
   }
 
-  /**
-   * Deletes the live item and returns it; of any number of concurrent consumers exactly one gets
-   * it. `where` adds equality conditions (e.g. the code id the caller verified).
-   */
-  async consume<T extends CacheFields>(key: string, where: CacheFields = {}): Promise<(T & { ttl: number }) | undefined> {
+  async consume<T extends CacheFields>(key: string, where: CacheFields = {}): Promise<CacheItem<T> | undefined> {
     const now = this.nowS();
     const condition = conditionFor(where, now);
     try {
@@ -62,39 +51,29 @@ export class TtlCache extends TableStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return Attributes ? (stripKey(Attributes) as T & { ttl: number }) : undefined;
+      return Attributes ? (stripKey(Attributes) as CacheItem<T>) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
 
-  /**
-   * Sets fields on a live item, optionally only while `where` holds. Returns the updated item, or
-   * undefined when the item is gone, expired, or the condition failed. The expiry is unchanged
-   * unless `ttlS` is given.
-   */
   async update<T extends CacheFields>(
     key: string,
     fields: CacheFields,
     options: { where?: CacheFields; ttlS?: number } = {},
-  ): Promise<(T & { ttl: number }) | undefined> {
+  ): Promise<CacheItem<T> | undefined> {
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({ ...this.updateInput(key, fields, options), ReturnValues: 'ALL_NEW' }));
-      return Attributes ? (stripKey(Attributes) as T & { ttl: number }) : undefined;
+      return Attributes ? (stripKey(Attributes) as CacheItem<T>) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
 
-  /**
-   * `update(key, fields, { where })` and `put(next.key, next.fields, next.ttlS)` as one
-   * transaction: both are written or neither. False, with nothing written, when the updated item
-   * is gone, expired or fails `where` (e.g. a refresh token that a concurrent request rotated).
-   */
   async updateAndPut(key: string, fields: CacheFields, where: CacheFields, next: { key: string; fields: CacheFields; ttlS: number }): Promise<boolean> {
-    assertFields(next.fields);
+    assertUnreservedFields(Object.keys(next.fields));
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -114,7 +93,7 @@ export class TtlCache extends TableStore {
   }
 
   private updateInput(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number }) {
-    assertFields(fields);
+    assertUnreservedFields(Object.keys(fields));
     const now = this.nowS();
     const condition = conditionFor(options.where ?? {}, now);
     const assignments = Object.entries(options.ttlS === undefined ? fields : { ...fields, ttl: now + options.ttlS });
@@ -136,19 +115,12 @@ export class TtlCache extends TableStore {
     };
   }
 
-  /**
-   * Atomically adds `by` to a numeric field of the live item and returns the item after the
-   * update. With `atMost`, the add happens only if the result stays at or under that cap
-   * (returns undefined once the cap is reached). With `createTtlS`, a missing or expired item is started afresh with
-   * that lifetime (a fixed window: later increments do not extend it); without it, a missing
-   * item yields undefined.
-   */
   async increment<T extends CacheFields>(
     key: string,
     field: string,
     options: { by?: number; atMost?: number; createTtlS?: number } = {},
-  ): Promise<(T & { ttl: number }) | undefined> {
-    if (RESERVED.has(field)) throw new Error(`cannot increment reserved field ${field}`);
+  ): Promise<CacheItem<T> | undefined> {
+    assertUnreservedFields([field]);
     const by = options.by ?? 1;
     // Retries cover the race where another instance (re)creates the item between our
     // failed update and our put.
@@ -159,20 +131,14 @@ export class TtlCache extends TableStore {
       if (options.createTtlS === undefined) return undefined;
       if (options.atMost !== undefined && by > options.atMost) return undefined;
       const created = await this.put(key, { [field]: by }, options.createTtlS, { ifAbsent: true });
-      if (created) return { [field]: by, ttl: now + options.createTtlS } as T & { ttl: number };
+      if (created) return { [field]: by, ttl: now + options.createTtlS } as CacheItem<T>;
     }
     throw new Error(`increment of ${key} kept racing with concurrent re-creation`);
   }
 
-  /**
-   * Appends `values` to a list field and returns the list after the append. A missing or expired
-   * item is started afresh. Every append moves the expiry to `ttlS` from now (the list lives
-   * that long after its last append). With `keepLast`, older entries beyond that many are
-   * trimmed after the append, best effort: a trim that races with another append is skipped,
-   * and the next append trims instead, so the list exceeds the bound only briefly.
-   */
+  /** A trim that races with another append is skipped; the next append trims instead. */
   async append<V>(key: string, field: string, values: readonly V[], options: { ttlS: number; keepLast?: number }): Promise<V[]> {
-    if (RESERVED.has(field)) throw new Error(`field name ${field} is reserved by the cache`);
+    assertUnreservedFields([field]);
     if (values.length === 0) throw new Error('append needs at least one value');
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.nowS();
@@ -217,7 +183,7 @@ export class TtlCache extends TableStore {
     by: number,
     now: number,
     atMost: number | undefined,
-  ): Promise<(T & { ttl: number }) | undefined | 'missing'> {
+  ): Promise<CacheItem<T> | undefined | 'missing'> {
     const names: Record<string, string> = { '#ttl': 'ttl', '#f': field };
     const values: Record<string, unknown> = { ':now': now, ':by': by };
     let capCondition = '';
@@ -239,7 +205,7 @@ export class TtlCache extends TableStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return stripKey(Attributes ?? {}) as T & { ttl: number };
+      return stripKey(Attributes ?? {}) as CacheItem<T>;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item;
@@ -279,12 +245,6 @@ function isLive(item: Record<string, unknown>, nowS: number): boolean {
 function stripKey(item: Record<string, unknown>): CacheFields {
   const { pk: _pk, ...rest } = item;
   return rest;
-}
-
-function assertFields(fields: CacheFields): void {
-  for (const name of Object.keys(fields)) {
-    if (RESERVED.has(name)) throw new Error(`field name ${name} is reserved by the cache`);
-  }
 }
 
 function absentCondition(nowS: number) {

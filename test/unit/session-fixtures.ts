@@ -10,7 +10,7 @@ import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
 import { createDataProtection } from '../../lib/dataprotection/protector.js';
 import type { KeyWrapper, WrapContext } from '../../lib/kms/key-wrapper.js';
 import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
-import type { CacheFields } from '../../lib/store/ttl-cache.js';
+import type { CacheFields } from '../../lib/ttl-store.js';
 import type { RevocationStore } from '../../lib/session/sessions.js';
 import { fakeEvent } from '../support/fake-http-event.js';
 

@@ -1,0 +1,74 @@
+/**
+ * The port for short-lived shared state (one-time codes, registration flows, grants,
+ * revocations, counters, the local outbox). Auth, session and OIDC code depend on this
+ * interface; lib/store/ttl-cache.ts implements it on DynamoDB and test/support keeps an
+ * in-memory twin that passes the same contract tests.
+ *
+ * Expiry is part of the contract, not a cleanup detail: an item whose `ttl` has passed is
+ * absent for every read and every write condition, even while the backing table still holds
+ * it. Single use and counting are atomic in the store, never read-then-write in the caller.
+ */
+export type CacheFields = Record<string, unknown>;
+
+/** A live item as read back: its fields and its expiry in epoch seconds. */
+export type CacheItem<T extends CacheFields = CacheFields> = T & { ttl: number };
+
+/** Names the store keeps for itself (the key and the expiry); callers' fields may not use them. */
+const RESERVED_FIELDS: ReadonlySet<string> = new Set(['pk', 'ttl']);
+
+/** Throws for a reserved field name, so every implementation refuses the same writes. */
+export function assertUnreservedFields(names: Iterable<string>): void {
+  for (const name of names) {
+    if (RESERVED_FIELDS.has(name)) throw new Error(`field name ${name} is reserved by the TTL store`);
+  }
+}
+
+export interface TtlStore {
+  /**
+   * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
+   * item exists (an expired leftover counts as absent) and returns false otherwise.
+   */
+  put(key: string, fields: CacheFields, ttlS: number, options?: { ifAbsent?: boolean }): Promise<boolean>;
+
+  /** The live item, or undefined when missing or expired. Strongly consistent. */
+  get<T extends CacheFields>(key: string): Promise<CacheItem<T> | undefined>;
+
+  /**
+   * Deletes the live item and returns it; of any number of concurrent consumers exactly one gets
+   * it. `where` adds equality conditions (e.g. the code id the caller verified).
+   */
+  consume<T extends CacheFields>(key: string, where?: CacheFields): Promise<CacheItem<T> | undefined>;
+
+  /**
+   * Sets fields on a live item, optionally only while `where` holds. Returns the updated item, or
+   * undefined when the item is gone, expired, or the condition failed. The expiry is unchanged
+   * unless `ttlS` is given.
+   */
+  update<T extends CacheFields>(key: string, fields: CacheFields, options?: { where?: CacheFields; ttlS?: number }): Promise<CacheItem<T> | undefined>;
+
+  /**
+   * `update(key, fields, { where })` and `put(next.key, next.fields, next.ttlS)` as one
+   * transaction: both are written or neither. False, with nothing written, when the updated item
+   * is gone, expired or fails `where` (e.g. a refresh token that a concurrent request rotated).
+   */
+  updateAndPut(key: string, fields: CacheFields, where: CacheFields, next: { key: string; fields: CacheFields; ttlS: number }): Promise<boolean>;
+
+  /**
+   * Atomically adds `by` (default 1) to a numeric field of the live item and returns the item
+   * after the update. With `atMost`, the add happens only if the result stays at or under that
+   * cap (undefined once the cap is reached). With `createTtlS`, a missing or expired item is
+   * started afresh with that lifetime (a fixed window: later increments do not extend it);
+   * without it, a missing item yields undefined.
+   */
+  increment<T extends CacheFields>(key: string, field: string, options?: { by?: number; atMost?: number; createTtlS?: number }): Promise<CacheItem<T> | undefined>;
+
+  /**
+   * Appends `values` to a list field and returns the list after the append. A missing or expired
+   * item is started afresh. Every append moves the expiry to `ttlS` from now. With `keepLast`,
+   * older entries beyond that many are trimmed (best effort under concurrent appends: the list
+   * may exceed the bound briefly).
+   */
+  append<V>(key: string, field: string, values: readonly V[], options: { ttlS: number; keepLast?: number }): Promise<V[]>;
+
+  delete(key: string): Promise<void>;
+}

@@ -19,3 +19,24 @@ describe('config: the issuer of a deployed stage', () => {
     assert.equal(loadConfig({ ...base, ISSUER: 'http://localhost:3000' }).issuer, 'http://localhost:3000');
   });
 });
+
+describe('config: mail of a deployed stage', () => {
+  const base = { ISSUER: 'https://id.example.com', KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'alias/k' };
+  const inLambda = { AWS_LAMBDA_FUNCTION_NAME: 'identity-prod-register' };
+
+  it('refuses the outbox in AWS, where it would print one-time codes to CloudWatch instead of mailing them', () => {
+    for (const mode of [{ MAIL_MODE: 'outbox' }, {}]) {
+      assert.throws(
+        () => loadConfig({ ...base, ...inLambda, ...mode }),
+        (error: unknown) => error instanceof ConfigError && /MAIL_MODE=outbox is for the local stack only/.test(error.problems.join('\n')),
+        JSON.stringify(mode),
+      );
+    }
+  });
+
+  it('keeps the outbox for the local stack (serverless-offline, tests) and SES in AWS', () => {
+    assert.equal(loadConfig({ ...base, ...inLambda, IS_OFFLINE: 'true', MAIL_MODE: 'outbox' }).mail.mode, 'outbox');
+    assert.equal(loadConfig({ ...base, MAIL_MODE: 'outbox' }).mail.mode, 'outbox');
+    assert.equal(loadConfig({ ...base, ...inLambda, MAIL_MODE: 'ses' }).mail.mode, 'ses');
+  });
+});

@@ -169,8 +169,13 @@ export function loadConfig(env: Env = process.env): Config {
 
   // In AWS (serverless-offline sets IS_OFFLINE), a deploy that forgot ISSUER would otherwise
   // issue tokens for serverless.yml's local default: refuse to start instead.
-  if (env.AWS_LAMBDA_FUNCTION_NAME && env.IS_OFFLINE !== 'true' && !config.issuer.startsWith('https://')) {
+  const inAws = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_OFFLINE !== 'true';
+  if (inAws && !config.issuer.startsWith('https://')) {
     read.problems.push(`ISSUER must be the deployed https URL in AWS, got "${config.issuer}": set ISSUER when deploying`);
+  }
+  // The outbox also logs each message, one-time codes included: in AWS that log is CloudWatch.
+  if (inAws && config.mail.mode === 'outbox') {
+    read.problems.push('MAIL_MODE=outbox is for the local stack only (it logs one-time codes): use MAIL_MODE=ses in AWS');
   }
   const dp = config.dataProtection;
   if (dp.successorLeadS >= dp.keyLifetimeS) read.problems.push('DP_SUCCESSOR_LEAD_S must be shorter than DP_KEY_LIFETIME_S');

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 
 describe('config: the issuer of a deployed stage', () => {
-  const base = { KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'alias/k' };
+  const base = { KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'alias/k', MAIL_MODE: 'ses' };
   const inLambda = { AWS_LAMBDA_FUNCTION_NAME: 'identity-prod-token' };
 
   it('refuses a non-https issuer in AWS (the local default a deploy without ISSUER would get)', () => {

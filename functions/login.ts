@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MAX_EMAIL_LENGTH } from '../lib/auth/email-address.js';
 import { page } from '../lib/http/handler.js';
-import { formActionOriginsForReturnTo } from '../lib/oidc/authorize-endpoint.js';
+import { formActionOriginsForReturnTo } from '../lib/oidc/return-to-form-action.js';
 import { formBody, method, query, sourceIp } from '../lib/http/request.js';
 import { html, redirect } from '../lib/http/response.js';
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage } from '../lib/pages/login.js';

@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { page } from '../lib/http/handler.js';
-import { formActionOriginsForReturnTo } from '../lib/oidc/authorize-endpoint.js';
+import { formActionOriginsForReturnTo } from '../lib/oidc/return-to-form-action.js';
 import { BadRequestError } from '../lib/http/errors.js';
 import { cookies as requestCookies, formBody, method, query } from '../lib/http/request.js';
 import { html, redirect, type HttpResponse } from '../lib/http/response.js';

@@ -15,7 +15,8 @@ import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Sessions } from '../session/sessions.js';
 import { codeResponseUrl, errorResponseUrl } from './authorization-response.js';
 import { AUTHENTICATED_AFTER_PARAM, decideAuthentication, validateAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
-import { isValidClientId, redirectUriProblem, type OAuthClient } from './client-metadata.js';
+import { isValidClientId, type OAuthClient } from './client-metadata.js';
+import { InvalidRequest, LoginRequired, type OAuthError } from './errors.js';
 import type { GrantStore } from './grant-store.js';
 
 export const AUTHORIZE_PATH = '/authorize';
@@ -55,11 +56,11 @@ export class AuthorizeEndpoint {
 
     switch (decision.kind) {
       case 'login-required':
-        return redirect(this.errorUrl(request, 'login_required', 'The user must sign in.'), { cookies });
+        return redirect(this.errorUrl(request, new LoginRequired('The user must sign in.')), { cookies });
       case 'sign-in': {
         const returnTo = returnToFor(params, decision.freshAfterS);
         if (returnTo.length > MAX_RETURN_TO_LENGTH) {
-          return redirect(this.errorUrl(request, 'invalid_request', 'The authorization request is too long.'), { cookies });
+          return redirect(this.errorUrl(request, new InvalidRequest('The authorization request is too long.')), { cookies });
         }
         const login = new URLSearchParams({ return_to: returnTo });
         if (request.loginHint !== undefined) login.set('login_hint', request.loginHint);
@@ -86,8 +87,8 @@ export class AuthorizeEndpoint {
     }
   }
 
-  private errorUrl(request: AuthorizeRequest, error: 'login_required' | 'invalid_request', description: string): string {
-    return errorResponseUrl({ redirectUri: request.redirectUri, error, description, state: request.state, issuer: this.deps.config.issuer });
+  private errorUrl(request: AuthorizeRequest, error: OAuthError): string {
+    return errorResponseUrl({ redirectUri: request.redirectUri, error, state: request.state, issuer: this.deps.config.issuer });
   }
 }
 
@@ -100,21 +101,4 @@ export function returnToFor(params: URLSearchParams, freshAfterS: number | undef
   const again = new URLSearchParams(params);
   if (freshAfterS !== undefined) again.set(AUTHENTICATED_AFTER_PARAM, String(freshAfterS));
   return `${AUTHORIZE_PATH}?${again}`;
-}
-
-/**
- * For the sign-in page's CSP: Chromium applies `form-action` to the redirects after a form POST,
- * so the login form whose POST ends at a client's redirect URI must allow that origin. Reads the
- * redirect URI out of an /authorize `return_to`; [] for anything else. Anyone can craft a
- * `return_to`, and checking it against the client would cost the page a DynamoDB read, so only
- * URIs a client could have registered are admitted (never `javascript:`, `data:` or plain http
- * to a remote host): the worst a crafted link adds is one https origin to form-action, which
- * matters only together with an HTML injection the escaping pages do not have.
- */
-export function formActionOriginsForReturnTo(returnTo: string | undefined): string[] {
-  if (returnTo === undefined || !returnTo.startsWith(`${AUTHORIZE_PATH}?`)) return [];
-  const redirectUri = new URLSearchParams(returnTo.slice(AUTHORIZE_PATH.length + 1)).getAll('redirect_uri');
-  if (redirectUri.length !== 1) return [];
-  // The security-header builder reduces it to an origin (or a scheme for native apps).
-  return redirectUriProblem(redirectUri[0]!) === undefined ? [redirectUri[0]!] : [];
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formActionOriginsForReturnTo, returnToFor } from '../../lib/oidc/authorize-endpoint.js';
+import { returnToFor } from '../../lib/oidc/authorize-endpoint.js';
+import { formActionOriginsForReturnTo } from '../../lib/oidc/return-to-form-action.js';
 import {
   AUTHENTICATED_AFTER_PARAM,
   decideAuthentication,

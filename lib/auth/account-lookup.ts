@@ -1,7 +1,7 @@
-import type { User } from '../store/user-directory.js';
+import type { User } from './user-store.js';
 import { normalizeEmail } from './email-address.js';
 
-/** The reads an account lookup needs (UserDirectory has them). */
+/** The reads an account lookup needs (a UserStore has them). */
 export interface AccountReads {
   findByEmail(email: string): Promise<User | undefined>;
   findById(id: string): Promise<User | undefined>;

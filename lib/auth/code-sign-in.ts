@@ -11,9 +11,9 @@ import type { CodePurpose, IssueResult, VerifyCodeResult } from './one-time-code
 import { findAccount, type AccountReads } from './account-lookup.js';
 import { normalizeEmail } from './email-address.js';
 import type { Mailer, MailMessage } from './mailer.js';
-import type { User } from '../store/user-directory.js';
+import type { User } from './user-store.js';
 
-/** The parts of OneTimeCodes and UserDirectory this flow uses. */
+/** The parts of OneTimeCodes and UserStore this flow uses. */
 export interface CodeIssuer {
   issue(purpose: CodePurpose, email: string): Promise<IssueResult>;
   verify(purpose: CodePurpose, email: string, code: string): Promise<VerifyCodeResult>;

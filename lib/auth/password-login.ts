@@ -1,4 +1,4 @@
-import type { User, UserDirectory } from '../store/user-directory.js';
+import type { User, UserStore } from './user-store.js';
 import { findAccount } from './account-lookup.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -12,13 +12,13 @@ export type PasswordLoginResult = { ok: true; user: User } | { ok: false; reason
  * before the password is checked (see LoginThrottle).
  */
 export class PasswordLogin {
-  private readonly users: UserDirectory;
+  private readonly users: UserStore;
   private readonly hasher: PasswordHasher;
   private readonly throttle: LoginThrottle;
   /** Verified against when there is no real hash, so unknown accounts cost the same scrypt work. */
   private readonly dummyHash: string;
 
-  constructor(options: { users: UserDirectory; hasher: PasswordHasher; throttle: LoginThrottle }) {
+  constructor(options: { users: UserStore; hasher: PasswordHasher; throttle: LoginThrottle }) {
     this.users = options.users;
     this.hasher = options.hasher;
     this.throttle = options.throttle;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { TtlStore } from '../ttl-store.js';
-import { EmailTakenError, type User, type UserDirectory } from '../store/user-directory.js';
+import { EmailTakenError, type User, type UserStore } from './user-store.js';
 import { normalizeEmail } from './email-address.js';
 import type { Mailer, MailMessage } from './mailer.js';
 import type { OneTimeCodes, VerifyCodeResult } from './one-time-codes.js';
@@ -65,7 +65,7 @@ const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/
 export class Registration {
   private readonly cache: TtlStore;
   private readonly codes: OneTimeCodes;
-  private readonly users: UserDirectory;
+  private readonly users: UserStore;
   private readonly mailer: Mailer;
   private readonly hasher: PasswordHasher;
   private readonly settings: Config['registration'];
@@ -75,7 +75,7 @@ export class Registration {
   constructor(options: {
     cache: TtlStore;
     codes: OneTimeCodes;
-    users: UserDirectory;
+    users: UserStore;
     mailer: Mailer;
     hasher: PasswordHasher;
     settings: Config['registration'];
@@ -95,7 +95,7 @@ export class Registration {
   async start(email: string): Promise<StartResult> {
     const address = normalizeEmail(email);
     if (!address) return { ok: false, reason: 'invalid_email' };
-    // One read either way (see UserDirectory.isEmailTaken), then the same steps for both cases.
+    // One read either way (see UserStore.isEmailTaken), then the same steps for both cases.
     const existing = await this.users.isEmailTaken(address);
     const issued = await this.codes.issue('register', address);
     if (!issued.ok && issued.reason === 'hourly_limit') return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
@@ -145,7 +145,7 @@ export class Registration {
 
   /**
    * Creates the account, then consumes the flow. Single use rests on the unique address: a flow
-   * belongs to one address and an address has at most one account (UserDirectory's
+   * belongs to one address and an address has at most one account (UserStore's
    * transaction), so of several requests completing one flow at once (two tabs), or several
    * verified flows for one address, exactly one creates the account and the others answer
    * 'email_taken', which is true and leads the user to sign in. Creating before consuming means

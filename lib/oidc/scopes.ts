@@ -2,7 +2,7 @@
  * The scopes this provider understands and the user claims each one releases
  * (OpenID Connect Core section 5.4).
  */
-import type { User } from '../store/user-directory.js';
+import type { User } from '../auth/user-store.js';
 
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
 export type Scope = (typeof SUPPORTED_SCOPES)[number];

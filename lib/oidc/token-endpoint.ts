@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { repeatedNames } from '../http/request.js';
 import { json, oauthError, type HttpResponse, type OAuthErrorCode } from '../http/response.js';
-import type { User } from '../store/user-directory.js';
+import type { User } from '../auth/user-store.js';
 import { authenticateClient, clientAuthError, type ClientLookup } from './client-authentication.js';
 import type { OAuthClient } from './client-metadata.js';
 import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';

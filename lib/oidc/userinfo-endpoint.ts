@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header } from '../http/request.js';
 import { json, oauthError, type HttpResponse } from '../http/response.js';
-import type { User } from '../store/user-directory.js';
+import type { User } from '../auth/user-store.js';
 import type { AccessTokens } from './access-tokens.js';
 import { userClaims } from './scopes.js';
 import { userinfoAudience } from './token-claims.js';

@@ -3,10 +3,16 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeEmail } from '../auth/email-address.js';
+import { EmailTakenError, InvalidEmailError, type NewUser, type User, type UserStore } from '../auth/user-store.js';
 import { TableStore } from './table-store.js';
 
+const USER_SK = 'user';
+const EMAIL_SK = 'email';
+/** Transactions touching the same items cancel each other (TransactionConflict) instead of queueing. */
+const CONFLICT_RETRIES = 5;
+
 /**
- * Users in the `directory` table.
+ * The user store on the `directory` table.
  *
  *   pk = user#<id>            sk = user    the profile and password hash
  *   pk = email#<normalized>   sk = email   { userId }: the uniqueness guard for the address
@@ -14,41 +20,8 @@ import { TableStore } from './table-store.js';
  * Both are written in one transaction, each with `attribute_not_exists`, so two registrations
  * racing for one address (on any number of instances) create exactly one user.
  */
-export interface User {
-  id: string;
-  /** Normalized (see normalizeEmail). */
-  email: string;
-  name: string;
-  emailVerified: boolean;
-  /** Absent for accounts that cannot sign in with a password. */
-  passwordHash?: string;
-  createdAt: string;
-}
-
-export class EmailTakenError extends Error {
-  readonly code = 'email_taken';
-  constructor() {
-    super('a user with this email address already exists');
-    this.name = 'EmailTakenError';
-  }
-}
-
-export class InvalidEmailError extends Error {
-  readonly code = 'invalid_email';
-  constructor() {
-    super('not a usable email address');
-    this.name = 'InvalidEmailError';
-  }
-}
-
-const USER_SK = 'user';
-const EMAIL_SK = 'email';
-/** Transactions touching the same items cancel each other (TransactionConflict) instead of queueing. */
-const CONFLICT_RETRIES = 5;
-
-export class UserDirectory extends TableStore {
-  /** Throws EmailTakenError when the normalized address is already used, InvalidEmailError when it is not an address. */
-  async create(input: { email: string; name: string; passwordHash?: string; emailVerified: boolean }): Promise<User> {
+export class UserDirectory extends TableStore implements UserStore {
+  async create(input: NewUser): Promise<User> {
     const email = normalizeEmail(input.email);
     if (!email) throw new InvalidEmailError();
     const user: User = {
@@ -109,15 +82,10 @@ export class UserDirectory extends TableStore {
     return Item ? toUser(Item) : undefined;
   }
 
-  /**
-   * One read whether or not the address is registered, so callers that must not reveal
-   * registration (the registration flow) spend the same time either way.
-   */
   async isEmailTaken(email: string): Promise<boolean> {
     return (await this.userIdForEmail(email)) !== undefined;
   }
 
-  /** Throws when the user does not exist (never creates a half item). */
   async updatePasswordHash(id: string, hash: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({

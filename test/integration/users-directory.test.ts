@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { EmailTakenError, InvalidEmailError, UserDirectory } from '../../lib/store/user-directory.js';
+import { EmailTakenError, InvalidEmailError } from '../../lib/auth/user-store.js';
+import { UserDirectory } from '../../lib/store/user-directory.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('UserDirectory on DynamoDB Local', () => {

@@ -1,0 +1,58 @@
+/**
+ * The port for user accounts: what sign-in, registration and the OIDC endpoints need from a
+ * directory of users. lib/store/user-directory.ts implements it on DynamoDB; test/support keeps
+ * an in-memory twin that passes the same contract tests.
+ */
+import { IdentityServerError } from '../errors.js';
+
+export interface User {
+  id: string;
+  /** Normalized (see normalizeEmail). */
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  /** Absent for accounts that cannot sign in with a password. */
+  passwordHash?: string;
+  createdAt: string;
+}
+
+export interface NewUser {
+  /** Any spelling; the store normalizes it. */
+  email: string;
+  name: string;
+  passwordHash?: string;
+  emailVerified: boolean;
+}
+
+export class EmailTakenError extends IdentityServerError {
+  readonly code = 'email_taken';
+  constructor() {
+    super('a user with this email address already exists');
+  }
+}
+
+export class InvalidEmailError extends IdentityServerError {
+  readonly code = 'invalid_email';
+  constructor() {
+    super('not a usable email address');
+  }
+}
+
+export interface UserStore {
+  /**
+   * A new user with a random (v4 UUID) id. Of any number of concurrent creations for one
+   * normalized address exactly one succeeds; the others throw EmailTakenError. Throws
+   * InvalidEmailError, writing nothing, when normalizeEmail rejects the address.
+   */
+  create(input: NewUser): Promise<User>;
+  /** By any spelling of the address. */
+  findByEmail(email: string): Promise<User | undefined>;
+  findById(id: string): Promise<User | undefined>;
+  /**
+   * One read whether or not the address is registered, so callers that must not reveal
+   * registration (the registration flow) spend the same time either way.
+   */
+  isEmailTaken(email: string): Promise<boolean>;
+  /** Throws when the user does not exist (never creates a half user). */
+  updatePasswordHash(id: string, hash: string): Promise<void>;
+}

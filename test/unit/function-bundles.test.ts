@@ -1,36 +1,18 @@
 /**
- * Each function bundles exactly the AWS SDK clients it uses: a client it never calls costs
- * cold-start time (and would need IAM it does not have). Checked on the real esbuild bundle
- * graph of every function in serverless.yml.
+ * Each function bundles exactly the AWS SDK clients its entry in infra/function-access.yml
+ * allows: a client it never calls costs cold-start time, and a client the list (and so its IAM
+ * role) lacks would fail in AWS. Checked on the real esbuild bundle graph of every function in
+ * serverless.yml.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { load as parseYaml } from 'js-yaml';
+import { readFunctionAccess, sdkClientsFor } from '../support/function-access.js';
 
-const DYNAMODB = 'client-dynamodb';
-const KMS = 'client-kms';
-const SES = 'client-sesv2';
-
-/** What each function talks to, and why. */
-const expected: Record<string, string[]> = {
-  discovery: [], // built from config
-  assets: [],
-  jwks: [DYNAMODB], // public keys only
-  userinfo: [DYNAMODB], // verifies against published keys, reads grants
-  revoke: [DYNAMODB],
-  introspect: [DYNAMODB],
-  home: [DYNAMODB, KMS], // session cookie (key ring) + revocation check
-  login: [DYNAMODB, KMS],
-  logout: [DYNAMODB, KMS],
-  authorize: [DYNAMODB, KMS],
-  token: [DYNAMODB, KMS], // signs with the KMS-wrapped signing key
-  endSession: [DYNAMODB, KMS],
-  rotateKeys: [DYNAMODB, KMS],
-  register: [DYNAMODB, KMS, SES], // mails codes
-  loginCode: [DYNAMODB, KMS, SES],
-};
+/** What each function talks to, and why: infra/function-access.yml, which its IAM role also grants. */
+const access = readFunctionAccess();
 
 async function sdkClients(entry: string): Promise<string[]> {
   const result = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
@@ -45,14 +27,15 @@ async function sdkClients(entry: string): Promise<string[]> {
 const functions = (parseYaml(readFileSync('serverless.yml', 'utf8')) as { functions: Record<string, { handler: string }> }).functions;
 
 describe('function bundles', () => {
-  it('every function in serverless.yml has an expectation here', () => {
-    assert.deepEqual(Object.keys(functions).sort(), Object.keys(expected).sort());
+  it('every function in serverless.yml has an entry in infra/function-access.yml, and no other', () => {
+    assert.deepEqual(Object.keys(functions).sort(), Object.keys(access).sort());
   });
 
   for (const [name, fn] of Object.entries(functions)) {
-    it(`${name} bundles only ${expected[name]?.join(', ') || 'no AWS client'}`, async () => {
+    const expected = access[name] ? sdkClientsFor(access[name]) : [];
+    it(`${name} bundles only ${expected.join(', ') || 'no AWS client'}`, async () => {
       const entry = `${fn.handler.replace(/\.[^.]+$/, '')}.ts`;
-      assert.deepEqual(await sdkClients(entry), [...(expected[name] ?? [])].sort());
+      assert.deepEqual(await sdkClients(entry), expected);
     });
   }
 });

@@ -11,14 +11,15 @@
  * one from 32 random bytes and prints it once, the only time it can be seen. `--grant` replaces
  * the default grants (authorization_code, refresh_token); repeat it for several. Configuration
  * comes from the environment (`npm run clients` fills in the local stack). Secrets are stored
- * hashed (lib/store/client-registry.ts); a secret given with `--secret` is never printed.
+ * hashed (lib/oidc/client-secret.ts); a secret given with `--secret` is never printed.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lib/clock.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type OAuthClient } from '../lib/oidc/client-metadata.js';
-import { ClientExistsError, ClientRegistry } from '../lib/store/client-registry.js';
+import { ClientExistsError, type ClientStore } from '../lib/oidc/client-store.js';
+import { ClientRegistry } from '../lib/store/client-registry.js';
 import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
 import { runIfMain } from './run-as-main.js';
 
@@ -43,7 +44,7 @@ export class UsageError extends Error {
 }
 
 export interface ClientsCliDeps {
-  registry: Pick<ClientRegistry, 'register' | 'list' | 'remove'>;
+  registry: Pick<ClientStore, 'register' | 'list' | 'remove'>;
   print: (line: string) => void;
 }
 

@@ -3,7 +3,9 @@
  * directory of users. lib/store/user-directory.ts implements it on DynamoDB; test/support keeps
  * an in-memory twin that passes the same contract tests.
  */
+import { randomUUID } from 'node:crypto';
 import { IdentityServerError } from '../errors.js';
+import { normalizeEmail } from './email-address.js';
 
 export interface User {
   id: string;
@@ -40,9 +42,9 @@ export class InvalidEmailError extends IdentityServerError {
 
 export interface UserStore {
   /**
-   * A new user with a random (v4 UUID) id. Of any number of concurrent creations for one
-   * normalized address exactly one succeeds; the others throw EmailTakenError. Throws
-   * InvalidEmailError, writing nothing, when normalizeEmail rejects the address.
+   * Stores newUser(input). Of any number of concurrent creations for one normalized address
+   * exactly one succeeds; the others throw EmailTakenError. Throws InvalidEmailError, writing
+   * nothing, when normalizeEmail rejects the address.
    */
   create(input: NewUser): Promise<User>;
   /** By any spelling of the address. */
@@ -55,4 +57,21 @@ export interface UserStore {
   isEmailTaken(email: string): Promise<boolean>;
   /** Throws when the user does not exist (never creates a half user). */
   updatePasswordHash(id: string, hash: string): Promise<void>;
+}
+
+/**
+ * The user `create` stores, whichever store it is: a random (v4 UUID) id and the normalized
+ * address. Throws InvalidEmailError when normalizeEmail rejects the address.
+ */
+export function newUser(input: NewUser, createdAt: Date): User {
+  const email = normalizeEmail(input.email);
+  if (!email) throw new InvalidEmailError();
+  return {
+    id: randomUUID(),
+    email,
+    name: input.name,
+    emailVerified: input.emailVerified,
+    ...(input.passwordHash !== undefined ? { passwordHash: input.passwordHash } : {}),
+    createdAt: createdAt.toISOString(),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * What a registered OAuth client is, and the rules its metadata must satisfy at registration.
- * Pure: the registry (lib/store/client-registry.ts) stores what this module accepts.
+ * Pure: a ClientStore (client-store.ts) stores what this module accepts.
  */
 import { SUPPORTED_SCOPES } from './scopes.js';
 
@@ -13,7 +13,7 @@ export interface OAuthClient {
   clientId: string;
   /** Public clients (SPAs, native apps) have no secret and must use PKCE. */
   type: ClientType;
-  /** `sha256$<base64url digest>` (lib/store/client-registry.ts); confidential clients only. */
+  /** `sha256$<base64url digest>` (client-secret.ts); confidential clients only. */
   secretHash?: string;
   /** Compared exactly (no prefix, no wildcard, no normalisation). */
   redirectUris: string[];
@@ -33,7 +33,7 @@ export class InvalidClientMetadataError extends Error {
 /** RFC 6749 appendix A.1: client_id is VSCHAR; we leave out the space so ids survive shells and logs. */
 const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
 /**
- * Client secrets are hashed with a fast hash (see lib/store/client-registry.ts), which is only
+ * Client secrets are hashed with a fast hash (see client-secret.ts), which is only
  * sound because they are machine-generated and long: 32 characters of base64 carry ~190 bits.
  */
 export const MIN_SECRET_LENGTH = 32;

@@ -1,9 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeEmail } from '../auth/email-address.js';
-import { EmailTakenError, InvalidEmailError, type NewUser, type User, type UserStore } from '../auth/user-store.js';
+import { EmailTakenError, newUser, type NewUser, type User, type UserStore } from '../auth/user-store.js';
 import { TableStore } from './table-store.js';
 
 const USER_SK = 'user';
@@ -22,16 +21,7 @@ const CONFLICT_RETRIES = 5;
  */
 export class UserDirectory extends TableStore implements UserStore {
   async create(input: NewUser): Promise<User> {
-    const email = normalizeEmail(input.email);
-    if (!email) throw new InvalidEmailError();
-    const user: User = {
-      id: randomUUID(),
-      email,
-      name: input.name,
-      emailVerified: input.emailVerified,
-      ...(input.passwordHash !== undefined ? { passwordHash: input.passwordHash } : {}),
-      createdAt: new Date(this.clock()).toISOString(),
-    };
+    const user = newUser(input, new Date(this.clock()));
     const transaction = () => new TransactWriteCommand({
       TransactItems: [
         {
@@ -44,7 +34,7 @@ export class UserDirectory extends TableStore implements UserStore {
         {
           Put: {
             TableName: this.tableName,
-            Item: { pk: emailKey(email), sk: EMAIL_SK, userId: user.id, createdAt: user.createdAt },
+            Item: { pk: emailKey(user.email), sk: EMAIL_SK, userId: user.id, createdAt: user.createdAt },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -62,7 +52,7 @@ export class UserDirectory extends TableStore implements UserStore {
         const conflicted = reasons.some((r) => r.Code === 'TransactionConflict');
         if (!conflicted || attempt >= CONFLICT_RETRIES) {
           // Out of retries: the address may have been taken by the transaction we conflicted with.
-          if (conflicted && (await this.isEmailTaken(email))) throw new EmailTakenError();
+          if (conflicted && (await this.isEmailTaken(user.email))) throw new EmailTakenError();
           throw error;
         }
         await sleep(10 + Math.floor(Math.random() * 20 * (attempt + 1)));

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
+import type { KeyRingRepository } from '../../lib/keyring/key-ring-repository.js';
+import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
+import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { runKeysCli, UsageError } from '../../scripts/keys.js';
 import { useInstanceStack } from '../support/instances.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const stack = useInstanceStack();
 
-async function cli() {
+async function cli(wrap: (repository: KeyRingRepository) => KeyRingRepository = (repository) => repository) {
   const { config, time, start } = await stack.isolatedRing(T0);
   const instance = start();
   const lines: string[] = [];
@@ -16,7 +19,7 @@ async function cli() {
     lines.length = 0;
     await runKeysCli(argv, {
       config,
-      repository: instance.repository,
+      repository: wrap(instance.repository),
       keyWrapper: () => instance.keyWrapper,
       now: () => new Date(time.now),
       print: (line) => lines.push(line),
@@ -55,6 +58,55 @@ describe('scripts/keys.ts', () => {
     const listed = await run('list');
     assert.match(listed[1]!, /^dataprotection.*revoked$/);
     assert.match(listed[2]!, /^signing.*default$/, 'other rings untouched');
+  });
+
+  it('revoking the signing key in use leaves its published successor to sign, and creates the next one at once', async () => {
+    const { run, time, instance, config } = await cli();
+    await run('rotate');
+    const jwks = async () => (await new SigningKeyPublisher({ config, repository: instance.repository, clock: () => time.now }).publishedKeys()).map((key) => key.kid);
+    const [successor, current] = await jwks();
+    assert.ok(successor && current, 'rotate publishes the signing key and its successor');
+    time.now += (config.signing.propagationS + 60) * 1000;
+
+    const printed = await run('revoke', current, '--ring', 'signing');
+    assert.equal(printed[0], `signing: key ${current} is revoked`);
+    assert.match(printed[1] ?? '', /^signing: created [0-9a-f-]{36} activates \S+$/, printed.join('\n'));
+    const next = /created ([0-9a-f-]{36})/.exec(printed[1]!)![1]!;
+    assert.deepEqual((await jwks()).sort(), [successor, next].sort(), 'the successor and a new next key, nothing revoked');
+    assert.equal((await instance.signing.currentSigningKey()).kid, successor, 'the successor signs at once: it was published long enough');
+  });
+
+  it('revoking every signing key creates the replacement first, so JWKS is never empty', async () => {
+    const published: string[][] = [];
+    let repository: KeyRingRepository | undefined;
+    let clockNow = () => T0;
+    // Whatever the CLI does, JWKS answered right after each revocation must publish a key.
+    const { run, time, config } = await cli((inner) => {
+      repository = inner;
+      const check = async () => published.push((await new SigningKeyPublisher({ config, repository: inner, clock: clockNow }).publishedKeys()).map((key) => key.kid));
+      return {
+        load: (ring, options) => inner.load(ring, options),
+        create: (ring, record, leaseId) => inner.create(ring, record, leaseId),
+        revoke: async (ring, keyId, at) => {
+          const revoked = await inner.revoke(ring, keyId, at);
+          if (ring === SIGNING_RING) await check();
+          return revoked;
+        },
+        revokeCreatedBefore: async (ring, createdBefore, at) => {
+          await inner.revokeCreatedBefore(ring, createdBefore, at);
+          if (ring === SIGNING_RING) await check();
+        },
+      };
+    });
+    clockNow = () => time.now;
+    await run('rotate');
+    time.now += 3600_000;
+    const printed = await run('revoke', '--created-before', new Date(time.now).toISOString(), '--ring', 'signing');
+    assert.ok(printed.some((line) => /^signing: created [0-9a-f-]{36}/.test(line)), printed.join('\n'));
+    assert.equal(published.length, 1);
+    assert.ok(published[0]!.length > 0, 'JWKS still publishes a key right after the revocation');
+    const keys = await repository!.load(SIGNING_RING, { consistent: true });
+    assert.ok(keys.some((key) => key.revokedAt === undefined && published[0]!.includes(key.keyId)), 'the published key is a replacement, not a revoked key');
   });
 
   it('rejects bad input with a usage error', async () => {

@@ -18,6 +18,8 @@ import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
 import { createOidcProvider, type OidcProvider } from '../../lib/runtime/oidc-provider.js';
 import { TokenRejectedError } from '../../lib/signing/token-signer.js';
 import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
+import type { HttpResponse } from '../../lib/http/response.js';
+import { runKeysCli } from '../../scripts/keys.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -46,8 +48,8 @@ function event(method: string, path: string, init: { query?: URLSearchParams; fo
   });
 }
 
-/** A full sign-in through /authorize and /token; returns the token response. */
-async function signIn(): Promise<Record<string, string>> {
+/** A full sign-in through /authorize and /token; returns the token endpoint's answer. */
+async function exchangeCode(): Promise<HttpResponse> {
   const verifier = randomBytes(32).toString('base64url');
   const query = new URLSearchParams({
     response_type: 'code',
@@ -61,7 +63,12 @@ async function signIn(): Promise<Record<string, string>> {
   const code = new URL(String(authorized.headers?.Location)).searchParams.get('code');
   assert.ok(code);
   const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: 'spa', code, redirect_uri: REDIRECT, code_verifier: verifier });
-  const answer = await tokenHandler(() => provider)(event('POST', '/token', { form }), fakeContext);
+  return tokenHandler(() => provider)(event('POST', '/token', { form }), fakeContext);
+}
+
+/** A full sign-in that must succeed; returns the token response. */
+async function signIn(): Promise<Record<string, string>> {
+  const answer = await exchangeCode();
   assert.equal(answer.statusCode, 200, answer.body);
   return JSON.parse(answer.body!);
 }
@@ -143,5 +150,46 @@ describe('signing key rotation during a session', () => {
     assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid), [successor.keyId]);
     await assert.rejects(provider.verifier.verifyIdTokenHint(beforeHandOver.id_token!), (e: unknown) => e instanceof TokenRejectedError && e.reason === 'unknown_key');
     await provider.verifier.verifyIdTokenHint(afterHandOver.id_token!);
+  });
+});
+
+describe('revoking every signing key (the emergency path)', () => {
+  it('token issuance answers 503 with Retry-After until the replacement the CLI made has been published for the propagation time', async () => {
+    const config = stack.config;
+    const repository = new DynamoDbKeyRingRepository({ client: stack.documentClient(), tableName: config.tables.keys });
+    const keyWrapper = new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: stack.kms.url }), keyId: config.kmsKeyId });
+    const jwks = async () => (await new SigningKeyPublisher({ config, repository, clock }).publishedKeys()).map((key) => key.kid);
+    time.now = T0 + 2 * LIFETIME_S * S; // the session (idle timeout 8 h) is still alive
+    await rotateApplicationRings({ config, repository, keyWrapper }, new Date(time.now));
+    await signIn();
+
+    const revokedAt = time.now;
+    const printed: string[] = [];
+    await runKeysCli(['revoke', '--created-before', new Date(revokedAt).toISOString(), '--ring', 'signing'], {
+      config,
+      repository,
+      keyWrapper: () => keyWrapper,
+      now: () => new Date(time.now),
+      print: (line) => printed.push(line),
+    });
+    const replacements = await jwks();
+    assert.ok(replacements.length > 0, `the CLI made a replacement at once, and JWKS publishes it (${printed.join(' | ')})`);
+
+    // Past the revocation bound: no instance may sign with the revoked keys, and none with the unpropagated replacement.
+    time.now = revokedAt + 60 * S;
+    const refused = await exchangeCode();
+    assert.equal(refused.statusCode, 503, refused.body);
+    const retryAfter = Number(refused.headers?.['Retry-After']);
+    assert.ok(retryAfter > 0 && retryAfter <= PROPAGATION_S, `Retry-After ${retryAfter}`);
+    assert.equal(JSON.parse(refused.body!).error, 'temporarily_unavailable');
+
+    time.now = revokedAt + PROPAGATION_S * S - S;
+    assert.equal((await exchangeCode()).statusCode, 503, 'still inside the propagation time');
+
+    time.now = revokedAt + PROPAGATION_S * S;
+    const recovered = await signIn();
+    const kid = decodeProtectedHeader(recovered.access_token!).kid!;
+    assert.ok(replacements.includes(kid), 'the replacement published since the revocation signs');
+    assert.equal(await userinfoStatus(recovered.access_token!), 200);
   });
 });

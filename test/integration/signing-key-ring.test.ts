@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../../lib/clock.js';
+import { DependencyUnavailableError } from '../../lib/errors.js';
+import { rotateApplicationRings } from '../../lib/runtime/key-rotation.js';
 import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
 import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
@@ -22,8 +25,8 @@ after(async () => {
   await stack.close();
 });
 
-function start(config = stack.config): Instance {
-  const instance = buildInstance(config);
+function start(config = stack.config, clock?: Clock): Instance {
+  const instance = buildInstance(config, clock ? { clock } : {});
   instances.push(instance);
   return instance;
 }
@@ -152,5 +155,103 @@ describe('GET /jwks', () => {
     const response = await jwksModule.jwksHandler(publisher)(event, context);
     assert.equal(response.statusCode, 503);
     assert.doesNotMatch(String(response.body), /ECONNREFUSED|at /);
+  });
+});
+
+describe('revoking signing keys (several instances, driven clock)', () => {
+  const S = 1000;
+  /** The hardening target: no instance signs with a revoked key later than this after the revocation. */
+  const BOUND_S = 60;
+
+  /** A ring of its own, a clock the test drives, and a record of every JWKS a fresh /jwks read answered. */
+  async function ring() {
+    const config = await withFreshTables(stack.config);
+    const time = { now: Date.parse('2031-01-01T00:00:00Z') };
+    const clock = () => time.now;
+    const rotator = start(config, clock);
+    const rotate = () => rotateApplicationRings({ config, repository: rotator.repository, keyWrapper: rotator.keyWrapper }, new Date(time.now));
+    const jwksLog: { at: number; kids: string[] }[] = [];
+    const jwksNow = async () => {
+      const kids = (await new SigningKeyPublisher({ config, repository: rotator.repository, clock }).publishedKeys()).map((key) => key.kid);
+      jwksLog.push({ at: time.now, kids });
+      return kids;
+    };
+    /** Whether `kid` was in a JWKS answered at least the propagation time before `at`. */
+    const propagatedBy = (kid: string, at: number) => jwksLog.some((jwks) => jwks.at <= at - config.signing.propagationS * S && jwks.kids.includes(kid));
+    return { config, time, clock, rotator, rotate, jwksNow, propagatedBy };
+  }
+
+  it('revoking the current key: within the bound every instance signs with the successor JWKS already published', async (t) => {
+    const { config, time, clock, rotator, rotate, jwksNow, propagatedBy } = await ring();
+    await rotate();
+    const atCreation = await jwksNow();
+    assert.equal(atCreation.length, 2, 'rotation keeps a published successor besides the signing key');
+    time.now += (config.signing.propagationS + 3600) * S;
+    await rotate();
+    assert.deepEqual((await jwksNow()).sort(), [...atCreation].sort());
+
+    const instances = [start(config, clock), start(config, clock), start(config, clock)];
+    const warmJwks = new SigningKeyPublisher({ config, repository: start(config, clock).repository, clock });
+    const revokedAt = time.now + 30 * S;
+    // The instances read the ring at different moments, the last just before the revocation (the worst case).
+    const signings: { at: number; kid: string }[] = [];
+    for (const [index, instance] of instances.entries()) {
+      time.now = revokedAt - [29, 15, 1][index]! * S;
+      signings.push({ at: time.now, kid: (await instance.signing.currentSigningKey()).kid });
+    }
+    await warmJwks.publishedKeys();
+    const revokedKid = signings[0]!.kid;
+    assert.ok(signings.every((signing) => signing.kid === revokedKid));
+    const successor = atCreation.find((kid) => kid !== revokedKid)!;
+
+    time.now = revokedAt;
+    assert.ok(await rotator.repository.revoke(SIGNING_RING, revokedKid, new Date(time.now)));
+    for (let second = 0; second <= 2 * BOUND_S; second++) {
+      time.now = revokedAt + second * S;
+      const served = (await warmJwks.publishedKeys()).map((key) => key.kid);
+      await jwksNow();
+      for (const instance of instances) {
+        const kid = (await instance.signing.currentSigningKey()).kid;
+        signings.push({ at: time.now, kid });
+        assert.ok(served.includes(kid), `a warm /jwks serves the key that signs (${second} s after the revocation)`);
+      }
+    }
+
+    const lastRevokedUse = Math.max(...signings.filter((signing) => signing.kid === revokedKid).map((signing) => signing.at));
+    const measuredS = (lastRevokedUse - revokedAt) / S;
+    t.diagnostic(`revoked signing key last used ${measuredS} s after the revocation (bound ${BOUND_S} s)`);
+    assert.ok(measuredS < BOUND_S, `the revoked key signed ${measuredS} s after the revocation`);
+    const afterBound = signings.filter((signing) => signing.at >= revokedAt + BOUND_S * S);
+    assert.ok(afterBound.length > 0 && afterBound.every((signing) => signing.kid === successor), 'after the bound only the successor signs');
+    for (const signing of signings.filter((s) => s.kid !== revokedKid)) {
+      assert.ok(propagatedBy(signing.kid, signing.at), `key ${signing.kid} signed at ${new Date(signing.at).toISOString()} before being published for the propagation time`);
+    }
+  });
+
+  it('revoking every key: signing is refused (503, Retry-After) until a replacement has been published for the propagation time', async () => {
+    const { config, time, clock, rotator, rotate, jwksNow, propagatedBy } = await ring();
+    await rotate();
+    const signer = start(config, clock);
+    await signer.signing.currentSigningKey();
+    time.now += (config.signing.propagationS + 3600) * S;
+
+    const revokedAt = time.now;
+    await rotator.repository.revokeCreatedBefore(SIGNING_RING, new Date(revokedAt + 1), new Date(revokedAt));
+    time.now = revokedAt + BOUND_S * S;
+    // Whoever makes the replacement (the first request or the operator), it must not sign yet.
+    await assert.rejects(signer.signing.currentSigningKey(), (error: unknown) => {
+      assert.ok(error instanceof DependencyUnavailableError, String(error));
+      assert.ok(error.retryAfterSeconds > 0 && error.retryAfterSeconds <= config.signing.propagationS, `Retry-After ${error.retryAfterSeconds}`);
+      return true;
+    });
+    await rotate();
+    const replacements = await jwksNow();
+    assert.ok(replacements.length > 0, 'the replacement is published at once');
+
+    await assert.rejects(start(config, clock).signing.currentSigningKey(), DependencyUnavailableError, 'a cold instance refuses too');
+    time.now = revokedAt + BOUND_S * S + config.signing.propagationS * S;
+    const key = await signer.signing.currentSigningKey();
+    assert.ok(replacements.includes(key.kid));
+    assert.ok(propagatedBy(key.kid, time.now), 'it signs once it has been published for the propagation time');
   });
 });

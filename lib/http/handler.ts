@@ -1,28 +1,30 @@
 /**
  * The last line of defence around every HTTP handler: whatever escapes becomes a deliberate
- * answer. Client mistakes get 400, dependency outages 503 with Retry-After (the request may
+ * answer. A refusal (`HttpError`: OAuth errors, malformed requests) is answered with its own
+ * status, headers and description, dependency outages with 503 and Retry-After (the request may
  * succeed later, and clients and load balancers should not treat it as our bug), everything
- * else a generic 500. No answer ever carries a stack trace or an error's own message, except
- * BadRequestError whose message is written for the client.
+ * else with a generic 500. No answer ever carries a stack trace or the message of an error that
+ * was not written for the client.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { isDependencyFailure } from './dependency-failure.js';
 import { renderErrorPage } from './error-page.js';
 import { DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../errors.js';
-import { BadRequestError } from './errors.js';
-import { html, oauthError, serviceUnavailable, type HttpResponse } from './response.js';
+import { HttpError } from './errors.js';
+import { html, json, serviceUnavailable, type HttpResponse } from './response.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
 interface FailureAnswers {
-  badRequest(error: BadRequestError): HttpResponse;
+  refused(error: HttpError): HttpResponse;
   unavailable(retryAfterSeconds: number): HttpResponse;
   internal(): HttpResponse;
 }
 
 const pageAnswers: FailureAnswers = {
-  badRequest: (error) =>
-    html(400, renderErrorPage({ title: 'Something is wrong with this request', message: error.message })),
+  // Without the error's headers: a Basic challenge would make the browser ask for a password.
+  refused: (error) =>
+    html(error.status, renderErrorPage({ title: 'Something is wrong with this request', message: error.message })),
   unavailable: (retryAfterSeconds) => serviceUnavailable(retryAfterSeconds, 'html'),
   internal: () =>
     html(
@@ -35,9 +37,11 @@ const pageAnswers: FailureAnswers = {
 };
 
 const apiAnswers: FailureAnswers = {
-  badRequest: (error) => oauthError(400, 'invalid_request', error.message),
+  // RFC 6749 section 5.2; json() sends Cache-Control: no-store, as section 5.1 asks.
+  refused: (error) =>
+    json(error.status, { error: error.error, error_description: error.description }, { headers: { ...error.headers } }),
   unavailable: (retryAfterSeconds) => serviceUnavailable(retryAfterSeconds, 'json'),
-  internal: () => oauthError(500, 'server_error', 'An unexpected error occurred.'),
+  internal: () => json(500, { error: 'server_error', error_description: 'An unexpected error occurred.' }),
 };
 
 /** For handlers that serve pages to people: failures answer readable HTML. */
@@ -55,9 +59,9 @@ function guard(handler: HttpHandler, answers: FailureAnswers): HttpHandler {
     try {
       return await handler(event, context);
     } catch (error) {
-      if (error instanceof BadRequestError) {
-        logFailure('warn', 400, error, event, context);
-        return answers.badRequest(error);
+      if (error instanceof HttpError) {
+        logFailure('warn', error.status, error, event, context);
+        return answers.refused(error);
       }
       if (isDependencyFailure(error)) {
         logFailure('error', 503, error, event, context);

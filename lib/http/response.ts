@@ -65,61 +65,6 @@ export function redirect(location: string, options: RedirectOptions = {}): HttpR
   return respond(options.status ?? 302, { Location: location }, '', { cookies: options.cookies ?? [] });
 }
 
-/** RFC 6749 section 5.2, RFC 6750 section 3.1 and OpenID Connect Core section 3.1.2.6 codes. */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'unsupported_response_type'
-  | 'invalid_scope'
-  | 'access_denied'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'interaction_required'
-  | 'login_required'
-  | 'consent_required'
-  | 'account_selection_required'
-  | 'invalid_request_uri'
-  | 'invalid_request_object'
-  | 'request_not_supported'
-  | 'request_uri_not_supported'
-  | 'registration_not_supported';
-
-export interface OAuthErrorOptions {
-  /** e.g. `Basic realm="token"` on a 401 `invalid_client` (RFC 6749 section 5.2). */
-  wwwAuthenticate?: string;
-}
-
-export function oauthError(
-  status: number,
-  error: OAuthErrorCode,
-  description?: string,
-  options: OAuthErrorOptions = {},
-): HttpResponse {
-  const body: { error: OAuthErrorCode; error_description?: string } = { error };
-  if (description !== undefined) body.error_description = toErrorDescriptionCharset(description);
-  const headers: Record<string, string> = {};
-  if (options.wwwAuthenticate !== undefined) {
-    if (/[\x00-\x1f\x7f]/.test(options.wwwAuthenticate)) {
-      throw new TypeError('WWW-Authenticate value contains control characters');
-    }
-    headers['WWW-Authenticate'] = options.wwwAuthenticate;
-  }
-  return json(status, body, { headers });
-}
-
-/**
- * RFC 6749 limits `error_description` to printable ASCII without `"` and `\`; strict clients
- * reject anything else, so replace rather than fail while answering an error.
- */
-function toErrorDescriptionCharset(text: string): string {
-  return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
-}
-
 /**
  * 503 for a dependency outage. The JSON variant uses the OAuth code clients already know;
  * the page variant tells a person to try again shortly.

@@ -2,7 +2,7 @@
  * The redirect back to the client (RFC 6749 sections 4.1.2 and 4.1.2.1), always with `iss`
  * (RFC 9207) so a client talking to several providers can tell which one answered.
  */
-import type { OAuthErrorCode } from '../http/response.js';
+import type { OAuthError } from './errors.js';
 
 /**
  * `redirectUri` with `params` added to its query. The registered URI may carry a query of its
@@ -20,17 +20,10 @@ export function codeResponseUrl(input: { redirectUri: string; code: string; stat
   return authorizationResponseUrl(input.redirectUri, { code: input.code, state: input.state, iss: input.issuer });
 }
 
-export function errorResponseUrl(input: {
-  redirectUri: string;
-  error: OAuthErrorCode;
-  description?: string;
-  state?: string;
-  issuer: string;
-}): string {
+export function errorResponseUrl(input: { redirectUri: string; error: OAuthError; state?: string; issuer: string }): string {
   return authorizationResponseUrl(input.redirectUri, {
-    error: input.error,
-    // RFC 6749: error_description is limited to printable ASCII without `"` and `\`.
-    error_description: input.description?.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?'),
+    error: input.error.error,
+    error_description: input.error.description,
     state: input.state,
     iss: input.issuer,
   });

@@ -6,10 +6,20 @@
  * redirect URI (it could be an attacker's): those failures are an error page. Every later
  * failure goes back to the client at its registered redirect URI.
  */
-import { repeatedNames } from '../http/request.js';
-import type { OAuthErrorCode } from '../http/response.js';
 import type { OAuthClient } from './client-metadata.js';
+import {
+  AccountSelectionRequired,
+  ConsentRequired,
+  InvalidRequest,
+  InvalidScope,
+  OAuthError,
+  RequestNotSupported,
+  RequestUriNotSupported,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+} from './errors.js';
 import { isValidCodeChallenge } from './pkce.js';
+import { repeatedParametersError } from './repeated-parameters.js';
 import { isSupportedScope, parseScope } from './scopes.js';
 
 export type PromptValue = 'none' | 'login';
@@ -38,7 +48,7 @@ export type AuthorizeValidation =
   | { kind: 'valid'; request: AuthorizeRequest }
   /** The client or redirect URI cannot be trusted: show a page, never redirect. */
   | { kind: 'error-page'; message: string }
-  | { kind: 'error-redirect'; redirectUri: string; state?: string; error: OAuthErrorCode; description: string };
+  | { kind: 'error-redirect'; redirectUri: string; state?: string; error: OAuthError };
 
 /** Our own parameter for `authenticatedAfterS`. */
 export const AUTHENTICATED_AFTER_PARAM = 'authenticated_after';
@@ -69,61 +79,60 @@ export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthC
   // From here on the redirect URI is the client's own. A repeated state is not echoed.
   const states = params.getAll('state');
   const state = states.length === 1 ? states[0] : undefined;
-  const fail = (error: OAuthErrorCode, description: string): AuthorizeValidation => ({
+  const fail = (error: OAuthError): AuthorizeValidation => ({
     kind: 'error-redirect',
     redirectUri,
     ...(state !== undefined && state !== '' && state.length <= MAX_STATE_LENGTH ? { state } : {}),
     error,
-    description,
   });
 
-  const repeated = repeatedNames(params);
-  if (repeated.length > 0) return fail('invalid_request', `Parameter repeated: ${repeated.join(', ')}.`);
-  if (state !== undefined && state.length > MAX_STATE_LENGTH) return fail('invalid_request', 'state is too long.');
-  if (params.has('request')) return fail('request_not_supported', 'Request objects are not supported.');
-  if (params.has('request_uri')) return fail('request_uri_not_supported', 'request_uri is not supported.');
+  const repeated = repeatedParametersError(params);
+  if (repeated !== undefined) return fail(repeated);
+  if (state !== undefined && state.length > MAX_STATE_LENGTH) return fail(new InvalidRequest('state is too long.'));
+  if (params.has('request')) return fail(new RequestNotSupported('Request objects are not supported.'));
+  if (params.has('request_uri')) return fail(new RequestUriNotSupported('request_uri is not supported.'));
 
   const responseType = params.get('response_type');
-  if (!responseType) return fail('invalid_request', 'response_type is missing.');
-  if (responseType !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
+  if (!responseType) return fail(new InvalidRequest('response_type is missing.'));
+  if (responseType !== 'code') return fail(new UnsupportedResponseType('Only response_type=code is supported.'));
   const responseMode = params.get('response_mode');
-  if (responseMode !== null && responseMode !== 'query') return fail('invalid_request', 'Only response_mode=query is supported.');
+  if (responseMode !== null && responseMode !== 'query') return fail(new InvalidRequest('Only response_mode=query is supported.'));
   if (!client.grantTypes.includes('authorization_code')) {
-    return fail('unauthorized_client', 'This client may not use the authorization code flow.');
+    return fail(new UnauthorizedClient('This client may not use the authorization code flow.'));
   }
 
   const scopeParam = params.get('scope');
-  if (scopeParam === null) return fail('invalid_scope', 'scope is missing; it must include openid.');
+  if (scopeParam === null) return fail(new InvalidScope('scope is missing; it must include openid.'));
   const scopes = parseScope(scopeParam);
-  if (scopes === undefined) return fail('invalid_scope', 'scope is malformed.');
-  if (!scopes.includes('openid')) return fail('invalid_scope', 'scope must include openid.');
+  if (scopes === undefined) return fail(new InvalidScope('scope is malformed.'));
+  if (!scopes.includes('openid')) return fail(new InvalidScope('scope must include openid.'));
   const unknown = scopes.filter((scope) => !isSupportedScope(scope));
-  if (unknown.length > 0) return fail('invalid_scope', `Unsupported scope: ${unknown.join(' ')}.`);
+  if (unknown.length > 0) return fail(new InvalidScope(`Unsupported scope: ${unknown.join(' ')}.`));
   const notAllowed = scopes.filter((scope) => !client.allowedScopes.includes(scope));
-  if (notAllowed.length > 0) return fail('invalid_scope', `Scope not allowed for this client: ${notAllowed.join(' ')}.`);
+  if (notAllowed.length > 0) return fail(new InvalidScope(`Scope not allowed for this client: ${notAllowed.join(' ')}.`));
 
   const nonce = params.get('nonce') ?? undefined;
-  if (nonce !== undefined && (nonce === '' || nonce.length > MAX_NONCE_LENGTH)) return fail('invalid_request', 'nonce is empty or too long.');
+  if (nonce !== undefined && (nonce === '' || nonce.length > MAX_NONCE_LENGTH)) return fail(new InvalidRequest('nonce is empty or too long.'));
 
   const challenge = params.get('code_challenge') ?? undefined;
   const method = params.get('code_challenge_method') ?? undefined;
   if (challenge === undefined) {
-    if (method !== undefined) return fail('invalid_request', 'code_challenge_method without code_challenge.');
-    if (client.type === 'public') return fail('invalid_request', 'PKCE is required for this client: send code_challenge with S256.');
+    if (method !== undefined) return fail(new InvalidRequest('code_challenge_method without code_challenge.'));
+    if (client.type === 'public') return fail(new InvalidRequest('PKCE is required for this client: send code_challenge with S256.'));
   } else {
     // RFC 7636 section 4.3: an absent method means plain, which we refuse like an explicit one.
-    if (method !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256; plain is not supported.');
-    if (!isValidCodeChallenge(challenge)) return fail('invalid_request', 'code_challenge is malformed.');
+    if (method !== 'S256') return fail(new InvalidRequest('code_challenge_method must be S256; plain is not supported.'));
+    if (!isValidCodeChallenge(challenge)) return fail(new InvalidRequest('code_challenge is malformed.'));
   }
 
   const prompt = parsePrompt(params.get('prompt'));
-  if ('error' in prompt) return fail(prompt.error, prompt.description);
+  if (prompt instanceof OAuthError) return fail(prompt);
 
   const maxAgeParam = params.get('max_age');
-  if (maxAgeParam !== null && !MAX_AGE.test(maxAgeParam)) return fail('invalid_request', 'max_age must be a non-negative integer.');
+  if (maxAgeParam !== null && !MAX_AGE.test(maxAgeParam)) return fail(new InvalidRequest('max_age must be a non-negative integer.'));
 
   const loginHint = params.get('login_hint') ?? undefined;
-  if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) return fail('invalid_request', 'login_hint is too long.');
+  if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) return fail(new InvalidRequest('login_hint is too long.'));
 
   const after = params.get(AUTHENTICATED_AFTER_PARAM);
   return {
@@ -152,16 +161,16 @@ function page(message: string): AuthorizeValidation {
  * `consent` and `select_account` get the errors OpenID Connect Core section 3.1.2.6 defines for
  * a provider that cannot show one, so a client can tell them from a malformed request.
  */
-function parsePrompt(value: string | null): ReadonlySet<PromptValue> | { error: OAuthErrorCode; description: string } {
+function parsePrompt(value: string | null): ReadonlySet<PromptValue> | OAuthError {
   const prompt = new Set<PromptValue>();
   if (value === null) return prompt;
   const tokens = value.split(' ').filter((token) => token !== '');
   // Section 3.1.2.1: none with any other value is an error.
-  if (tokens.includes('none') && tokens.length > 1) return { error: 'invalid_request', description: 'prompt=none cannot be combined with other values.' };
+  if (tokens.includes('none') && tokens.length > 1) return new InvalidRequest('prompt=none cannot be combined with other values.');
   for (const token of tokens) {
-    if (token === 'consent') return { error: 'consent_required', description: 'This provider has no consent screen.' };
-    if (token === 'select_account') return { error: 'account_selection_required', description: 'This provider has no account chooser.' };
-    if (token !== 'none' && token !== 'login') return { error: 'invalid_request', description: `Unsupported prompt value: ${token}. Supported: none, login.` };
+    if (token === 'consent') return new ConsentRequired('This provider has no consent screen.');
+    if (token === 'select_account') return new AccountSelectionRequired('This provider has no account chooser.');
+    if (token !== 'none' && token !== 'login') return new InvalidRequest(`Unsupported prompt value: ${token}. Supported: none, login.`);
     prompt.add(token);
   }
   return prompt;

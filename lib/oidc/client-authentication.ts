@@ -1,10 +1,11 @@
 /**
  * Client authentication at the token, revocation and introspection endpoints (RFC 6749
  * section 2.3.1): `client_secret_basic`, `client_secret_post`, or `none` for public clients,
- * which only name themselves. Exactly one method per request.
+ * which only name themselves. Exactly one method per request. A failure is thrown as
+ * `InvalidClient` (401 with a Basic challenge) or `InvalidRequest` (400), RFC 6749 section 5.2.
  */
-import { oauthError, type HttpResponse, type OAuthErrorCode } from '../http/response.js';
 import { isValidClientId, type OAuthClient } from './client-metadata.js';
+import { InvalidClient, InvalidRequest } from './errors.js';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type ClientAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
@@ -15,18 +16,6 @@ export interface ClientCredentials {
   secret?: string;
 }
 
-export interface ClientAuthFailure {
-  error: Extract<OAuthErrorCode, 'invalid_client' | 'invalid_request'>;
-  description: string;
-  /** RFC 6749 section 5.2: 401 with a challenge for the scheme the client used (or may use). */
-  status: 400 | 401;
-}
-
-export type ParsedCredentials = { ok: true; credentials: ClientCredentials } | { ok: false; failure: ClientAuthFailure };
-
-/** The challenge sent with every 401 invalid_client. */
-export const BASIC_CHALLENGE = 'Basic realm="token", charset="UTF-8"';
-
 /** Secrets and ids longer than this are not ours; refuse them before any hashing. */
 const MAX_CREDENTIAL_LENGTH = 1024;
 
@@ -36,28 +25,28 @@ const MAX_CREDENTIAL_LENGTH = 1024;
  * secret decode to `:` and space. A malformed header is invalid_client, as is a
  * request using two methods at once (invalid_request).
  */
-export function parseClientCredentials(authorization: string | undefined, form: URLSearchParams): ParsedCredentials {
+export function parseClientCredentials(authorization: string | undefined, form: URLSearchParams): ClientCredentials {
   const bodyIds = form.getAll('client_id');
   const bodySecrets = form.getAll('client_secret');
-  if (bodyIds.length > 1 || bodySecrets.length > 1) return invalidRequest('client_id or client_secret repeated.');
+  if (bodyIds.length > 1 || bodySecrets.length > 1) throw new InvalidRequest('client_id or client_secret repeated.');
   const bodyId = bodyIds[0];
   const bodySecret = bodySecrets[0];
 
   if (authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim())) {
-    if (bodySecret !== undefined) return invalidRequest('Use one client authentication method, not two.');
+    if (bodySecret !== undefined) throw new InvalidRequest('Use one client authentication method, not two.');
     const basic = decodeBasic(authorization);
-    if (basic === undefined) return unauthorized('Malformed Basic credentials.');
+    if (basic === undefined) throw new InvalidClient('Malformed Basic credentials.');
     // A client_id in the body is allowed alongside Basic, but it must name the same client.
-    if (bodyId !== undefined && bodyId !== basic.clientId) return invalidRequest('client_id does not match the authenticated client.');
-    return { ok: true, credentials: { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret } };
+    if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequest('client_id does not match the authenticated client.');
+    return { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret };
   }
-  if (bodyId === undefined || bodyId === '') return unauthorized('Client authentication is required.');
-  if (bodyId.length > MAX_CREDENTIAL_LENGTH) return unauthorized('Client authentication failed.');
+  if (bodyId === undefined || bodyId === '') throw new InvalidClient('Client authentication is required.');
+  if (bodyId.length > MAX_CREDENTIAL_LENGTH) throw new InvalidClient('Client authentication failed.');
   if (bodySecret !== undefined) {
-    if (bodySecret.length > MAX_CREDENTIAL_LENGTH) return unauthorized('Client authentication failed.');
-    return { ok: true, credentials: { method: 'client_secret_post', clientId: bodyId, secret: bodySecret } };
+    if (bodySecret.length > MAX_CREDENTIAL_LENGTH) throw new InvalidClient('Client authentication failed.');
+    return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret };
   }
-  return { ok: true, credentials: { method: 'none', clientId: bodyId } };
+  return { method: 'none', clientId: bodyId };
 }
 
 /** `Basic base64(urlencode(id) ":" urlencode(secret))`; undefined when any part is malformed. */
@@ -94,40 +83,27 @@ export interface ClientLookup {
   verifySecret(client: OAuthClient, secret: string): Promise<boolean>;
 }
 
-export type ClientAuthentication = { ok: true; client: OAuthClient; method: ClientAuthMethod } | { ok: false; failure: ClientAuthFailure };
+export interface AuthenticatedClient {
+  client: OAuthClient;
+  method: ClientAuthMethod;
+}
 
 /**
- * The authenticated client, or invalid_client (always 401 with a Basic challenge, so that the
- * answer does not depend on which method the caller tried). Public clients authenticate with
- * `none`; a confidential client must prove its secret; neither may use the other's method.
+ * The authenticated client. Every failed authentication throws the same InvalidClient, so the
+ * answer does not tell which part was wrong (only a request that repeats or mixes credentials is
+ * InvalidRequest). Public clients authenticate with `none`; a confidential client must prove its
+ * secret; neither may use the other's method.
  */
-export async function authenticateClient(clients: ClientLookup, authorization: string | undefined, form: URLSearchParams): Promise<ClientAuthentication> {
-  const parsed = parseClientCredentials(authorization, form);
-  if (!parsed.ok) return parsed;
-  const { credentials } = parsed;
+export async function authenticateClient(clients: ClientLookup, authorization: string | undefined, form: URLSearchParams): Promise<AuthenticatedClient> {
+  const credentials = parseClientCredentials(authorization, form);
   // An id we could never have registered is not looked up (nor can it overflow a DynamoDB key).
   const client = isValidClientId(credentials.clientId) ? await clients.find(credentials.clientId) : undefined;
-  if (client === undefined) return unauthorized('Unknown client or wrong credentials.');
+  if (client === undefined) throw new InvalidClient('Unknown client or wrong credentials.');
   if (client.type === 'public') {
-    if (credentials.method !== 'none') return unauthorized('This client has no secret; authenticate with client_id only.');
-    return { ok: true, client, method: 'none' };
+    if (credentials.method !== 'none') throw new InvalidClient('This client has no secret; authenticate with client_id only.');
+    return { client, method: 'none' };
   }
-  if (credentials.secret === undefined) return unauthorized('Client authentication is required.');
-  if (!(await clients.verifySecret(client, credentials.secret))) return unauthorized('Unknown client or wrong credentials.');
-  return { ok: true, client, method: credentials.method };
-}
-
-/** A failed client authentication as RFC 6749 section 5.2 answers it: 401 with a challenge, or 400. */
-export function clientAuthError(failure: ClientAuthFailure): HttpResponse {
-  return failure.status === 401
-    ? oauthError(401, failure.error, failure.description, { wwwAuthenticate: BASIC_CHALLENGE })
-    : oauthError(400, failure.error, failure.description);
-}
-
-function invalidRequest(description: string): { ok: false; failure: ClientAuthFailure } {
-  return { ok: false, failure: { error: 'invalid_request', description, status: 400 } };
-}
-
-function unauthorized(description: string): { ok: false; failure: ClientAuthFailure } {
-  return { ok: false, failure: { error: 'invalid_client', description, status: 401 } };
+  if (credentials.secret === undefined) throw new InvalidClient('Client authentication is required.');
+  if (!(await clients.verifySecret(client, credentials.secret))) throw new InvalidClient('Unknown client or wrong credentials.');
+  return { client, method: credentials.method };
 }

@@ -21,9 +21,7 @@ export class IntrospectionEndpoint {
   constructor(private readonly deps: IntrospectionEndpointDeps) {}
 
   async handle(authorization: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
-    const request = await readClientTokenRequest(this.deps.clients, authorization, form);
-    if (!request.ok) return request.response;
-    const { token, client } = request;
+    const { token, client } = await readClientTokenRequest(this.deps.clients, authorization, form);
     const body = looksLikeJwt(token) ? await this.accessToken(token, client.clientId) : await this.refreshToken(token, client.clientId);
     return json(200, body);
   }

@@ -20,10 +20,8 @@ export class RevocationEndpoint {
   constructor(private readonly deps: RevocationEndpointDeps) {}
 
   async handle(authorization: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
-    const request = await readClientTokenRequest(this.deps.clients, authorization, form);
-    if (!request.ok) return request.response;
-    const { token } = request;
-    const clientId = request.client.clientId;
+    const { token, client } = await readClientTokenRequest(this.deps.clients, authorization, form);
+    const clientId = client.clientId;
 
     if (looksLikeJwt(token)) {
       const claims = await this.deps.accessTokens.verifiedClaims(token);

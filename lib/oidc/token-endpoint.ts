@@ -1,18 +1,20 @@
 /**
  * POST /token (RFC 6749 sections 4.1.3, 4.4, 6; OpenID Connect Core section 3.1.3): the
  * authorization_code, refresh_token and client_credentials grants. Every answer is JSON and
- * `Cache-Control: no-store`; client mistakes are RFC 6749 section 5.2 errors, never a 500.
+ * `Cache-Control: no-store`; client mistakes are thrown as RFC 6749 section 5.2 errors
+ * (lib/oidc/errors.ts), which `api()` renders, never a 500.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { repeatedNames } from '../http/request.js';
-import { json, oauthError, type HttpResponse, type OAuthErrorCode } from '../http/response.js';
+import { json, type HttpResponse } from '../http/response.js';
 import type { User } from '../auth/user-store.js';
-import { authenticateClient, clientAuthError, type ClientLookup } from './client-authentication.js';
+import { authenticateClient, type ClientLookup } from './client-authentication.js';
 import type { OAuthClient } from './client-metadata.js';
+import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
 import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
 import { verifyPkce } from './pkce.js';
+import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { parseScope } from './scopes.js';
 import { accessTokenClaims, idTokenClaims, userinfoAudience } from './token-claims.js';
 import { ACCESS_TOKEN_TYP, type TokenSigner } from '../signing/token-signer.js';
@@ -35,61 +37,45 @@ interface TokenResponseBody {
   refresh_token?: string;
 }
 
-class TokenError extends Error {
-  constructor(
-    readonly error: OAuthErrorCode,
-    readonly description: string,
-  ) {
-    super(description);
-  }
-}
-
 export class TokenEndpoint {
   constructor(private readonly deps: TokenEndpointDeps) {}
 
   async handle(authorization: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
-    const repeated = repeatedNames(form);
-    if (repeated.length > 0) return oauthError(400, 'invalid_request', `Parameter repeated: ${repeated.join(', ')}.`);
+    rejectRepeatedParameters(form);
     const grantType = form.get('grant_type');
-    if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is missing.');
+    if (!grantType) throw new InvalidRequest('grant_type is missing.');
 
-    const auth = await authenticateClient(this.deps.clients, authorization, form);
-    if (!auth.ok) return clientAuthError(auth.failure);
-    try {
-      switch (grantType) {
-        case 'authorization_code':
-          return tokenResponse(await this.authorizationCode(auth.client, form));
-        case 'refresh_token':
-          return tokenResponse(await this.refreshToken(auth.client, form));
-        case 'client_credentials':
-          return tokenResponse(await this.clientCredentials(auth.client, form));
-        default:
-          return oauthError(400, 'unsupported_grant_type', 'Supported: authorization_code, refresh_token, client_credentials.');
-      }
-    } catch (error) {
-      if (error instanceof TokenError) return oauthError(400, error.error, error.description);
-      throw error;
+    const { client } = await authenticateClient(this.deps.clients, authorization, form);
+    switch (grantType) {
+      case 'authorization_code':
+        return tokenResponse(await this.authorizationCode(client, form));
+      case 'refresh_token':
+        return tokenResponse(await this.refreshToken(client, form));
+      case 'client_credentials':
+        return tokenResponse(await this.clientCredentials(client, form));
+      default:
+        throw new UnsupportedGrantType('Supported: authorization_code, refresh_token, client_credentials.');
     }
   }
 
   private async authorizationCode(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
-    if (!client.grantTypes.includes('authorization_code')) throw new TokenError('unauthorized_client', 'This client may not use authorization_code.');
+    if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use authorization_code.');
     const code = form.get('code');
     const redirectUri = form.get('redirect_uri');
     const verifier = form.get('code_verifier');
-    if (!code) throw new TokenError('invalid_request', 'code is missing.');
-    if (!redirectUri) throw new TokenError('invalid_request', 'redirect_uri is missing.');
-    if (code.length > 128) throw new TokenError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+    if (!code) throw new InvalidRequest('code is missing.');
+    if (!redirectUri) throw new InvalidRequest('redirect_uri is missing.');
+    if (code.length > 128) throw new InvalidGrant('The authorization code is invalid, expired or already used.');
 
     const redemption = await this.deps.grants.redeemCode(code);
     if (redemption.outcome !== 'redeemed') {
-      throw new TokenError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+      throw new InvalidGrant('The authorization code is invalid, expired or already used.');
     }
     const issued = redemption.code;
     const refuse = async (description: string): Promise<never> => {
       // The code is spent either way; its pending grant goes with it.
       await this.deps.grants.revokeGrant(issued.grantId);
-      throw new TokenError('invalid_grant', description);
+      throw new InvalidGrant(description);
     };
     if (issued.clientId !== client.clientId) return refuse('The authorization code was issued to another client.');
     if (issued.redirectUri !== redirectUri) return refuse('redirect_uri does not match the authorization request.');
@@ -108,7 +94,7 @@ export class TokenEndpoint {
     // The grant outlives its last access token: that is how long revoking it must matter.
     const grantTtlS = withRefresh ? tokens.refreshTokenTtlS + tokens.accessTokenTtlS : tokens.accessTokenTtlS;
     const grant = await this.deps.grants.activateGrant(issued.grantId, grantTtlS, familyExpiresAtS);
-    if (grant === undefined) throw new TokenError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+    if (grant === undefined) throw new InvalidGrant('The authorization code is invalid, expired or already used.');
     const user = await this.userOf(grant);
 
     const scopes = withRefresh ? grant.scopes : grant.scopes.filter((scope) => scope !== 'offline_access');
@@ -126,24 +112,24 @@ export class TokenEndpoint {
   }
 
   private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
-    if (!client.grantTypes.includes('refresh_token')) throw new TokenError('unauthorized_client', 'This client may not use refresh_token.');
+    if (!client.grantTypes.includes('refresh_token')) throw new UnauthorizedClient('This client may not use refresh_token.');
     const token = form.get('refresh_token');
-    if (!token) throw new TokenError('invalid_request', 'refresh_token is missing.');
-    if (token.length > 128) throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
+    if (!token) throw new InvalidRequest('refresh_token is missing.');
+    if (token.length > 128) throw new InvalidGrant('The refresh token is invalid or expired.');
     const requested = form.get('scope');
     const narrowed = requested === null ? undefined : parseScope(requested);
-    if (requested !== null && narrowed === undefined) throw new TokenError('invalid_scope', 'scope is malformed.');
+    if (requested !== null && narrowed === undefined) throw new InvalidScope('scope is malformed.');
 
     // The token is spent last: a request refused or failing before that leaves it usable, so
     // the client's retry is not mistaken for reuse (which would revoke the whole family).
     const current = await this.deps.grants.refreshToken(token);
-    if (current === undefined || current.clientId !== client.clientId) throw new TokenError('invalid_grant', 'The refresh token is invalid or expired.');
+    if (current === undefined || current.clientId !== client.clientId) throw new InvalidGrant('The refresh token is invalid or expired.');
     const issued = current.status === 'active' ? await this.refreshedTokens(client, current.grantId, narrowed) : undefined;
     // An already-rotated token issues nothing (issued is undefined); the store revokes its family.
     const rotation = await this.deps.grants.rotateRefreshToken(token, current, issued?.familyExpiresAtS ?? 0);
-    if (rotation.outcome === 'expired') throw new TokenError('invalid_grant', 'The refresh token has expired.');
+    if (rotation.outcome === 'expired') throw new InvalidGrant('The refresh token has expired.');
     if (rotation.outcome === 'reused' || issued === undefined) {
-      throw new TokenError('invalid_grant', 'The refresh token was already used; every token of this sign-in has been revoked.');
+      throw new InvalidGrant('The refresh token was already used; every token of this sign-in has been revoked.');
     }
     return { ...issued.body, refresh_token: rotation.successor };
   }
@@ -152,10 +138,10 @@ export class TokenEndpoint {
   private async refreshedTokens(client: OAuthClient, grantId: string, narrowed: string[] | undefined) {
     const grant = await this.deps.grants.grant(grantId);
     if (!isUsableGrant(grant) || grant.clientId !== client.clientId || grant.familyExpiresAtS === undefined) {
-      throw new TokenError('invalid_grant', 'The refresh token has been revoked or expired.');
+      throw new InvalidGrant('The refresh token has been revoked or expired.');
     }
     if (narrowed?.some((scope) => !grant.scopes.includes(scope))) {
-      throw new TokenError('invalid_scope', 'A refreshed token can only have scopes the user granted.');
+      throw new InvalidScope('A refreshed token can only have scopes the user granted.');
     }
     const scopes = narrowed ?? grant.scopes;
     const user = await this.userOf(grant);
@@ -175,11 +161,11 @@ export class TokenEndpoint {
 
   private async clientCredentials(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
     if (client.type !== 'confidential' || !client.grantTypes.includes('client_credentials')) {
-      throw new TokenError('unauthorized_client', 'This client may not use client_credentials.');
+      throw new UnauthorizedClient('This client may not use client_credentials.');
     }
     // Every scope this provider knows is about a user; a client acting for itself gets none.
     const requested = form.get('scope');
-    if (requested !== null && requested.trim() !== '') throw new TokenError('invalid_scope', 'No scopes are available to client_credentials.');
+    if (requested !== null && requested.trim() !== '') throw new InvalidScope('No scopes are available to client_credentials.');
     const nowS = this.nowS();
     const { config } = this.deps;
     const claims = accessTokenClaims({
@@ -201,7 +187,7 @@ export class TokenEndpoint {
 
   private async userOf(grant: Grant): Promise<User> {
     const user = await this.deps.users.findById(grant.subject);
-    if (user === undefined) throw new TokenError('invalid_grant', 'The user of this grant no longer exists.');
+    if (user === undefined) throw new InvalidGrant('The user of this grant no longer exists.');
     return user;
   }
 

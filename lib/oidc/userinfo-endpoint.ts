@@ -1,16 +1,18 @@
 /**
  * GET/POST /userinfo (OpenID Connect Core section 5.3) for a Bearer access token (RFC 6750
- * section 2.1, the Authorization header). Errors are RFC 6750 section 3 challenges.
+ * section 2.1, the Authorization header). Errors are thrown with RFC 6750 section 3 challenges.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header } from '../http/request.js';
-import { json, oauthError, type HttpResponse } from '../http/response.js';
+import { json, type HttpResponse } from '../http/response.js';
 import type { User } from '../auth/user-store.js';
 import type { AccessTokens } from './access-tokens.js';
+import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.js';
 import { userClaims } from './scopes.js';
 import { userinfoAudience } from './token-claims.js';
 
-const REALM = 'userinfo';
+/** RFC 6750 section 3: every refusal challenges for a Bearer token of this realm. */
+const CHALLENGE = 'Bearer realm="userinfo"';
 
 export interface UserinfoEndpointDeps {
   issuer: string;
@@ -25,24 +27,24 @@ export class UserinfoEndpoint {
     const token = bearerToken(header(event, 'authorization'));
     if (token === undefined) {
       // RFC 6750 section 3.1: no error code when the request carried no credentials.
-      return oauthError(401, 'invalid_request', 'A Bearer access token is required.', { wwwAuthenticate: `Bearer realm="${REALM}"` });
+      throw new InvalidRequest('A Bearer access token is required.', { status: 401, wwwAuthenticate: CHALLENGE });
     }
-    if (token === null) return invalidToken('Malformed Authorization header.');
+    if (token === null) throw invalidToken('Malformed Authorization header.');
 
     const check = await this.deps.accessTokens.check(token);
-    if (!check.active) return invalidToken(check.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid or revoked.');
+    if (!check.active) throw invalidToken(check.reason === 'expired' ? 'The access token expired.' : 'The access token is invalid or revoked.');
     const audience = check.claims.aud;
     const expected = userinfoAudience(this.deps.issuer);
     if (!(audience === expected || (Array.isArray(audience) && audience.includes(expected)))) {
-      return invalidToken('The access token is not meant for userinfo.');
+      throw invalidToken('The access token is not meant for userinfo.');
     }
     if (!check.scopes.includes('openid')) {
-      return oauthError(403, 'insufficient_scope', 'The access token lacks the openid scope.', {
-        wwwAuthenticate: `Bearer realm="${REALM}", error="insufficient_scope", scope="openid"`,
+      throw new InsufficientScope('The access token lacks the openid scope.', {
+        wwwAuthenticate: `${CHALLENGE}, error="insufficient_scope", scope="openid"`,
       });
     }
     const user = await this.deps.users.findById(check.claims.sub);
-    if (user === undefined) return invalidToken('The user no longer exists.');
+    if (user === undefined) throw invalidToken('The user no longer exists.');
     return json(200, { sub: user.id, ...userClaims(user, check.scopes) });
   }
 }
@@ -57,6 +59,6 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match?.[1] ?? null;
 }
 
-function invalidToken(description: string): HttpResponse {
-  return oauthError(401, 'invalid_token', description, { wwwAuthenticate: `Bearer realm="${REALM}", error="invalid_token"` });
+function invalidToken(description: string): InvalidToken {
+  return new InvalidToken(description, { wwwAuthenticate: `${CHALLENGE}, error="invalid_token"` });
 }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CORS_MAX_AGE_S, corsHeaders, preflightResponse, withCors } from '../../lib/http/cors.js';
 import { api } from '../../lib/http/handler.js';
-import { json, oauthError } from '../../lib/http/response.js';
+import { json } from '../../lib/http/response.js';
+import { InvalidClient } from '../../lib/oidc/errors.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 
 function request(method: string): APIGatewayProxyEventV2 {
@@ -38,7 +39,7 @@ describe('CORS', () => {
       api(async (event) => {
         calls++;
         if (event.body === 'fail') throw new Error('boom');
-        if (event.body === 'denied') return oauthError(401, 'invalid_client', 'no', { wwwAuthenticate: 'Basic realm="token"' });
+        if (event.body === 'denied') throw new InvalidClient('no');
         return json(200, { ok: true }, { headers: { 'Cache-Control': 'no-store' } });
       }),
     );
@@ -46,8 +47,8 @@ describe('CORS', () => {
     assert.equal(preflight.statusCode, 204);
     assert.equal(calls, 0);
 
-    const original = console.error;
-    console.error = () => {};
+    const original = { error: console.error, warn: console.warn };
+    console.error = console.warn = () => {};
     try {
       for (const body of [undefined, 'fail', 'denied']) {
         const answer = await handler({ ...request('POST'), ...(body ? { body } : {}) }, fakeContext);
@@ -59,7 +60,7 @@ describe('CORS', () => {
         assert.equal(headers['Content-Type'], 'application/json');
       }
     } finally {
-      console.error = original;
+      Object.assign(console, original);
     }
     assert.equal(calls, 3);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { html as markup } from '../../lib/http/html.js';
-import { html, json, oauthError, redirect, serviceUnavailable, type HttpResponse } from '../../lib/http/response.js';
+import { html, json, redirect, serviceUnavailable, type HttpResponse } from '../../lib/http/response.js';
 import { securityHeaders } from '../../lib/http/security-headers.js';
 import { STYLESHEET_CSS, stylesheetResponse } from '../../lib/http/stylesheet.js';
 
@@ -99,28 +99,6 @@ describe('redirect', () => {
 
   it('refuses header injection', () => {
     assert.throws(() => redirect('/a\r\nSet-Cookie: x=y'), TypeError);
-  });
-});
-
-describe('oauthError', () => {
-  it('answers RFC 6749 JSON, no-store', () => {
-    const response = oauthError(400, 'invalid_grant', 'The code has expired.');
-    assert.equal(response.statusCode, 400);
-    assert.deepEqual(JSON.parse(response.body ?? ''), { error: 'invalid_grant', error_description: 'The code has expired.' });
-    assert.equal(headerOf(response, 'Cache-Control'), 'no-store');
-    assert.equal(headerOf(response, 'WWW-Authenticate'), undefined);
-    assertSecurityHeaders(response);
-  });
-
-  it('omits a missing description and adds WWW-Authenticate', () => {
-    const response = oauthError(401, 'invalid_client', undefined, { wwwAuthenticate: 'Basic realm="token"' });
-    assert.deepEqual(JSON.parse(response.body ?? ''), { error: 'invalid_client' });
-    assert.equal(headerOf(response, 'WWW-Authenticate'), 'Basic realm="token"');
-  });
-
-  it('keeps error_description inside the RFC 6749 character set', () => {
-    const response = oauthError(400, 'invalid_request', 'bad "x" \\ é\n');
-    assert.equal(JSON.parse(response.body ?? '').error_description, 'bad ?x? ? ??');
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type AuthorizeValidation,
 } from '../../lib/oidc/authorize-request.js';
 import type { OAuthClient } from '../../lib/oidc/client-metadata.js';
+import type { OAuthError } from '../../lib/oidc/errors.js';
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
@@ -49,7 +50,7 @@ function params(overrides: Record<string, string | string[] | undefined> = {}): 
 function expectRedirectError(result: AuthorizeValidation, error: string, state: string | null = 'st-1') {
   assert.equal(result.kind, 'error-redirect', JSON.stringify(result));
   if (result.kind !== 'error-redirect') return;
-  assert.equal(result.error, error);
+  assert.equal(result.error.code, error);
   assert.equal(result.state ?? null, state);
   assert.equal(result.redirectUri, 'https://app.example/cb');
 }
@@ -117,7 +118,7 @@ describe('validateAuthorizeRequest: errors sent to the redirect URI', () => {
     expectRedirectError(validateAuthorizeRequest(params({ scope: 'openid admin' }), publicClient), 'invalid_scope');
     expectRedirectError(validateAuthorizeRequest(params({ scope: 'openid "x"' }), publicClient), 'invalid_scope');
     const web = params({ client_id: 'web', scope: 'openid profile' });
-    assert.equal((validateAuthorizeRequest(web, confidentialClient) as { error?: string }).error, 'invalid_scope');
+    assert.equal((validateAuthorizeRequest(web, confidentialClient) as { error?: OAuthError }).error?.code, 'invalid_scope');
     assert.deepEqual(valid(validateAuthorizeRequest(params({ scope: 'openid  email openid offline_access' }), publicClient)).scopes, ['openid', 'email', 'offline_access']);
   });
 
@@ -132,7 +133,7 @@ describe('validateAuthorizeRequest: errors sent to the redirect URI', () => {
     const web = { client_id: 'web', scope: 'openid' };
     const withoutPkce = valid(validateAuthorizeRequest(params({ ...web, code_challenge: undefined, code_challenge_method: undefined }), confidentialClient));
     assert.equal(withoutPkce.codeChallenge, undefined);
-    assert.equal((validateAuthorizeRequest(params({ ...web, code_challenge_method: 'plain' }), confidentialClient) as { error?: string }).error, 'invalid_request');
+    assert.equal((validateAuthorizeRequest(params({ ...web, code_challenge_method: 'plain' }), confidentialClient) as { error?: OAuthError }).error?.code, 'invalid_request');
   });
 
   it('understands prompt none and login, alone', () => {
@@ -159,7 +160,7 @@ describe('validateAuthorizeRequest: errors sent to the redirect URI', () => {
   it('refuses clients without the authorization_code grant', () => {
     const machine: OAuthClient = { ...confidentialClient, grantTypes: ['client_credentials'] };
     const result = validateAuthorizeRequest(params({ client_id: 'web', scope: 'openid' }), machine);
-    assert.equal((result as { error?: string }).error, 'unauthorized_client');
+    assert.equal((result as { error?: OAuthError }).error?.code, 'unauthorized_client');
   });
 });
 

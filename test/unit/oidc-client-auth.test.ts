@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authenticateClient, decodeBasic, parseClientCredentials, type ClientLookup } from '../../lib/oidc/client-authentication.js';
 import type { OAuthClient } from '../../lib/oidc/client-metadata.js';
+import { InvalidClient, InvalidRequest } from '../../lib/oidc/errors.js';
 
 /** What RFC 6749 section 2.3.1 says a client sends: form-urlencode each part, then base64. */
 function basic(id: string, secret: string): string {
@@ -50,23 +51,19 @@ describe('parseClientCredentials', () => {
   };
 
   it('reads client_secret_basic, client_secret_post and none', () => {
-    assert.deepEqual(parseClientCredentials(basic('web', 's3cret'), form({})), {
-      ok: true,
-      credentials: { method: 'client_secret_basic', clientId: 'web', secret: 's3cret' },
-    });
+    assert.deepEqual(parseClientCredentials(basic('web', 's3cret'), form({})), { method: 'client_secret_basic', clientId: 'web', secret: 's3cret' });
     assert.deepEqual(parseClientCredentials(undefined, form({ client_id: 'web', client_secret: 's3cret' })), {
-      ok: true,
-      credentials: { method: 'client_secret_post', clientId: 'web', secret: 's3cret' },
+      method: 'client_secret_post',
+      clientId: 'web',
+      secret: 's3cret',
     });
-    assert.deepEqual(parseClientCredentials(undefined, form({ client_id: 'spa' })), { ok: true, credentials: { method: 'none', clientId: 'spa' } });
+    assert.deepEqual(parseClientCredentials(undefined, form({ client_id: 'spa' })), { method: 'none', clientId: 'spa' });
   });
 
   it('allows a matching client_id beside Basic but refuses two methods or a different id', () => {
-    assert.equal(parseClientCredentials(basic('web', 's'), form({ client_id: 'web' })).ok, true);
-    const two = parseClientCredentials(basic('web', 's'), form({ client_secret: 's' }));
-    assert.deepEqual(two.ok ? undefined : two.failure.error, 'invalid_request');
-    const other = parseClientCredentials(basic('web', 's'), form({ client_id: 'spa' }));
-    assert.deepEqual(other.ok ? undefined : other.failure.error, 'invalid_request');
+    assert.equal(parseClientCredentials(basic('web', 's'), form({ client_id: 'web' })).clientId, 'web');
+    assert.throws(() => parseClientCredentials(basic('web', 's'), form({ client_secret: 's' })), isInvalidRequest);
+    assert.throws(() => parseClientCredentials(basic('web', 's'), form({ client_id: 'spa' })), isInvalidRequest);
   });
 
   it('answers invalid_client (401) for no credentials or a malformed header', () => {
@@ -74,18 +71,12 @@ describe('parseClientCredentials', () => {
       [undefined, form({})],
       ['Basic %%%', form({})],
     ] as const) {
-      const result = parseClientCredentials(header, body);
-      assert.equal(result.ok, false);
-      if (!result.ok) {
-        assert.equal(result.failure.error, 'invalid_client');
-        assert.equal(result.failure.status, 401);
-      }
+      assert.throws(() => parseClientCredentials(header, body), isInvalidClient, String(header));
     }
   });
 
   it('refuses repeated credentials', () => {
-    const result = parseClientCredentials(undefined, form({ client_id: ['a', 'a'] }));
-    assert.equal(result.ok ? undefined : result.failure.error, 'invalid_request');
+    assert.throws(() => parseClientCredentials(undefined, form({ client_id: ['a', 'a'] })), isInvalidRequest);
   });
 });
 
@@ -112,9 +103,9 @@ describe('authenticateClient', () => {
 
   it('authenticates a confidential client by either method', async () => {
     const viaBasic = await authenticateClient(lookup, basic('web', 'right-secret'), new URLSearchParams());
-    assert.equal(viaBasic.ok && viaBasic.method, 'client_secret_basic');
+    assert.deepEqual([viaBasic.client.clientId, viaBasic.method], ['web', 'client_secret_basic']);
     const viaPost = await authenticateClient(lookup, undefined, new URLSearchParams({ client_id: 'web', client_secret: 'right-secret' }));
-    assert.equal(viaPost.ok && viaPost.method, 'client_secret_post');
+    assert.deepEqual([viaPost.client.clientId, viaPost.method], ['web', 'client_secret_post']);
   });
 
   it('refuses a wrong secret, a missing secret, an unknown client: invalid_client 401', async () => {
@@ -125,16 +116,21 @@ describe('authenticateClient', () => {
       [basic('ghost', 'x'), new URLSearchParams()],
       [undefined, new URLSearchParams({ client_id: 'é'.repeat(1000) })],
     ] as const) {
-      const result = await authenticateClient(lookup, header, body);
-      assert.equal(result.ok, false);
-      if (!result.ok) assert.deepEqual([result.failure.error, result.failure.status], ['invalid_client', 401]);
+      await assert.rejects(authenticateClient(lookup, header, body), isInvalidClient);
     }
   });
 
   it('lets a public client name itself, and refuses it when it presents a secret', async () => {
     const none = await authenticateClient(lookup, undefined, new URLSearchParams({ client_id: 'spa' }));
-    assert.equal(none.ok && none.method, 'none');
-    const withSecret = await authenticateClient(lookup, basic('spa', 'anything'), new URLSearchParams());
-    assert.equal(withSecret.ok ? undefined : withSecret.failure.error, 'invalid_client');
+    assert.deepEqual([none.client.clientId, none.method], ['spa', 'none']);
+    await assert.rejects(authenticateClient(lookup, basic('spa', 'anything'), new URLSearchParams()), isInvalidClient);
   });
 });
+
+function isInvalidClient(error: unknown): boolean {
+  return error instanceof InvalidClient && error.status === 401;
+}
+
+function isInvalidRequest(error: unknown): boolean {
+  return error instanceof InvalidRequest && error.status === 400;
+}

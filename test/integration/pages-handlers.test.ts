@@ -1,8 +1,8 @@
 /**
  * The page handlers invoked directly, as Lambda would, against DynamoDB Local and the local
  * KMS: registration, sign-in with password and with a code, sign-out and the antiforgery and
- * flow-binding refusals. The handler modules are imported after the environment is set,
- * because they build their dependencies at import (cold start).
+ * flow-binding refusals. The handlers build their endpoints from `process.env` on first use
+ * (cold start), through the same composition roots as in Lambda, so the environment is set first.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,0 +1,122 @@
+/**
+ * GET/POST /login/code: sign-in with a code sent by email. The hidden `step` field says which
+ * form was sent (`email`, `code`, `resend`); the address rides in the protected `__Host-otp`
+ * cookie, and the code forms are bound to that cookie's flow.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { CodeSignIn, CodeSignInStart } from '../auth/code-sign-in.js';
+import { MAX_EMAIL_LENGTH } from '../auth/email-address.js';
+import { BadRequestError } from '../http/errors.js';
+import { formBody, method, query } from '../http/request.js';
+import { html, redirect, type HttpResponse } from '../http/response.js';
+import type { Antiforgery } from '../session/antiforgery.js';
+import type { FlowCookie } from '../session/flow-cookie.js';
+import { loginCodeBinding, newLoginCodeFlow, type LoginCodeCookie } from '../session/flow-cookies.js';
+import { afterSignIn, safeReturnTo } from '../session/return-to.js';
+import type { Sessions } from '../session/sessions.js';
+import { antiforgeryRejection } from './antiforgery-rejection.js';
+import type { FormActionOriginsFor } from './form-action-origins.js';
+import { hrefWithReturnTo } from './form-parts.js';
+import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from './login-code.js';
+import { waitText } from './login.js';
+
+export interface LoginCodeEndpointDeps {
+  antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
+  sessions: Pick<Sessions, 'start'>;
+  codeSignIn: Pick<CodeSignIn, 'start' | 'verify'>;
+  flowCookie: Pick<FlowCookie<LoginCodeCookie>, 'read' | 'write' | 'clear'>;
+  formActionOrigins: FormActionOriginsFor;
+}
+
+export class LoginCodeEndpoint {
+  constructor(private readonly deps: LoginCodeEndpointDeps) {}
+
+  handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    return method(event) === 'POST' ? this.submit(event) : this.show(event);
+  }
+
+  private async show(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    const params = query(event);
+    const returnTo = safeReturnTo(params.return_to);
+    const flow = params.restart === '1' ? undefined : await this.deps.flowCookie.read(event);
+    if (flow) return this.codeEntry(event, 200, flow, returnTo, {});
+    const af = await this.deps.antiforgery.issue(event);
+    const clear = params.restart === '1' ? [this.deps.flowCookie.clear()] : [];
+    const email = params.login_hint?.slice(0, MAX_EMAIL_LENGTH);
+    return html(200, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo, email }), { cookies: [...af.cookies, ...clear] });
+  }
+
+  private async submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    const { antiforgery, codeSignIn, flowCookie } = this.deps;
+    const form = formBody(event);
+    const returnTo = safeReturnTo(form.get('return_to'));
+    const step = form.get('step');
+    const startAgain = hrefWithReturnTo(LOGIN_CODE_PATH, returnTo, { restart: '1' });
+
+    if (step === 'email') {
+      const check = await antiforgery.validate(event, form);
+      if (!check.ok) return antiforgeryRejection(event, check.reason, startAgain);
+      const email = form.get('email') ?? '';
+      const started = await codeSignIn.start(email);
+      if (!started.ok && started.reason === 'invalid_email') {
+        const af = await antiforgery.issue(event);
+        return html(400, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo, email, error: 'Enter a valid email address, like name@example.com.' }), {
+          cookies: af.cookies,
+        });
+      }
+      const flow = newLoginCodeFlow(started.email);
+      return this.codeEntry(event, 200, flow, returnTo, { notice: throttledNotice(started) }, [await flowCookie.write(flow)]);
+    }
+
+    if (step !== 'code' && step !== 'resend') throw new BadRequestError('The form could not be understood. Please start again.');
+    const flow = await flowCookie.read(event);
+    const check = await antiforgery.validate(event, form, { flow: loginCodeBinding(flow) });
+    if (!check.ok) return antiforgeryRejection(event, check.reason, startAgain);
+    // The form token was bound to this flow, so a valid check implies the cookie is there.
+    if (!flow) return antiforgeryRejection(event, 'flow_mismatch', startAgain);
+
+    if (step === 'resend') {
+      const started = await codeSignIn.start(flow.email);
+      const notice = throttledNotice(started) ?? 'We have sent a new code. Codes sent earlier no longer work.';
+      return this.codeEntry(event, 200, flow, returnTo, { notice }, [await flowCookie.write(flow)]);
+    }
+
+    const result = await codeSignIn.verify(flow.email, form.get('code') ?? '');
+    if (result.ok) {
+      const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['otp'] });
+      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, flowCookie.clear()] });
+    }
+    if (result.reason === 'invalid') {
+      return this.codeEntry(event, 400, flow, returnTo, { error: 'That code is not right. Check the email and try again.' });
+    }
+    const message =
+      result.reason === 'too_many_attempts'
+        ? 'Too many wrong codes were entered. For your security, this code no longer works. Request a new one.'
+        : 'This code has expired or has already been used. Request a new one.';
+    const af = await antiforgery.issue(event, { flow: loginCodeBinding(flow) });
+    return html(400, loginCodeRestartPage({ antiforgeryToken: af.token, returnTo, message }), { cookies: af.cookies });
+  }
+
+  private async codeEntry(
+    event: APIGatewayProxyEventV2,
+    status: number,
+    flow: LoginCodeCookie,
+    returnTo: string | undefined,
+    messages: { error?: string; notice?: string },
+    extraCookies: string[] = [],
+  ): Promise<HttpResponse> {
+    const af = await this.deps.antiforgery.issue(event, { flow: loginCodeBinding(flow) });
+    const body = loginCodeEntryPage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...messages });
+    // The code form's POST may end at a client's redirect URI.
+    return html(status, body, { cookies: [...af.cookies, ...extraCookies], formActionOrigins: this.deps.formActionOrigins(returnTo) });
+  }
+}
+
+/** The same words whether or not the address has an account: throttles apply to every address alike. */
+function throttledNotice(started: CodeSignInStart): string | undefined {
+  if (started.ok || started.reason === 'invalid_email') return undefined;
+  if (started.reason === 'resend_too_soon') {
+    return `A code was sent a moment ago, so we did not send another. You can request a new one in ${waitText(started.retryAfterS)}.`;
+  }
+  return `Too many codes were requested for this address. You can request a new one in ${waitText(started.retryAfterS)}.`;
+}

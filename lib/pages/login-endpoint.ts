@@ -1,0 +1,61 @@
+/** GET/POST /login: sign-in with email and password. */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MAX_EMAIL_LENGTH } from '../auth/email-address.js';
+import type { PasswordLogin } from '../auth/password-login.js';
+import { formBody, method, query, sourceIp } from '../http/request.js';
+import { html, redirect, type HttpResponse } from '../http/response.js';
+import type { Antiforgery } from '../session/antiforgery.js';
+import { afterSignIn, loginUrl, safeReturnTo } from '../session/return-to.js';
+import type { Sessions } from '../session/sessions.js';
+import { antiforgeryRejection } from './antiforgery-rejection.js';
+import type { FormActionOriginsFor } from './form-action-origins.js';
+import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage } from './login.js';
+
+export interface LoginEndpointDeps {
+  antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
+  sessions: Pick<Sessions, 'start'>;
+  passwordLogin: Pick<PasswordLogin, 'login'>;
+  formActionOrigins: FormActionOriginsFor;
+}
+
+export class LoginEndpoint {
+  constructor(private readonly deps: LoginEndpointDeps) {}
+
+  handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    return method(event) === 'POST' ? this.submit(event) : this.show(event);
+  }
+
+  private async show(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    const params = query(event);
+    const returnTo = safeReturnTo(params.return_to);
+    const af = await this.deps.antiforgery.issue(event);
+    const email = params.login_hint?.slice(0, MAX_EMAIL_LENGTH);
+    return html(200, loginPage({ antiforgeryToken: af.token, returnTo, email }), { cookies: af.cookies, formActionOrigins: this.deps.formActionOrigins(returnTo) });
+  }
+
+  private async submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    const form = formBody(event);
+    const returnTo = safeReturnTo(form.get('return_to'));
+    const check = await this.deps.antiforgery.validate(event, form);
+    if (!check.ok) return antiforgeryRejection(event, check.reason, loginUrl(returnTo));
+
+    const email = form.get('email') ?? '';
+    const result = await this.deps.passwordLogin.login(email, form.get('password') ?? '', sourceIp(event));
+    if (result.ok) {
+      const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['pwd'] });
+      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie] });
+    }
+
+    const af = await this.deps.antiforgery.issue(event);
+    const formActionOrigins = this.deps.formActionOrigins(returnTo);
+    if (result.reason === 'locked') {
+      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS ?? 60));
+      return html(429, loginPage({ antiforgeryToken: af.token, returnTo, email, error: lockedMessage(retryAfterS) }), {
+        cookies: af.cookies,
+        headers: { 'Retry-After': String(retryAfterS) },
+        formActionOrigins,
+      });
+    }
+    return html(401, loginPage({ antiforgeryToken: af.token, returnTo, email, error: LOGIN_FAILED_MESSAGE }), { cookies: af.cookies, formActionOrigins });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The page endpoints that mail one-time codes (registration, code sign-in), built on first use
+ * like those in page-endpoints.ts. Kept apart so that only their functions bundle the SES client.
+ */
+import { once } from '../once.js';
+import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
+import { LoginCodeEndpoint } from '../pages/login-code-endpoint.js';
+import { RegisterEndpoint } from '../pages/register-endpoint.js';
+import { getCodeSignIn, getRegistration } from './mail-services.js';
+import { getAntiforgery, getLoginCodeCookie, getRegistrationCookie, getSessions } from './services.js';
+
+export const getLoginCodeEndpoint = /* @__PURE__ */ once(
+  (): LoginCodeEndpoint =>
+    new LoginCodeEndpoint({
+      antiforgery: getAntiforgery(),
+      sessions: getSessions(),
+      codeSignIn: getCodeSignIn(),
+      flowCookie: getLoginCodeCookie(),
+      formActionOrigins: formActionOriginsForReturnTo,
+    }),
+);
+
+export const getRegisterEndpoint = /* @__PURE__ */ once(
+  (): RegisterEndpoint =>
+    new RegisterEndpoint({
+      antiforgery: getAntiforgery(),
+      sessions: getSessions(),
+      registration: getRegistration(),
+      flowCookie: getRegistrationCookie(),
+      formActionOrigins: formActionOriginsForReturnTo,
+    }),
+);

@@ -8,26 +8,38 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readFunctionAccess, TABLES, type FunctionAccess } from '../support/function-access.js';
+import { dependencyCycles } from '../support/template-dependencies.js';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, any> };
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string | string[] };
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, any>; Principal?: unknown };
+
+const ISSUER = 'https://id.example.com';
+const OPERATOR_ARN = 'arn:aws:iam::123456789012:role/identity-operator';
+const TABLE_IDS = { keys: 'KeysTable', cache: 'CacheTable', directory: 'DirectoryTable' } as const;
+/** The calls that use the key's material; everything else in a key policy is administration. */
+const KEY_USAGE = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateMac|VerifyMac|Sign|Verify|DeriveSharedSecret|CreateGrant|\*)/;
+
+const access = readFunctionAccess();
+const actions = (statement: Statement) => [statement.Action].flat();
+const roleArn = (roleName: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleName}` });
 
 describe('osls package output', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'identity-package-'));
   const workFolder = `.esbuild-package-test-${process.pid}`;
   let resources: Record<string, Resource>;
-  let statements: Statement[];
+  let functions: [string, Resource][];
 
   before(() => {
     const run = spawnSync('npx', ['osls', 'package', '--stage', 'ci', '--package', outDir], {
       encoding: 'utf8',
-      env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder },
+      env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder, ISSUER, KMS_OPERATOR_ARN: OPERATOR_ARN },
       timeout: 240_000,
     });
     assert.equal(run.status, 0, `osls package failed:\n${run.stdout}\n${run.stderr}`);
     const template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
     resources = template.Resources;
-    statements = resources.IamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement;
+    functions = ofType('AWS::Lambda::Function');
   });
   after(() => {
     rmSync(outDir, { recursive: true, force: true });
@@ -59,37 +71,138 @@ describe('osls package output', () => {
     assert.deepEqual(aliases[0]![1].Properties.TargetKeyId, { Ref: keys[0]![0] });
   });
 
-  it('grants no wildcard action or resource to the functions', () => {
-    for (const statement of statements) {
-      const actions = [statement.Action].flat();
-      assert.ok(actions.every((a) => !a.includes('*')), `wildcard action in ${JSON.stringify(statement)}`);
-      const resourcesText = JSON.stringify(statement.Resource);
-      assert.ok(resourcesText !== '"*"' && !resourcesText.includes('"*"'), `wildcard resource in ${JSON.stringify(statement)}`);
+  /** The function's key in serverless.yml, from its FunctionName `identity-ci-<key>`. */
+  const functionKey = (fn: Resource) => String(fn.Properties.FunctionName).replace(/^identity-ci-/, '');
+  const roleOf = (fn: Resource): [string, Resource] => {
+    const role = fn.Properties.Role as { 'Fn::GetAtt'?: [string, string] };
+    const id = role['Fn::GetAtt']?.[0];
+    assert.ok(id && resources[id], `role of ${String(fn.Properties.FunctionName)}: ${JSON.stringify(role)}`);
+    return [id, resources[id]];
+  };
+  const roleStatements = (role: Resource): Statement[] =>
+    (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+
+  it('gives every function a role of its own, and creates no shared default role', () => {
+    assert.equal(resources.IamRoleLambdaExecution, undefined);
+    const roles = functions.map(([, fn]) => roleOf(fn));
+    for (const [id, role] of roles) assert.equal(role.Type, 'AWS::IAM::Role', id);
+    assert.equal(new Set(roles.map(([id]) => id)).size, functions.length, 'no two functions share a role');
+    assert.deepEqual(functions.map(([, fn]) => functionKey(fn)).sort(), Object.keys(access).sort(), 'every function has an entry in infra/function-access.yml');
+  });
+
+  it('lets only Lambda assume the roles, under names IAM accepts', () => {
+    for (const [, fn] of functions) {
+      const [id, role] = roleOf(fn);
+      assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
+        { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+      ], id);
+      assert.ok(typeof role.Properties.RoleName === 'string' && role.Properties.RoleName.length <= 64, `${id}: ${role.Properties.RoleName}`);
     }
   });
 
-  it('allows KMS calls only on the wrapping key and only with this app\'s encryption context', () => {
-    const kms = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')));
-    assert.equal(kms.length, 1);
-    const [statement] = kms;
-    assert.deepEqual(statement!.Resource, [{ 'Fn::GetAtt': ['WrappingKey', 'Arn'] }]);
-    assert.deepEqual(statement!.Condition, { StringEquals: { 'kms:EncryptionContext:app': 'identity' } });
-    assert.deepEqual([statement!.Action].flat().sort(), ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+  it('grants no wildcard action or resource to the functions', () => {
+    for (const [, fn] of functions) {
+      for (const statement of roleStatements(roleOf(fn)[1])) {
+        assert.ok(actions(statement).every((a) => !a.includes('*')), `wildcard action in ${JSON.stringify(statement)}`);
+        const resourcesText = JSON.stringify(statement.Resource);
+        assert.ok(resourcesText !== '"*"' && !resourcesText.includes('"*"'), `wildcard resource in ${JSON.stringify(statement)}`);
+      }
+    }
   });
 
-  it('allows DynamoDB calls only on the three tables', () => {
-    const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
-    const targets = dynamo.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r)).sort();
-    assert.deepEqual(targets, ['KeysTable', 'CacheTable', 'DirectoryTable'].map((t) => JSON.stringify({ 'Fn::GetAtt': [t, 'Arn'] })).sort());
+  /** What a role's statements grant, in infra/function-access.yml's shape, plus where it may log. */
+  function granted(statements: Statement[]): FunctionAccess & { logs: { actions: string[]; resources: unknown[] } } {
+    const result: FunctionAccess & { logs: { actions: string[]; resources: unknown[] } } = { logs: { actions: [], resources: [] } };
+    for (const statement of statements) {
+      assert.equal(statement.Effect, 'Allow');
+      const services = new Set(actions(statement).map((a) => a.split(':')[0]));
+      assert.equal(services.size, 1, `one service per statement: ${JSON.stringify(statement)}`);
+      const [service] = [...services];
+      const names = actions(statement).map((a) => a.split(':')[1]!).sort();
+      const targets = [statement.Resource].flat();
+      if (service === 'dynamodb') {
+        for (const target of targets) {
+          const table = TABLES.find((t) => JSON.stringify(target) === JSON.stringify({ 'Fn::GetAtt': [TABLE_IDS[t], 'Arn'] }));
+          assert.ok(table, `DynamoDB only on the three tables: ${JSON.stringify(target)}`);
+          result.dynamodb = { ...result.dynamodb, [table]: [...(result.dynamodb?.[table] ?? []), ...names].sort() };
+        }
+      } else if (service === 'kms') {
+        assert.deepEqual(targets, [{ 'Fn::GetAtt': ['WrappingKey', 'Arn'] }], 'KMS only on the wrapping key');
+        assert.deepEqual(statement.Condition, { StringEquals: { 'kms:EncryptionContext:app': 'identity' } }, 'only with this application\'s encryption context');
+        result.kms = [...(result.kms ?? []), ...names].sort();
+      } else if (service === 'ses') {
+        assert.deepEqual(targets, [{ 'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com' }], 'SES only from the mail identity');
+        result.ses = [...(result.ses ?? []), ...names].sort();
+      } else if (service === 'logs') {
+        result.logs = { actions: [...result.logs.actions, ...names].sort(), resources: [...result.logs.resources, ...targets] };
+      } else {
+        assert.fail(`unexpected service ${service} in ${JSON.stringify(statement)}`);
+      }
+    }
+    return result;
+  }
+
+  const sorted = (entry: FunctionAccess) => ({
+    ...(entry.dynamodb && { dynamodb: Object.fromEntries(Object.entries(entry.dynamodb).map(([table, names]) => [table, [...names].sort()])) }),
+    ...(entry.kms && { kms: [...entry.kms].sort() }),
+    ...(entry.ses && { ses: [...entry.ses].sort() }),
   });
 
-  it('allows only the DynamoDB actions the functions make (no unused ConditionCheckItem, no Scan)', () => {
-    const actions = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('dynamodb:'));
-    assert.deepEqual(actions.sort(), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  for (const [key, entry] of Object.entries(access)) {
+    const summary = [
+      ...Object.entries(entry.dynamodb ?? {}).map(([table, names]) => `${names.join('/')} on ${table}`),
+      ...(entry.kms ? [`kms ${entry.kms.join('/')}`] : []),
+      ...(entry.ses ? [`ses ${entry.ses.join('/')}`] : []),
+    ].join(', ');
+    it(`${key}'s role grants exactly ${summary || 'nothing'} (infra/function-access.yml), and logging to its own log group`, () => {
+      const found = functions.find(([, fn]) => functionKey(fn) === key);
+      assert.ok(found, `no function ${key}`);
+      const [logicalId, fn] = found;
+      const { logs, ...grants } = granted(roleStatements(roleOf(fn)[1]));
+      assert.deepEqual(grants, sorted(entry));
+      assert.deepEqual(logs.actions, ['CreateLogStream', 'PutLogEvents']);
+      const logGroup = resources[logicalId.replace(/LambdaFunction$/, 'LogGroup')]!.Properties.LogGroupName;
+      assert.deepEqual(logs.resources, [{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroup}:*` }]);
+    });
+  }
+
+  describe('the wrapping key\'s policy', () => {
+    const keyPolicy = (): Statement[] => ofType('AWS::KMS::Key')[0]![1].Properties.KeyPolicy.Statement;
+    const roleNamesWith = (action: string) =>
+      functions.filter(([, fn]) => access[functionKey(fn)]?.kms?.includes(action)).map(([, fn]) => roleOf(fn)[1].Properties.RoleName as string);
+
+    it('keeps an administration statement for the account that cannot use the key', () => {
+      const admin = keyPolicy().filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }) && s.Condition === undefined);
+      assert.equal(admin.length, 1, JSON.stringify(keyPolicy()));
+      assert.ok(actions(admin[0]!).includes('kms:PutKeyPolicy'), 'the account can always correct the policy');
+      assert.deepEqual(actions(admin[0]!).filter((a) => KEY_USAGE.test(a)), [], 'administration is not usage');
+    });
+
+    it('lets only the roles that need an operation (and the operator) use the key for it, with this app\'s context', () => {
+      const usage = keyPolicy().filter((s) => actions(s).some((a) => KEY_USAGE.test(a)));
+      const allowed = new Map<string, unknown[]>();
+      for (const statement of usage) {
+        assert.equal(statement.Effect, 'Allow');
+        assert.equal(statement.Condition?.StringEquals?.['kms:EncryptionContext:app'], 'identity', JSON.stringify(statement));
+        const principals = [statement.Condition?.ArnEquals?.['aws:PrincipalArn']].flat();
+        assert.ok(principals.length > 0 && principals[0] !== undefined, `usage without a principal condition: ${JSON.stringify(statement)}`);
+        for (const action of actions(statement)) allowed.set(action, [...(allowed.get(action) ?? []), ...principals]);
+      }
+      const usedActions = [...new Set(Object.values(access).flatMap((entry) => entry.kms ?? []))].map((a) => `kms:${a}`).sort();
+      assert.deepEqual([...allowed.keys()].sort(), usedActions);
+      for (const [action, principals] of allowed) {
+        const operator = action === 'kms:Decrypt' ? [] : [OPERATOR_ARN];
+        const expected = [...roleNamesWith(action.slice('kms:'.length)).map(roleArn), ...operator];
+        assert.deepEqual(principals.map((p) => JSON.stringify(p)).sort(), expected.map((p) => JSON.stringify(p)).sort(), action);
+      }
+    });
+  });
+
+  it('has no dependency cycle among its resources (Ref, GetAtt, Sub, DependsOn)', () => {
+    assert.deepEqual(dependencyCycles(resources), []);
   });
 
   it('runs every function on nodejs22.x arm64 from its own bundle', () => {
-    const functions = ofType('AWS::Lambda::Function');
     assert.ok(functions.length >= 4);
     for (const [name, fn] of functions) {
       assert.equal(fn.Properties.Runtime, 'nodejs22.x', name);
@@ -132,5 +245,20 @@ describe('osls configuration renamed from the environment (README "Configuration
     assert.equal(resources.WrappingKeyAlias!.Properties.AliasName, 'alias/identity-renamed');
     assert.equal(service.provider.environment.KEYS_TABLE, 'renamed-keys');
     assert.equal(resources.KeysTable!.Properties.TableName, 'renamed-keys');
+  });
+
+  it('keeps role names within IAM\'s 64 characters for a long stage, each unique and named in the key policy', () => {
+    const stage = 'feature-passkeys-and-recovery-codes';
+    const run = spawnSync('npx', ['osls', 'print', '--stage', stage, '--format', 'json'], { encoding: 'utf8', env: { ...process.env, ISSUER }, timeout: 120_000 });
+    assert.equal(run.status, 0, `osls print failed:\n${run.stderr}`);
+    const service = JSON.parse(run.stdout);
+    const resources = service.resources.Resources as Record<string, Resource>;
+    const roleNames = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role').map((r) => r.Properties.RoleName as string);
+    assert.equal(roleNames.length, Object.keys(access).length);
+    assert.equal(new Set(roleNames).size, roleNames.length, 'unique');
+    for (const name of roleNames) assert.ok(name.length <= 64 && /^[\w+=,.@-]+$/.test(name), name);
+    const keyPolicy = JSON.stringify(resources.WrappingKey!.Properties.KeyPolicy);
+    const kmsUsers = Object.entries(service.functions as Record<string, { role: string }>).filter(([key]) => access[key]?.kms).map(([, fn]) => resources[fn.role]!.Properties.RoleName as string);
+    for (const name of kmsUsers) assert.ok(keyPolicy.includes(JSON.stringify(roleArn(name)['Fn::Sub'])), `${name} in the key policy`);
   });
 });

@@ -23,6 +23,11 @@ export interface SigningSettings {
   propagationS: number;
   /** A retired signing key stays in JWKS this long (at least the longest token lifetime). */
   retentionS: number;
+  /**
+   * A signing instance re-reads the signing ring at least this often (at most one Query per
+   * interval, never per token), so a revoked key stops signing everywhere within it.
+   */
+  revocationCheckS: number;
 }
 
 export interface Config {
@@ -136,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
       keyLifetimeS: read.int('SIGNING_KEY_LIFETIME_S', 30 * DAY_S),
       propagationS: read.int('SIGNING_PROPAGATION_S', DAY_S),
       retentionS: read.int('SIGNING_RETENTION_S', 2 * DAY_S),
+      revocationCheckS: read.int('SIGNING_REVOCATION_CHECK_S', 30),
     },
     tokens: {
       accessTokenTtlS: read.int('ACCESS_TOKEN_TTL_S', 10 * 60),

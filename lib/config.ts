@@ -1,7 +1,12 @@
 /**
  * Environment -> typed, validated configuration. Read once per cold start; every problem is
  * reported at once so a misconfigured stage fails with one readable message.
+ *
+ * The configuration comes in sections. A function loads all of them (`loadConfig`); an operator
+ * script loads only those it uses (`loadConfigSections`), so the keys CLI needs no ISSUER or
+ * cache table, and still gets every problem of its sections in one message.
  */
+import { IdentityServerError } from './errors.js';
 
 const DAY_S = 24 * 60 * 60;
 
@@ -56,10 +61,11 @@ export interface Config {
   password: { scryptLogN: number };
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends IdentityServerError {
+  readonly code = 'invalid_configuration';
+
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
   }
 }
 
@@ -67,7 +73,12 @@ type Env = Record<string, string | undefined>;
 
 class Reader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  /** In a deployed Lambda; serverless-offline sets IS_OFFLINE, tests and scripts run outside Lambda. */
+  readonly inAws: boolean;
+
+  constructor(private readonly env: Env) {
+    this.inAws = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_OFFLINE !== 'true';
+  }
 
   string(name: string, fallback?: string): string {
     const value = this.env[name]?.trim();
@@ -113,42 +124,71 @@ class Reader {
   }
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const read = new Reader(env);
-  const appName = read.string('APP_NAME', 'identity');
-  const config: Config = {
-    appName,
+/** Each section reads its own variables (each variable belongs to one section) and checks its own rules. */
+const SECTIONS = {
+  app: (read: Reader): Pick<Config, 'appName' | 'stage'> => ({
+    appName: read.string('APP_NAME', 'identity'),
     stage: read.string('STAGE', 'local'),
-    issuer: read.url('ISSUER'),
+  }),
+
+  issuer: (read: Reader): Pick<Config, 'issuer'> => {
+    const issuer = read.url('ISSUER');
+    // A deploy that forgot ISSUER would otherwise issue tokens for serverless.yml's local default.
+    if (read.inAws && !issuer.startsWith('https://')) {
+      read.problems.push(`ISSUER must be the deployed https URL in AWS, got "${issuer}": set ISSUER when deploying`);
+    }
+    return { issuer };
+  },
+
+  aws: (read: Reader): Pick<Config, 'region' | 'endpoints'> => ({
     region: read.string('AWS_REGION', 'us-east-1'),
-    tables: {
-      keys: read.string('KEYS_TABLE'),
-      cache: read.string('CACHE_TABLE'),
-      directory: read.string('DIRECTORY_TABLE'),
-    },
-    endpoints: {
-      dynamodb: read.optional('DYNAMODB_ENDPOINT'),
-      kms: read.optional('KMS_ENDPOINT'),
-    },
-    kmsKeyId: read.string('KMS_KEY_ID'),
-    dataProtection: {
+    endpoints: { dynamodb: read.optional('DYNAMODB_ENDPOINT'), kms: read.optional('KMS_ENDPOINT') },
+  }),
+
+  keysTable: (read: Reader): { tables: Pick<Config['tables'], 'keys'> } => ({ tables: { keys: read.string('KEYS_TABLE') } }),
+  cacheTable: (read: Reader): { tables: Pick<Config['tables'], 'cache'> } => ({ tables: { cache: read.string('CACHE_TABLE') } }),
+  directoryTable: (read: Reader): { tables: Pick<Config['tables'], 'directory'> } => ({ tables: { directory: read.string('DIRECTORY_TABLE') } }),
+
+  kms: (read: Reader): Pick<Config, 'kmsKeyId'> => ({ kmsKeyId: read.string('KMS_KEY_ID') }),
+
+  /** Key and token lifetimes together: the rules between them span both. */
+  lifetimes: (read: Reader): Pick<Config, 'dataProtection' | 'signing' | 'tokens'> => {
+    const dataProtection = {
       keyLifetimeS: read.int('DP_KEY_LIFETIME_S', 90 * DAY_S),
       successorLeadS: read.int('DP_SUCCESSOR_LEAD_S', 2 * DAY_S),
       refreshIntervalS: read.int('DP_REFRESH_INTERVAL_S', 5 * 60),
       unknownKeyRefreshMinIntervalS: read.int('DP_UNKNOWN_KEY_REFRESH_MIN_INTERVAL_S', 30),
-    },
-    signing: {
+    };
+    const signing = {
       keyLifetimeS: read.int('SIGNING_KEY_LIFETIME_S', 30 * DAY_S),
       propagationS: read.int('SIGNING_PROPAGATION_S', DAY_S),
       retentionS: read.int('SIGNING_RETENTION_S', 2 * DAY_S),
       revocationCheckS: read.int('SIGNING_REVOCATION_CHECK_S', 30),
-    },
-    tokens: {
+    };
+    const tokens = {
       accessTokenTtlS: read.int('ACCESS_TOKEN_TTL_S', 10 * 60),
       idTokenTtlS: read.int('ID_TOKEN_TTL_S', 10 * 60),
       refreshTokenTtlS: read.int('REFRESH_TOKEN_TTL_S', 30 * DAY_S),
       authorizationCodeTtlS: read.int('AUTHORIZATION_CODE_TTL_S', 60),
-    },
+    };
+    const dp = dataProtection;
+    if (dp.successorLeadS >= dp.keyLifetimeS) read.problems.push('DP_SUCCESSOR_LEAD_S must be shorter than DP_KEY_LIFETIME_S');
+    if (dp.successorLeadS <= dp.refreshIntervalS) {
+      read.problems.push('DP_SUCCESSOR_LEAD_S must exceed DP_REFRESH_INTERVAL_S, or warm instances may not see a successor before it activates');
+    }
+    // Signing successors are created 2 x propagationS ahead (signingRingPolicy). A shorter
+    // lifetime leaves a gap after each key in which a request handler makes a key that signs at once.
+    if (2 * signing.propagationS >= signing.keyLifetimeS) read.problems.push('SIGNING_KEY_LIFETIME_S must exceed twice SIGNING_PROPAGATION_S');
+    if (signing.propagationS <= dp.refreshIntervalS) {
+      read.problems.push('SIGNING_PROPAGATION_S must exceed DP_REFRESH_INTERVAL_S, or JWKS may not publish a key before it signs');
+    }
+    if (signing.retentionS < Math.max(tokens.accessTokenTtlS, tokens.idTokenTtlS)) {
+      read.problems.push('SIGNING_RETENTION_S must be at least the longest access/ID token lifetime');
+    }
+    return { dataProtection, signing, tokens };
+  },
+
+  accounts: (read: Reader): Pick<Config, 'session' | 'otp' | 'registration' | 'bruteForce' | 'password'> => ({
     session: {
       absoluteLifetimeS: read.int('SESSION_ABSOLUTE_LIFETIME_S', 7 * DAY_S),
       idleTimeoutS: read.int('SESSION_IDLE_TIMEOUT_S', 8 * 60 * 60),
@@ -166,39 +206,44 @@ export function loadConfig(env: Env = process.env): Config {
       windowS: read.int('LOGIN_FAILURE_WINDOW_S', 15 * 60),
       lockoutS: read.int('LOGIN_LOCKOUT_S', 15 * 60),
     },
-    mail: {
+    password: { scryptLogN: read.int('PASSWORD_SCRYPT_LOG_N', 17, 10) },
+  }),
+
+  mail: (read: Reader): Pick<Config, 'mail'> => {
+    const mail = {
       mode: read.oneOf('MAIL_MODE', ['ses', 'outbox'] as const, 'outbox'),
       from: read.string('MAIL_FROM', 'no-reply@localhost'),
-    },
-    password: { scryptLogN: read.int('PASSWORD_SCRYPT_LOG_N', 17, 10) },
-  };
+    };
+    // The outbox also logs each message, one-time codes included: in AWS that log is CloudWatch.
+    if (read.inAws && mail.mode === 'outbox') {
+      read.problems.push('MAIL_MODE=outbox is for the local stack only (it logs one-time codes): use MAIL_MODE=ses in AWS');
+    }
+    return { mail };
+  },
+};
 
-  // In AWS (serverless-offline sets IS_OFFLINE), a deploy that forgot ISSUER would otherwise
-  // issue tokens for serverless.yml's local default: refuse to start instead.
-  const inAws = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_OFFLINE !== 'true';
-  if (inAws && !config.issuer.startsWith('https://')) {
-    read.problems.push(`ISSUER must be the deployed https URL in AWS, got "${config.issuer}": set ISSUER when deploying`);
-  }
-  // The outbox also logs each message, one-time codes included: in AWS that log is CloudWatch.
-  if (inAws && config.mail.mode === 'outbox') {
-    read.problems.push('MAIL_MODE=outbox is for the local stack only (it logs one-time codes): use MAIL_MODE=ses in AWS');
-  }
-  const dp = config.dataProtection;
-  if (dp.successorLeadS >= dp.keyLifetimeS) read.problems.push('DP_SUCCESSOR_LEAD_S must be shorter than DP_KEY_LIFETIME_S');
-  if (dp.successorLeadS <= dp.refreshIntervalS) {
-    read.problems.push('DP_SUCCESSOR_LEAD_S must exceed DP_REFRESH_INTERVAL_S, or warm instances may not see a successor before it activates');
-  }
-  const signing = config.signing;
-  // Signing successors are created 2 x propagationS ahead (signingRingPolicy). A shorter
-  // lifetime leaves a gap after each key in which a request handler makes a key that signs at once.
-  if (2 * signing.propagationS >= signing.keyLifetimeS) read.problems.push('SIGNING_KEY_LIFETIME_S must exceed twice SIGNING_PROPAGATION_S');
-  if (signing.propagationS <= dp.refreshIntervalS) {
-    read.problems.push('SIGNING_PROPAGATION_S must exceed DP_REFRESH_INTERVAL_S, or JWKS may not publish a key before it signs');
-  }
-  const longestSignedToken = Math.max(config.tokens.accessTokenTtlS, config.tokens.idTokenTtlS);
-  if (config.signing.retentionS < longestSignedToken) {
-    read.problems.push('SIGNING_RETENTION_S must be at least the longest access/ID token lifetime');
+export type ConfigSection = keyof typeof SECTIONS;
+
+type Intersection<Union> = (Union extends unknown ? (part: Union) => void : never) extends (all: infer All) => void ? All : never;
+
+/** What the given sections load: `SectionsConfig<'aws' | 'keysTable'>` has `region`, `endpoints` and `tables.keys`. */
+export type SectionsConfig<Section extends ConfigSection> = Intersection<ReturnType<(typeof SECTIONS)[Section]>>;
+
+const ALL_SECTIONS = Object.keys(SECTIONS) as ConfigSection[];
+
+export function loadConfig(env: Env = process.env): Config {
+  return loadConfigSections(ALL_SECTIONS, env);
+}
+
+export function loadConfigSections<Section extends ConfigSection>(sections: readonly Section[], env: Env = process.env): SectionsConfig<Section> {
+  const read = new Reader(env);
+  const loaded: Record<string, unknown> = {};
+  for (const section of new Set(sections)) {
+    for (const [key, value] of Object.entries(SECTIONS[section](read))) {
+      // The table sections each add one name to `tables`.
+      loaded[key] = key === 'tables' ? { ...(loaded[key] as object | undefined), ...value } : value;
+    }
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
+  return loaded as SectionsConfig<Section>;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../lib/config.js';
+import { ConfigError, loadConfig, loadConfigSections } from '../../lib/config.js';
 
 describe('config: the issuer of a deployed stage', () => {
   const base = { KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'alias/k', MAIL_MODE: 'ses' };
@@ -38,5 +38,42 @@ describe('config: mail of a deployed stage', () => {
     assert.equal(loadConfig({ ...base, ...inLambda, IS_OFFLINE: 'true', MAIL_MODE: 'outbox' }).mail.mode, 'outbox');
     assert.equal(loadConfig({ ...base, MAIL_MODE: 'outbox' }).mail.mode, 'outbox');
     assert.equal(loadConfig({ ...base, ...inLambda, MAIL_MODE: 'ses' }).mail.mode, 'ses');
+  });
+});
+
+describe('config: sections', () => {
+  const problemsOf = (load: () => unknown): string[] => {
+    try {
+      load();
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+    assert.fail('expected a ConfigError');
+  };
+
+  it('loads only the sections asked for: the keys table needs no issuer, other tables or KMS key', () => {
+    const config = loadConfigSections(['aws', 'keysTable'], { KEYS_TABLE: 'k', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' });
+    assert.deepEqual(config, { region: 'us-east-1', endpoints: { dynamodb: 'http://127.0.0.1:8000', kms: undefined }, tables: { keys: 'k' } });
+  });
+
+  it('puts the table sections together under tables', () => {
+    const config = loadConfigSections(['keysTable', 'directoryTable'], { KEYS_TABLE: 'k', DIRECTORY_TABLE: 'd', CACHE_TABLE: 'c' });
+    assert.deepEqual(config.tables, { keys: 'k', directory: 'd' });
+  });
+
+  it('reports every problem of the loaded sections together, and none of the others', () => {
+    const problems = problemsOf(() => loadConfigSections(['keysTable', 'kms', 'lifetimes'], { DP_KEY_LIFETIME_S: 'soon', ISSUER: 'not a url' }));
+    assert.deepEqual(problems, ['KEYS_TABLE is required', 'KMS_KEY_ID is required', 'DP_KEY_LIFETIME_S must be an integer >= 1, got "soon"']);
+  });
+
+  it('loadConfig loads every section and reports every missing variable at once', () => {
+    assert.deepEqual(problemsOf(() => loadConfig({})), [
+      'ISSUER is required',
+      'KEYS_TABLE is required',
+      'CACHE_TABLE is required',
+      'DIRECTORY_TABLE is required',
+      'KMS_KEY_ID is required',
+    ]);
   });
 });

@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { isDependencyFailure } from '../../lib/http/dependency-failure.js';
 import { DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../../lib/errors.js';
-import { BadRequestError } from '../../lib/http/errors.js';
+import { BadRequestError, HttpError } from '../../lib/http/errors.js';
 import { api, page, type HttpHandler } from '../../lib/http/handler.js';
 import { json } from '../../lib/http/response.js';
 import { KeyWrapperUnavailableError } from '../../lib/kms/key-wrapper.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
+
+/** An HttpError no wrapper knows by name: the wrappers must render it from the contract alone. */
+class TeapotError extends HttpError {
+  readonly code = 'teapot';
+  readonly status = 418;
+
+  constructor(message: string, headers: Record<string, string>) {
+    super(message, { headers });
+  }
+}
 
 function failing(error: unknown): HttpHandler {
   return async () => {
@@ -47,11 +57,45 @@ describe('page and api wrappers', () => {
     assert.equal(entry.code, 'payload_too_large');
   });
 
-  it('turn BadRequestError into RFC 6749 invalid_request', async (t) => {
-    captureLogs(t);
-    const response = await api(failing(new BadRequestError('Missing grant_type.')))(fakeEvent(), fakeContext);
+  it('turn BadRequestError into RFC 6749 invalid_request, whatever its own code', async (t) => {
+    const logs = captureLogs(t);
+    const response = await api(failing(new BadRequestError('The form is too large.', 'payload_too_large')))(fakeEvent(), fakeContext);
     assert.equal(response.statusCode, 400);
-    assert.deepEqual(JSON.parse(response.body ?? ''), { error: 'invalid_request', error_description: 'Missing grant_type.' });
+    assert.deepEqual(JSON.parse(response.body ?? ''), { error: 'invalid_request', error_description: 'The form is too large.' });
+    assert.equal(response.headers?.['Cache-Control'], 'no-store');
+    assert.equal(JSON.parse(logs[0] ?? '').code, 'payload_too_large');
+  });
+
+  it('render any HttpError with its own status, error, description and headers', async (t) => {
+    const logs = captureLogs(t);
+    const error = new TeapotError('Short and stout.', { 'WWW-Authenticate': 'Tea realm="pot"' });
+    const response = await api(failing(error))(fakeEvent(), fakeContext);
+    assert.equal(response.statusCode, 418);
+    assert.deepEqual(JSON.parse(response.body ?? ''), { error: 'teapot', error_description: 'Short and stout.' });
+    assert.equal(response.headers?.['WWW-Authenticate'], 'Tea realm="pot"');
+    assert.equal(response.headers?.['Content-Type'], 'application/json');
+    assert.equal(response.headers?.['Cache-Control'], 'no-store');
+    assert.match(String(response.headers?.['Content-Security-Policy']), /default-src 'none'/);
+    const entry = JSON.parse(logs[0] ?? '');
+    assert.deepEqual([entry.level, entry.status, entry.error, entry.code], ['warn', 418, 'TeapotError', 'teapot']);
+  });
+
+  it('render an HttpError on a page with its status and message, but without its challenge', async (t) => {
+    captureLogs(t);
+    const response = await page(failing(new TeapotError('Short and stout.', { 'WWW-Authenticate': 'Basic realm="pot"' })))(fakeEvent(), fakeContext);
+    assert.equal(response.statusCode, 418);
+    assert.match(response.body ?? '', /<p>Short and stout\.<\/p>/);
+    assert.equal(response.headers?.['WWW-Authenticate'], undefined);
+  });
+
+  it('keep error_description inside the RFC 6749 character set', async (t) => {
+    captureLogs(t);
+    const response = await api(failing(new BadRequestError('bad "x" \\ é\n')))(fakeEvent(), fakeContext);
+    assert.equal(JSON.parse(response.body ?? '').error_description, 'bad ?x? ? ??');
+  });
+
+  it('refuse an HttpError header that would split the response', () => {
+    assert.throws(() => new TeapotError('x', { 'WWW-Authenticate': 'Basic\r\nSet-Cookie: a=b' }), TypeError);
   });
 
   it('answer 503 with the Retry-After a DependencyUnavailableError asks for', async (t) => {

@@ -262,3 +262,23 @@ describe('osls configuration renamed from the environment (README "Configuration
     for (const name of kmsUsers) assert.ok(keyPolicy.includes(JSON.stringify(roleArn(name)['Fn::Sub'])), `${name} in the key policy`);
   });
 });
+
+describe('osls package refuses a stage without an https issuer (not the first request after deploy)', () => {
+  for (const [label, issuer] of [['unset', undefined], ['http://', 'http://id.example.com']] as const) {
+    it(`fails with a clear message when ISSUER is ${label}`, () => {
+      const outDir = mkdtempSync(join(tmpdir(), 'identity-package-'));
+      const env: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: `.esbuild-package-issuer-${process.pid}` };
+      delete env.ISSUER;
+      if (issuer !== undefined) env.ISSUER = issuer;
+      try {
+        const run = spawnSync('npx', ['osls', 'package', '--stage', 'prod', '--package', outDir], { encoding: 'utf8', env, timeout: 240_000 });
+        assert.notEqual(run.status, 0, 'osls package succeeded');
+        assert.match(`${run.stdout}\n${run.stderr}`, /ISSUER must be the https URL the stage is served at/);
+        assert.deepEqual(readdirSync(outDir).filter((f) => f.endsWith('.zip')), [], 'nothing was built');
+      } finally {
+        rmSync(outDir, { recursive: true, force: true });
+        rmSync(env.ESBUILD_WORK_FOLDER!, { recursive: true, force: true });
+      }
+    });
+  }
+});

@@ -7,14 +7,16 @@
  * functions that hash must have comfortably more memory than that.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { IdentityServerError } from '../errors.js';
 
 /** Longer inputs are refused before any work, so nobody can make us normalise and hash megabytes. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-export class PasswordTooLongError extends Error {
+export class PasswordTooLongError extends IdentityServerError {
+  readonly code = 'password_too_long';
+
   constructor() {
     super(`password longer than ${MAX_PASSWORD_LENGTH} characters`);
-    this.name = 'PasswordTooLongError';
   }
 }
 

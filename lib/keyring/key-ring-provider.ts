@@ -5,6 +5,7 @@
  * unwraps and creations, so one instance never stampedes DynamoDB or KMS.
  */
 import type { Clock } from '../clock.js';
+import { IdentityServerError } from '../errors.js';
 import { KeyUnwrapError } from '../kms/key-unwrap-error.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
 import type { KeyRingRepository } from './key-ring-repository.js';
@@ -36,10 +37,11 @@ export type KeyLookup<M> =
   | { status: 'unusable' };
 
 /** The ring still had no usable key after this many lost creation rounds (only under pathological contention). */
-export class NoUsableKeyError extends Error {
+export class NoUsableKeyError extends IdentityServerError {
+  readonly code = 'no_usable_key';
+
   constructor(ring: string) {
     super(`key ring "${ring}" has no usable key and none could be created`);
-    this.name = 'NoUsableKeyError';
   }
 }
 

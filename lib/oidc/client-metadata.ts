@@ -2,6 +2,7 @@
  * What a registered OAuth client is, and the rules its metadata must satisfy at registration.
  * Pure: a ClientStore (client-store.ts) stores what this module accepts.
  */
+import { IdentityServerError } from '../errors.js';
 import { SUPPORTED_SCOPES } from './scopes.js';
 
 export type ClientType = 'public' | 'confidential';
@@ -23,11 +24,9 @@ export interface OAuthClient {
   createdAt: string;
 }
 
-export class InvalidClientMetadataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidClientMetadataError';
-  }
+/** RFC 7591 section 3.2.2's code for the same refusal. */
+export class InvalidClientMetadataError extends IdentityServerError {
+  readonly code = 'invalid_client_metadata';
 }
 
 /** RFC 6749 appendix A.1: client_id is VSCHAR; we leave out the space so ids survive shells and logs. */

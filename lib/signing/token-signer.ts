@@ -6,6 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
+import { IdentityServerError } from '../errors.js';
 import type { SigningKey } from './signing-key-ring.js';
 import type { PublishedJwk } from './signing-key-policy.js';
 
@@ -32,10 +33,11 @@ export class TokenSigner {
 /** Why a token was not accepted; for logs and tests, never shown in detail to callers. */
 export type TokenRejection = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'invalid_claims';
 
-export class TokenRejectedError extends Error {
+export class TokenRejectedError extends IdentityServerError {
+  readonly code = 'token_rejected';
+
   constructor(readonly reason: TokenRejection) {
     super(`token rejected: ${reason}`);
-    this.name = 'TokenRejectedError';
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * `KeyRingRepository` in memory, with the same lease and revocation semantics as the DynamoDB
- * one. For unit tests and benchmarks only: instances sharing it must share the object.
+ * `KeyRingRepository` in memory, held to the same contract tests as the DynamoDB one
+ * (test/support/contracts/key-ring-repository-contract.ts). For unit tests and benchmarks
+ * only: instances sharing it must share the object.
  */
 import { applyRevocations, type KeyRecord, type RingRevocation } from '../../lib/keyring/key-ring-policy.js';
 import type { KeyRingRepository } from '../../lib/keyring/key-ring-repository.js';
@@ -57,6 +58,9 @@ export class InMemoryKeyRingRepository implements KeyRingRepository {
   }
 }
 
+/** A deep copy (dates too), as a read from DynamoDB would be: callers never share the stored record. */
 function copy(record: KeyRecord): KeyRecord {
-  return { ...record, wrapped: Uint8Array.from(record.wrapped), ...(record.publicJwk && { publicJwk: { ...record.publicJwk } }) };
+  // Not structuredClone for the bytes: it would copy a pooled Buffer's whole backing store.
+  const { wrapped, ...rest } = record;
+  return { ...structuredClone(rest), wrapped: Uint8Array.from(wrapped) };
 }

@@ -1,0 +1,101 @@
+/**
+ * What every `ClientStore` must do, run against the DynamoDB adapter on DynamoDB Local
+ * (test/integration) and against the in-memory fake (test/unit). The clients CLI's own tests
+ * (test/integration/oidc-clients-cli.test.ts) cover what an operator sees.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Clock } from '../../../lib/clock.js';
+import { InvalidClientMetadataError } from '../../../lib/oidc/client-metadata.js';
+import { ClientExistsError, type ClientStore } from '../../../lib/oidc/client-store.js';
+
+export interface ClientStoreSubject {
+  /** Runs before the cases (e.g. creates tables); `open` is called only after it. */
+  setUp?(): Promise<void>;
+  tearDown?(): Promise<void>;
+  /** A store over the suite's shared state, as another instance would open it (its own client). */
+  open(): ClientStore;
+}
+
+const SECRET = 'contract-secret-0123456789abcdefghij';
+
+/** `subjectFor` gets the clock every store of the suite must use; the cases drive it. */
+export function describeClientStoreContract(name: string, subjectFor: (clock: Clock) => ClientStoreSubject): void {
+  describe(`ClientStore contract: ${name}`, () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    const clock: Clock = () => now;
+    const subject = subjectFor(clock);
+    let clients: ClientStore;
+
+    before(async () => {
+      await subject.setUp?.();
+      clients = subject.open();
+    });
+    after(() => subject.tearDown?.());
+
+    it('registers a public client with normalized metadata and finds it', async () => {
+      const registered = await clients.register({ clientId: 'spa', redirectUris: ['https://a.example/cb'], postLogoutRedirectUris: ['https://a.example/'] });
+      assert.deepEqual(registered, {
+        clientId: 'spa',
+        type: 'public',
+        redirectUris: ['https://a.example/cb'],
+        postLogoutRedirectUris: ['https://a.example/'],
+        allowedScopes: registered.allowedScopes,
+        grantTypes: ['authorization_code', 'refresh_token'],
+        createdAt: new Date(now).toISOString(),
+      });
+      assert.ok(registered.allowedScopes.includes('openid'));
+      assert.deepEqual(await clients.find('spa'), registered);
+      assert.equal(await clients.find('nobody'), undefined);
+    });
+
+    it('keeps only a hash of a confidential client secret, which verifies that secret alone', async () => {
+      const registered = await clients.register({ clientId: 'svc', secret: SECRET, redirectUris: [], grantTypes: ['client_credentials'] });
+      const found = (await clients.find('svc'))!;
+      assert.deepEqual(found, registered);
+      assert.equal(found.type, 'confidential');
+      assert.match(found.secretHash ?? '', /^sha256\$[A-Za-z0-9_-]{43}$/);
+      assert.ok(!JSON.stringify(found).includes(SECRET));
+      assert.equal(await clients.verifySecret(found, SECRET), true);
+      assert.equal(await clients.verifySecret(found, `${SECRET.slice(0, -1)}k`), false);
+      assert.equal(await clients.verifySecret(found, ''), false);
+      assert.equal(await clients.verifySecret({ ...found, type: 'public' }, SECRET), false, 'a public client has no secret');
+      assert.equal(await clients.verifySecret({ ...found, secretHash: 'scrypt$old' }, SECRET), false, 'another hash form never verifies');
+    });
+
+    it('refuses a taken id unless replacing', async () => {
+      await clients.register({ clientId: 'taken', redirectUris: ['https://a.example/cb'] });
+      await assert.rejects(clients.register({ clientId: 'taken', redirectUris: ['https://b.example/cb'] }), ClientExistsError);
+      assert.deepEqual((await clients.find('taken'))?.redirectUris, ['https://a.example/cb']);
+      await clients.register({ clientId: 'taken', redirectUris: ['https://b.example/cb'] }, { replace: true });
+      assert.deepEqual((await clients.find('taken'))?.redirectUris, ['https://b.example/cb']);
+    });
+
+    it('refuses bad metadata, storing nothing', async () => {
+      await assert.rejects(clients.register({ clientId: 'short', secret: 'a'.repeat(31), redirectUris: [], grantTypes: ['client_credentials'] }), InvalidClientMetadataError);
+      await assert.rejects(clients.register({ clientId: 'plain-http', redirectUris: ['http://evil.example/cb'] }), InvalidClientMetadataError);
+      assert.equal(await clients.find('short'), undefined);
+      assert.equal(await clients.find('plain-http'), undefined);
+    });
+
+    it('lists every client ordered by id, and removes one', async () => {
+      await clients.register({ clientId: 'zeta', redirectUris: ['https://z.example/cb'] });
+      await clients.register({ clientId: 'alpha', redirectUris: ['https://a.example/cb'] });
+      const ids = (await clients.list()).map((client) => client.clientId);
+      assert.deepEqual(ids, [...ids].sort());
+      assert.ok(ids.includes('alpha') && ids.includes('zeta'));
+      assert.equal(await clients.remove('zeta'), true);
+      assert.equal(await clients.remove('zeta'), false);
+      assert.equal(await clients.find('zeta'), undefined);
+      assert.ok(!(await clients.list()).some((client) => client.clientId === 'zeta'));
+    });
+
+    it('hands out copies: changing a returned client changes nothing stored', async () => {
+      const registered = await clients.register({ clientId: 'copy', redirectUris: ['https://a.example/cb'] });
+      registered.redirectUris.push('https://evil.example/registered');
+      const found = (await clients.find('copy'))!;
+      found.redirectUris.push('https://evil.example/found');
+      assert.deepEqual((await clients.find('copy'))?.redirectUris, ['https://a.example/cb']);
+    });
+  });
+}

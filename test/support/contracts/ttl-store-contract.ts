@@ -1,0 +1,215 @@
+/**
+ * What every `TtlStore` must do, run against the DynamoDB adapter on DynamoDB Local
+ * (test/integration) and against the in-memory fake (test/unit), so the fake cannot drift from
+ * the real thing. Only behaviour visible through the port is checked here; how DynamoDB holds
+ * the items stays in test/integration/ttl-cache.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Clock } from '../../../lib/clock.js';
+import type { TtlStore } from '../../../lib/ttl-store.js';
+
+export interface TtlStoreSubject {
+  /** Runs before the cases (e.g. creates tables); `open` is called only after it. */
+  setUp?(): Promise<void>;
+  tearDown?(): Promise<void>;
+  /** A store over the suite's shared state, as another instance would open it (its own client). */
+  open(): TtlStore;
+}
+
+/** `subjectFor` gets the clock every store of the suite must use; the cases drive it. */
+export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock) => TtlStoreSubject): void {
+  describe(`TtlStore contract: ${name}`, () => {
+    // Real time, moved forward by the cases: DynamoDB Local deletes items whose ttl is in the
+    // real past within seconds, and expired-by-our-clock items must still be stored.
+    let now = Date.now();
+    const clock: Clock = () => now;
+    const subject = subjectFor(clock);
+    const nowS = () => Math.floor(now / 1000);
+    let store: TtlStore;
+
+    before(async () => {
+      await subject.setUp?.();
+      store = subject.open();
+    });
+    after(() => subject.tearDown?.());
+
+    it('returns a live item with its expiry, and an expired one as absent to every read', async () => {
+      await store.put('item#1', { value: 'a' }, 60);
+      assert.deepEqual(await store.get('item#1'), { value: 'a', ttl: nowS() + 60 });
+      now += 61_000;
+      assert.equal(await store.get('item#1'), undefined);
+      assert.equal(await store.consume('item#1'), undefined, 'an expired item cannot be consumed');
+      assert.equal(await store.update('item#1', { value: 'b' }), undefined, 'nor updated');
+      assert.equal(await store.increment('item#1', 'n'), undefined, 'nor counted');
+    });
+
+    it('puts ifAbsent only over a missing or expired item', async () => {
+      assert.equal(await store.put('once#1', { n: 1 }, 10, { ifAbsent: true }), true);
+      assert.equal(await store.put('once#1', { n: 2 }, 10, { ifAbsent: true }), false);
+      assert.equal((await store.get<{ n: number }>('once#1'))?.n, 1);
+      now += 11_000;
+      assert.equal(await store.put('once#1', { n: 3 }, 10, { ifAbsent: true }), true);
+      assert.equal((await store.get<{ n: number }>('once#1'))?.n, 3);
+    });
+
+    it('put without ifAbsent replaces the whole item and its expiry', async () => {
+      await store.put('replace#1', { a: 1, b: 2 }, 60);
+      await store.put('replace#1', { a: 3 }, 10);
+      assert.deepEqual(await store.get('replace#1'), { a: 3, ttl: nowS() + 10 });
+    });
+
+    it('lets exactly one of 20 concurrent consumers win', async () => {
+      await store.put('code#race', { secret: 's' }, 60);
+      const results = await Promise.all(Array.from({ length: 20 }, () => subject.open().consume<{ secret: string }>('code#race')));
+      assert.deepEqual(results.filter((r) => r !== undefined).map((r) => r!.secret), ['s']);
+      assert.equal(await store.get('code#race'), undefined);
+    });
+
+    it('consumes only when the extra condition holds', async () => {
+      await store.put('code#cond', { id: 'x' }, 60);
+      assert.equal(await store.consume('code#cond', { id: 'y' }), undefined);
+      assert.equal((await store.get<{ id: string }>('code#cond'))?.id, 'x', 'a failed condition deletes nothing');
+      assert.deepEqual(await store.consume('code#cond', { id: 'x' }), { id: 'x', ttl: nowS() + 60 });
+      assert.equal(await store.get('code#cond'), undefined);
+    });
+
+    it('counts atomically under a cap, and restarts a window once it expired', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => subject.open().increment<{ n: number }>('counter#1', 'n', { atMost: 5, createTtlS: 30 })),
+      );
+      const granted = results.filter((r) => r !== undefined).map((r) => r!.n).sort();
+      assert.deepEqual(granted, [1, 2, 3, 4, 5]);
+      assert.equal(await store.increment('counter#1', 'n', { atMost: 5, createTtlS: 30 }), undefined);
+      now += 31_000;
+      assert.equal((await store.increment<{ n: number }>('counter#1', 'n', { atMost: 5, createTtlS: 30 }))?.n, 1);
+    });
+
+    it('keeps a fixed window: later increments do not move the expiry', async () => {
+      const first = await store.increment('counter#window', 'n', { createTtlS: 30 });
+      now += 10_000;
+      const second = await store.increment<{ n: number }>('counter#window', 'n', { createTtlS: 30 });
+      assert.equal(second?.n, 2);
+      assert.equal(second?.ttl, first?.ttl);
+    });
+
+    it('increments by any amount, down too, and returns the whole item', async () => {
+      await store.put('counter#by', { n: 3, label: 'kept' }, 60);
+      assert.deepEqual(await store.increment('counter#by', 'n', { by: -1 }), { n: 2, label: 'kept', ttl: nowS() + 60 });
+      assert.equal((await store.increment<{ n: number }>('counter#by', 'n', { by: 3, atMost: 5 }))?.n, 5);
+      assert.equal(await store.increment('counter#by', 'n', { by: 1, atMost: 5 }), undefined);
+      assert.equal((await store.get<{ n: number }>('counter#by'))?.n, 5, 'a refused increment changes nothing');
+      assert.equal((await store.increment<{ fresh: number }>('counter#by', 'fresh'))?.fresh, 1, 'a missing field starts at zero');
+    });
+
+    it('does not create an item when increment has no createTtlS, nor one that would exceed the cap', async () => {
+      assert.equal(await store.increment('counter#missing', 'n'), undefined);
+      assert.equal(await store.get('counter#missing'), undefined);
+      assert.equal(await store.increment('counter#over', 'n', { by: 3, atMost: 2, createTtlS: 30 }), undefined);
+      assert.equal(await store.get('counter#over'), undefined);
+    });
+
+    it('updates a live item only while the condition holds and never revives an expired one', async () => {
+      await store.put('flow#1', { step: 'email', email: 'a@example.com' }, 30);
+      assert.deepEqual(await store.update('flow#1', { step: 'code' }, { where: { step: 'email' } }), {
+        step: 'code',
+        email: 'a@example.com',
+        ttl: nowS() + 30,
+      });
+      assert.equal(await store.update('flow#1', { step: 'done' }, { where: { step: 'email' } }), undefined);
+      assert.equal((await store.get<{ step: string }>('flow#1'))?.step, 'code');
+      now += 31_000;
+      assert.equal(await store.update('flow#1', { step: 'done' }), undefined);
+      assert.equal(await store.get('flow#1'), undefined);
+    });
+
+    it('moves the expiry on update only when asked to', async () => {
+      await store.put('flow#ttl', { step: 'email' }, 30);
+      assert.equal((await store.update('flow#ttl', { step: 'code' }))?.ttl, nowS() + 30);
+      now += 20_000;
+      assert.equal((await store.update('flow#ttl', { step: 'password' }, { ttlS: 30 }))?.ttl, nowS() + 30);
+      now += 20_000;
+      assert.equal((await store.get<{ step: string }>('flow#ttl'))?.step, 'password');
+    });
+
+    it('refuses an update with nothing to set', async () => {
+      await store.put('flow#empty', { step: 'email' }, 30);
+      await assert.rejects(store.update('flow#empty', {}), /at least one field/);
+    });
+
+    it('updates and puts in one transaction: of 10 concurrent callers one writes both, the rest write nothing', async () => {
+      await store.put('token#old', { status: 'active' }, 60);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          subject.open().updateAndPut('token#old', { status: 'rotated' }, { status: 'active' }, { key: `token#next-${i}`, fields: { status: 'active' }, ttlS: 60 }),
+        ),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      const winner = results.indexOf(true);
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await store.get(`token#next-${i}`)) !== undefined, i === winner, `successor ${i}`);
+      }
+      assert.deepEqual(await store.get('token#old'), { status: 'rotated', ttl: nowS() + 60 });
+      assert.deepEqual(await store.get(`token#next-${winner}`), { status: 'active', ttl: nowS() + 60 });
+    });
+
+    it('writes nothing from updateAndPut when the updated item has expired', async () => {
+      await store.put('token#stale', { status: 'active' }, 10);
+      now += 11_000;
+      assert.equal(await store.updateAndPut('token#stale', { status: 'rotated' }, { status: 'active' }, { key: 'token#orphan', fields: { status: 'active' }, ttlS: 60 }), false);
+      assert.equal(await store.get('token#orphan'), undefined);
+    });
+
+    it('append starts a list, appends to it and moves the expiry', async () => {
+      assert.deepEqual(await store.append('list#1', 'items', ['a'], { ttlS: 60 }), ['a']);
+      now += 30_000;
+      assert.deepEqual(await store.append('list#1', 'items', ['b', 'c'], { ttlS: 60 }), ['a', 'b', 'c']);
+      assert.deepEqual(await store.get('list#1'), { items: ['a', 'b', 'c'], ttl: nowS() + 60 });
+    });
+
+    it('append starts afresh over an expired list', async () => {
+      await store.append('list#2', 'items', ['old'], { ttlS: 10 });
+      now += 11_000;
+      assert.deepEqual(await store.append('list#2', 'items', ['new'], { ttlS: 10 }), ['new']);
+      assert.deepEqual((await store.get<{ items: string[] }>('list#2'))?.items, ['new']);
+    });
+
+    it('append keeps the last N entries', async () => {
+      for (let i = 1; i <= 5; i++) await store.append('list#3', 'items', [i], { ttlS: 60, keepLast: 3 });
+      assert.deepEqual((await store.get<{ items: number[] }>('list#3'))?.items, [3, 4, 5]);
+      assert.deepEqual(await store.append('list#3', 'items', [6, 7, 8, 9], { ttlS: 60, keepLast: 3 }), [7, 8, 9]);
+      assert.deepEqual((await store.get<{ items: number[] }>('list#3'))?.items, [7, 8, 9]);
+    });
+
+    it('append loses nothing under concurrency', async () => {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => subject.open().append('list#4', 'items', [i], { ttlS: 60 })));
+      const items = (await store.get<{ items: number[] }>('list#4'))?.items ?? [];
+      assert.deepEqual([...items].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it('deletes an item, and deleting a missing one is no error', async () => {
+      await store.put('gone#1', { v: 1 }, 60);
+      await store.delete('gone#1');
+      assert.equal(await store.get('gone#1'), undefined);
+      await store.delete('gone#never');
+    });
+
+    it('hands out copies: changing a returned item changes nothing stored', async () => {
+      await store.put('copy#1', { list: [1] }, 60);
+      const item = await store.get<{ list: number[] }>('copy#1');
+      item!.list.push(2);
+      assert.deepEqual((await store.get<{ list: number[] }>('copy#1'))?.list, [1]);
+    });
+
+    it('refuses the reserved field names pk and ttl in every write', async () => {
+      await assert.rejects(store.put('bad', { ttl: 5 }, 10), /reserved/);
+      await assert.rejects(store.put('bad', { pk: 'other' }, 10), /reserved/);
+      await assert.rejects(store.update('bad', { ttl: 5 }), /reserved/);
+      await assert.rejects(store.updateAndPut('bad', { v: 1 }, {}, { key: 'bad2', fields: { ttl: 1 }, ttlS: 10 }), /reserved/);
+      await assert.rejects(store.increment('bad', 'ttl', { createTtlS: 10 }), /reserved/);
+      await assert.rejects(store.append('bad', 'ttl', [1], { ttlS: 60 }), /reserved/);
+      await assert.rejects(store.append('bad', 'pk', [1], { ttlS: 60 }), /reserved/);
+      assert.equal(await store.get('bad'), undefined);
+    });
+  });
+}

@@ -234,9 +234,10 @@ describe('openid-client v6 against three instances', () => {
     const origin = 'http://localhost:5173';
     for (const [path, methods] of [['/.well-known/openid-configuration', 'GET'], ['/jwks', 'GET'], ['/token', 'POST'], ['/userinfo', 'GET, POST'], ['/revoke', 'POST']] as const) {
       const preflight = await fetch(`${cluster.proxyUrl}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
-      // serverless-offline turns every preflight's 204 into 200; API Gateway passes it on.
-      assert.ok(preflight.ok, `${path}: ${preflight.status}`);
+      // The function's 204 passes through, as API Gateway passes it on.
+      assert.equal(preflight.status, 204, path);
       assert.equal(preflight.headers.get('access-control-allow-origin'), '*', path);
+      assert.equal(preflight.headers.get('access-control-allow-credentials'), null, path);
       assert.equal(preflight.headers.get('access-control-allow-methods'), methods, path);
       assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization, content-type', path);
       assert.equal(preflight.headers.get('access-control-max-age'), '600', path);
@@ -244,6 +245,26 @@ describe('openid-client v6 against three instances', () => {
     const keys = await fetch(`${cluster.proxyUrl}/jwks`, { headers: { origin } });
     assert.equal(keys.status, 200);
     assert.equal(keys.headers.get('access-control-allow-origin'), '*');
+  });
+
+  it('answers CORS as the deployed API does: no CORS headers for pages and /authorize, * without credentials for /token', async () => {
+    const origin = 'https://elsewhere.example';
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const corsHeaders = (answer: Response) => [...answer.headers.keys()].filter((name) => name.startsWith('access-control-'));
+    for (const [method, path] of [['GET', '/login'], ['POST', '/login'], ['GET', '/authorize'], ['GET', '/'], ['OPTIONS', '/login'], ['OPTIONS', '/authorize']] as const) {
+      const answer = await fetch(`${cluster.proxyUrl}${path}`, {
+        method,
+        redirect: 'manual',
+        headers: { origin, ...(method === 'POST' && form), ...(method === 'OPTIONS' && { 'access-control-request-method': 'POST' }) },
+        ...(method === 'POST' && { body: 'email=a%40example.com' }),
+      });
+      await answer.arrayBuffer();
+      assert.deepEqual(corsHeaders(answer), [], `${method} ${path}: ${answer.status}`);
+    }
+    const token = await fetch(`${cluster.proxyUrl}/token`, { method: 'POST', headers: { origin, ...form }, body: 'grant_type=authorization_code&code=nope' });
+    assert.equal(token.status, 400, await token.text());
+    assert.equal(token.headers.get('access-control-allow-origin'), '*');
+    assert.equal(token.headers.get('access-control-allow-credentials'), null);
   });
 
   it('signs in with a confidential client (client_secret_post and client_secret_basic)', async () => {

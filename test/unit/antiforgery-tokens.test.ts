@@ -10,13 +10,14 @@ import {
   type AntiforgeryBinding,
 } from '../../lib/session/antiforgery.js';
 import { SESSION_COOKIE, Sessions } from '../../lib/session/sessions.js';
-import { MemoryStore, cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';
+import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
+import { cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';
 
 const LIFETIME_S = 2 * 60 * 60;
 
 function instance(clock = testClock(), repository = new InMemoryKeyRingRepository()) {
   const protector = testProtector(clock, repository);
-  const sessions = new Sessions({ protector, store: new MemoryStore(clock), settings: { absoluteLifetimeS: 86_400, idleTimeoutS: 3_600 }, clock });
+  const sessions = new Sessions({ protector, store: new InMemoryTtlStore(clock), settings: { absoluteLifetimeS: 86_400, idleTimeoutS: 3_600 }, clock });
   const antiforgery = new Antiforgery({ protector, sessionIdOf: (e) => sessions.sessionIdOf(e), clock, formTokenLifetimeS: LIFETIME_S });
   return { clock, protector, sessions, antiforgery, repository };
 }

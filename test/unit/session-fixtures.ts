@@ -1,7 +1,7 @@
 /**
  * Shared fixtures for the session, antiforgery and page unit tests: the real protector over an
- * in-memory key ring (a stand-in key wrapper, no KMS), a driven clock, an in-memory revocation
- * store and HTTP API events carrying cookies and form bodies.
+ * in-memory key ring (a stand-in key wrapper, no KMS), a driven clock and HTTP API events
+ * carrying cookies and form bodies.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
@@ -10,8 +10,6 @@ import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
 import { createDataProtection } from '../../lib/dataprotection/protector.js';
 import type { KeyWrapper, WrapContext } from '../../lib/kms/key-wrapper.js';
 import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
-import type { CacheFields } from '../../lib/ttl-store.js';
-import type { RevocationStore } from '../../lib/session/sessions.js';
 import { fakeEvent } from '../support/fake-http-event.js';
 
 export const DAY_S = 24 * 60 * 60;
@@ -61,24 +59,6 @@ const DP_SETTINGS: Config['dataProtection'] = {
 /** A root protector; protectors built over the same `repository` share keys like instances sharing DynamoDB. */
 export function testProtector(clock: () => number, repository = new InMemoryKeyRingRepository(), appName = 'identity'): DataProtector {
   return createDataProtection({ config: { appName, dataProtection: DP_SETTINGS }, keyWrapper: new StandInKeyWrapper(), repository, clock });
-}
-
-/** TtlCache's get/put semantics in memory (live-item filtering by the injected clock). */
-export class MemoryStore implements RevocationStore {
-  readonly items = new Map<string, CacheFields & { ttl: number }>();
-  gets = 0;
-  constructor(private readonly clock: () => number) {}
-
-  async get<T extends CacheFields>(key: string): Promise<(T & { ttl: number }) | undefined> {
-    this.gets++;
-    const item = this.items.get(key);
-    return item && item.ttl > Math.floor(this.clock() / 1000) ? (item as T & { ttl: number }) : undefined;
-  }
-
-  async put(key: string, fields: CacheFields, ttlS: number): Promise<boolean> {
-    this.items.set(key, { ...fields, ttl: Math.floor(this.clock() / 1000) + ttlS });
-    return true;
-  }
 }
 
 /** `name=value` of a Set-Cookie line. */

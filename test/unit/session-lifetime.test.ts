@@ -4,14 +4,15 @@ import { UnprotectError } from '../../lib/dataprotection/unprotect-error.js';
 import type { DataProtector } from '../../lib/dataprotection/data-protector.js';
 import { InMemoryKeyRingRepository } from '../support/in-memory-key-ring-repository.js';
 import { SESSION_COOKIE, Sessions } from '../../lib/session/sessions.js';
-import { DAY_S, MemoryStore, cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';
+import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
+import { DAY_S, cookieValue, eventWith, tamper, testClock, testProtector } from './session-fixtures.js';
 
 const IDLE_S = 8 * 60 * 60;
 const ABSOLUTE_S = 7 * DAY_S;
 
 function setup(options: { protector?: DataProtector; clock?: ReturnType<typeof testClock> } = {}) {
   const clock = options.clock ?? testClock();
-  const store = new MemoryStore(clock);
+  const store = new InMemoryTtlStore(clock);
   const protector = options.protector ?? testProtector(clock);
   const sessions = new Sessions({ protector, store, settings: { absoluteLifetimeS: ABSOLUTE_S, idleTimeoutS: IDLE_S }, clock });
   const withCookie = (value: string) => eventWith({ method: 'GET', cookies: { [SESSION_COOKIE]: value } });
@@ -183,11 +184,11 @@ describe('Sessions: revocation', () => {
     const { session, cookie } = await sessions.start({ subject: 'u', methods: ['pwd'] });
     const event = withCookie(cookieValue(cookie));
     assert.ok(await sessions.verify(event));
-    assert.equal(store.gets, 1);
+    assert.equal(store.calls.get, 1);
 
     clock.advance(60);
     await sessions.revoke(session);
-    const item = store.items.get(`session-revoked#${session.sessionId}`);
+    const item = await store.get(`session-revoked#${session.sessionId}`);
     assert.ok(item, 'a session-revoked#<sid> item');
     assert.equal(item.ttl, session.expiresAt, 'kept until the session could no longer be used anyway');
 

@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../lib/config.js';
 import { keyStatus, type KeyRecord } from '../lib/keyring/key-ring-policy.js';
 import { DATA_PROTECTION_RING } from '../lib/dataprotection/master-key.js';
-import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
+import type { Revocation, RevocationOutcome } from '../lib/keyring/revocation.js';
+import type { KeyDescription } from '../lib/keyring/rotation.js';
+import { revokeApplicationKeys, rotateApplicationRings } from '../lib/runtime/key-rotation.js';
 import type { KeyWrapper } from '../lib/kms/key-wrapper.js';
 import { createKmsClient } from '../lib/runtime/kms-client.js';
 import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
@@ -29,7 +31,7 @@ export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
 export interface KeysCliDeps {
   config: Config;
   repository: KeyRingRepository;
-  /** Only `rotate` needs one (it wraps new keys). */
+  /** Only `rotate` and `revoke` need one (they wrap new keys); `list` needs no KMS access. */
   keyWrapper: () => KeyWrapper;
   now: () => Date;
   print: (line: string) => void;
@@ -82,19 +84,34 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
         if (date === undefined) throw new UsageError(`not an ISO date (2026-11-01 or 2026-11-01T00:00:00Z): "${createdBefore}"`);
         const now = deps.now();
         if (date.getTime() > now.getTime()) throw new UsageError(`--created-before ${date.toISOString()} is in the future: it would revoke every key as soon as it is created`);
-        await deps.repository.revokeCreatedBefore(ring, date, now);
-        deps.print(`${ring}: every key created before ${date.toISOString()} is revoked`);
+        const outcome = await revoke(deps, ring, { createdBefore: date }, now);
+        if (outcome.revoked) printRevocation(deps, ring, `every key created before ${date.toISOString()} is revoked`, outcome.created);
         return;
       }
       const [keyId, ...extra] = rest;
       if (keyId === undefined || extra.length > 0) throw new UsageError('revoke needs exactly one key id');
-      if (!(await deps.repository.revoke(ring, keyId, deps.now()))) throw new UsageError(`ring "${ring}" has no key ${keyId}`);
-      deps.print(`${ring}: key ${keyId} is revoked`);
+      const outcome = await revoke(deps, ring, { keyId }, deps.now());
+      if (!outcome.revoked) throw new UsageError(`ring "${ring}" has no key ${keyId}`);
+      printRevocation(deps, ring, `key ${keyId} is revoked`, outcome.created);
       return;
     }
     default:
       throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`);
   }
+}
+
+/**
+ * The emergency path: the replacement (and a published successor for signing) is created
+ * before the keys are revoked, so the ring never reads empty and a signing replacement starts
+ * its propagation at once.
+ */
+function revoke(deps: KeysCliDeps, ring: string, revocation: Revocation, now: Date): Promise<RevocationOutcome> {
+  return revokeApplicationKeys({ config: deps.config, repository: deps.repository, keyWrapper: deps.keyWrapper() }, ring, revocation, now);
+}
+
+function printRevocation(deps: KeysCliDeps, ring: string, revoked: string, created: readonly KeyDescription[]): void {
+  deps.print(`${ring}: ${revoked}`);
+  for (const key of created) deps.print(`${ring}: created ${key.keyId} activates ${key.activatesAt}`);
 }
 
 async function list(deps: KeysCliDeps): Promise<void> {
@@ -149,9 +166,9 @@ async function main(): Promise<void> {
     client: createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb }),
     tableName: config.tables.keys,
   });
-  // Built only for `rotate`: list and revoke need no KMS access.
+  // Built only for `rotate` and `revoke`: list needs no KMS access.
   const keyWrapper = () => {
-    if (config.kmsKeyId === '-') throw new UsageError('rotate needs KMS_KEY_ID');
+    if (config.kmsKeyId === '-') throw new UsageError('rotate and revoke need KMS_KEY_ID');
     return new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: config.endpoints.kms }), keyId: config.kmsKeyId });
   };
   await runKeysCli(process.argv.slice(2), { config, repository, keyWrapper, now: () => new Date(), print: (line) => console.log(line) });

@@ -4,7 +4,7 @@
  * caching) is shared by the data-protection ring and the signing ring.
  */
 import type { KeyWrapper, WrapContext } from '../kms/key-wrapper.js';
-import type { KeyRecord, PublicJwk, RingPolicy } from './key-ring-policy.js';
+import type { KeyRecord, PublicJwk, RingPlan, RingPolicy } from './key-ring-policy.js';
 
 export interface MintedKey<M> {
   material: M;
@@ -18,6 +18,11 @@ export interface KeyKind<M> {
   readonly ring: string;
   readonly alg: string;
   readonly policy: RingPolicy;
+  /**
+   * What rotation should add to the ring at `now`, for a ring whose hand-over rules differ from
+   * `planRing(keys, now, policy)` (which applies when this is absent).
+   */
+  plan?(keys: readonly KeyRecord[], now: Date): RingPlan;
   /** New key material, wrapped under `context`. */
   mint(keyWrapper: KeyWrapper, context: WrapContext): Promise<MintedKey<M>>;
   /** Usable material from the unwrapped bytes of `record`. */

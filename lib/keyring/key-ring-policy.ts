@@ -87,7 +87,7 @@ export function isActive(key: KeyRecord, now: Date): boolean {
  * Deterministic total order "which key is preferred": later activation first, then later
  * creation, then higher generation, then key id. Every instance with the same ring agrees.
  */
-function preferred(a: KeyRecord, b: KeyRecord): number {
+export function preferred(a: KeyRecord, b: KeyRecord): number {
   return (
     b.activatesAt.getTime() - a.activatesAt.getTime() ||
     b.createdAt.getTime() - a.createdAt.getTime() ||

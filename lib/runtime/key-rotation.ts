@@ -1,11 +1,14 @@
 /**
  * Which rings this application rotates: the data-protection ring and the signing ring. The
- * generic rotation in lib/keyring knows neither; this is where the two are named together.
+ * generic rotation and revocation in lib/keyring know neither; this is where the two are named
+ * together.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { masterKeyKind } from '../dataprotection/master-key.js';
+import type { KeyKind } from '../keyring/key-kind.js';
 import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
+import { revokeKeys, type Revocation, type RevocationOutcome } from '../keyring/revocation.js';
 import { rotateAhead, type RingRotation } from '../keyring/rotation.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
 import { signingKeyKind } from '../signing/signing-key-material.js';
@@ -17,8 +20,19 @@ export interface ApplicationRotationDeps {
   clock?: Clock;
 }
 
+function applicationKeyKinds(config: ApplicationRotationDeps['config']): KeyKind<unknown>[] {
+  return [masterKeyKind(config.dataProtection), signingKeyKind(config.signing)];
+}
+
 export function rotateApplicationRings(deps: ApplicationRotationDeps, now?: Date): Promise<RingRotation[]> {
   const { config, repository, keyWrapper, clock } = deps;
-  const kinds = [masterKeyKind(config.dataProtection), signingKeyKind(config.signing)];
-  return rotateAhead({ app: config.appName, kinds, repository, keyWrapper, ...(clock && { clock }) }, now);
+  return rotateAhead({ app: config.appName, kinds: applicationKeyKinds(config), repository, keyWrapper, ...(clock && { clock }) }, now);
+}
+
+/** Revokes keys of `ring`, creating first what the ring then lacks (see lib/keyring/revocation.ts). */
+export function revokeApplicationKeys(deps: ApplicationRotationDeps, ring: string, revocation: Revocation, now: Date): Promise<RevocationOutcome> {
+  const { config, repository, keyWrapper } = deps;
+  const kind = applicationKeyKinds(config).find((candidate) => candidate.ring === ring);
+  if (kind === undefined) throw new Error(`unknown key ring "${ring}"`);
+  return revokeKeys({ app: config.appName, repository, keyWrapper }, kind, revocation, now);
 }

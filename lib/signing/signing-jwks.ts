@@ -5,7 +5,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { KeyRingCache } from '../keyring/key-ring-cache.js';
-import { defaultKey } from '../keyring/key-ring-policy.js';
 import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import { isPublished, publishedSigningKeys, SIGNING_RING, toPublishedJwk, type PublishedJwk } from './signing-key-policy.js';
 
@@ -35,12 +34,12 @@ export class SigningKeyPublisher {
   /** `{ keys }` of the JWKS document. */
   async publishedKeys(): Promise<PublishedJwk[]> {
     const now = new Date(this.clock());
-    let keys = await this.cache.keys();
-    // A cached ring without a signing key (first deploy, all revoked) must not hide the key
-    // another instance creates next: such a ring is re-read, rate-limited, instead of kept for
-    // the whole refresh interval.
-    if (defaultKey(keys, now) === undefined) keys = await this.cache.rereadRateLimited();
-    return publishedSigningKeys(keys, now, this.retention);
+    const published = publishedSigningKeys(await this.cache.keys(), now, this.retention);
+    if (published.length > 0) return published;
+    // A cached ring that publishes nothing (first deploy, all revoked) must not hide the key
+    // another instance or the revoke command creates next: such a ring is re-read,
+    // rate-limited, instead of kept for the whole refresh interval.
+    return publishedSigningKeys(await this.cache.rereadRateLimited(), now, this.retention);
   }
 
   /** One published key by `kid` (e.g. to verify a token this issuer signed); re-reads at most as often as unknown data-protection key ids. */

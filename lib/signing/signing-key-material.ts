@@ -7,7 +7,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import type { SigningSettings } from '../config.js';
 import type { KeyKind } from '../keyring/key-kind.js';
 import type { PublicJwk } from '../keyring/key-ring-policy.js';
-import { SIGNING_ALG, SIGNING_RING, signingRingPolicy } from './signing-key-policy.js';
+import { planSigningRing, SIGNING_ALG, SIGNING_RING, signingRingPolicy } from './signing-key-policy.js';
 
 export interface SigningMaterial {
   privateKey: KeyObject;
@@ -18,6 +18,7 @@ export function signingKeyKind(settings: SigningSettings): KeyKind<SigningMateri
     ring: SIGNING_RING,
     alg: SIGNING_ALG,
     policy: signingRingPolicy(settings),
+    plan: (keys, now) => planSigningRing(keys, now, settings),
     async mint(keyWrapper, context) {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });

@@ -1,11 +1,27 @@
 /**
  * Signing-key timing on top of the shared key-ring policy. A signing key is published in
- * JWKS from `createdAt`, signs from `activatesAt` (at least `propagationS` after creation,
- * except a key made because nothing could sign), retires when its successor activates (its
- * `expiresAt`) and stays published `retentionS` longer, until every token it signed expired.
+ * JWKS from `createdAt` and may sign once it has been published for `propagationS` (relying
+ * parties cache JWKS, so a key they have not fetched yet must not sign); only the ring's very
+ * first key signs at once, since no JWKS without it was ever published. It signs from
+ * `activatesAt`, retires when its successor activates (its `expiresAt`) and stays published
+ * `retentionS` longer, until every token it signed expired.
+ *
+ * The ring always holds, besides the key that signs, a published successor: revoking the
+ * signing key hands over to that successor at once instead of to a key nobody has fetched.
  */
 import type { SigningSettings } from '../config.js';
-import { isRevoked, type KeyRecord, type PublicJwk, type RingPolicy } from '../keyring/key-ring-policy.js';
+import {
+  immediateLifecycle,
+  isRevoked,
+  leaseFor,
+  pendingSuccessor,
+  preferred,
+  successorLifecycle,
+  type KeyRecord,
+  type PublicJwk,
+  type RingPlan,
+  type RingPolicy,
+} from '../keyring/key-ring-policy.js';
 
 export const SIGNING_RING = 'signing';
 export const SIGNING_ALG = 'ES256';
@@ -17,7 +33,10 @@ export interface PublishedJwk extends PublicJwk {
   use: 'sig';
 }
 
-export function signingRingPolicy(settings: SigningSettings): RingPolicy {
+/** The keys' timing; how often an instance re-reads the ring is not policy. */
+type Timing = Omit<SigningSettings, 'revocationCheckS'>;
+
+export function signingRingPolicy(settings: Timing): RingPolicy {
   // Rotation may create the successor any time in the last 2 x propagationS of the current
   // key and it still activates exactly at the hand-over, published for at least propagationS.
   return { keyLifetimeS: settings.keyLifetimeS, successorLeadS: 2 * settings.propagationS, propagationS: settings.propagationS };
@@ -44,4 +63,63 @@ export function toPublishedJwk(key: KeyRecord): PublishedJwk {
   const jwk = key.publicJwk;
   if (jwk === undefined) throw new Error(`signing key ${key.keyId} has no public key`);
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: key.keyId, alg: SIGNING_ALG, use: 'sig' };
+}
+
+/** The ring's first key (generation 1): nothing was ever published before it, so it needs no propagation. */
+const GENESIS = 1;
+
+/** When `key` may sign: once relying parties have had `propagationS` to fetch it from JWKS. */
+export function readyAt(key: KeyRecord, settings: Pick<SigningSettings, 'propagationS'>): number {
+  return key.generation === GENESIS ? Number.NEGATIVE_INFINITY : key.createdAt.getTime() + settings.propagationS * 1000;
+}
+
+export type SigningChoice =
+  | { status: 'ready'; key: KeyRecord }
+  /** Keys exist, but none has been published long enough (everything else revoked): `next` signs from `readyAt`. */
+  | { status: 'not-ready'; next: KeyRecord; readyAt: Date }
+  /** Nothing that could ever sign: a key must be created. */
+  | { status: 'none' };
+
+/**
+ * The key that signs at `now`: among keys published long enough, the active one with the
+ * latest activation (the normal hand-over), else the successor next in line, which takes over
+ * early (its predecessor was revoked). Never a key published for less than `propagationS`.
+ */
+export function signingKeyAt(keys: readonly KeyRecord[], now: Date, settings: Pick<SigningSettings, 'propagationS'>): SigningChoice {
+  const at = now.getTime();
+  const live = keys.filter((key) => !isRevoked(key) && at < key.expiresAt.getTime());
+  if (live.length === 0) return { status: 'none' };
+  const ready = live.filter((key) => readyAt(key, settings) <= at);
+  const active = ready.filter((key) => key.activatesAt.getTime() <= at).sort(preferred);
+  const nextInLine = ready.filter((key) => key.activatesAt.getTime() > at).sort(byActivation);
+  const key = active[0] ?? nextInLine[0];
+  if (key !== undefined) return { status: 'ready', key };
+  // The first to become ready; among keys made together, the one meant to activate first.
+  const next = [...live].sort((a, b) => readyAt(a, settings) - readyAt(b, settings) || byActivation(a, b))[0]!;
+  return { status: 'not-ready', next, readyAt: new Date(readyAt(next, settings)) };
+}
+
+/** Earliest activation first; ties in the shared deterministic order. */
+function byActivation(a: KeyRecord, b: KeyRecord): number {
+  return a.activatesAt.getTime() - b.activatesAt.getTime() || preferred(a, b);
+}
+
+/**
+ * What the signing ring needs at `now` (rotation and the revoke command act on it): a key when
+ * nothing can sign now or later; a successor for the key that signs (or will sign first) as
+ * soon as it has none; and, once that successor takes over within the lead time, the
+ * successor's own successor, so it is published long enough when the hand-over comes.
+ */
+export function planSigningRing(keys: readonly KeyRecord[], now: Date, settings: Timing): RingPlan {
+  const policy = signingRingPolicy(settings);
+  const choice = signingKeyAt(keys, now, settings);
+  if (choice.status === 'none') return { action: 'create-immediate', lifecycle: immediateLifecycle(now, policy), lease: leaseFor(keys) };
+  const current = choice.status === 'ready' ? choice.key : choice.next;
+  // Activation strictly increases along successors, so this walk ends.
+  for (let key = current; ; ) {
+    const successor = pendingSuccessor(keys, key);
+    if (successor === undefined) return { action: 'create-successor', current, lifecycle: successorLifecycle(key, now, policy), lease: leaseFor(keys) };
+    if (successor.activatesAt.getTime() - now.getTime() > policy.successorLeadS * 1000) return { action: 'none', current };
+    key = successor;
+  }
 }

@@ -119,7 +119,10 @@ describe('signing key rotation during a session', () => {
     const successor = rotations.find((r) => r.ring === 'signing')?.successor;
     assert.ok(successor, JSON.stringify(rotations));
     assert.notEqual(successor.keyId, oldKid);
-    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid).sort(), [oldKid, successor.keyId].sort());
+    const created = rotations.find((r) => r.ring === 'signing')!.created.map((key) => key.keyId);
+    assert.equal(created[0], successor.keyId);
+    assert.equal(created.length, 2, "the hand-over is within the lead time, so the successor's successor too");
+    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid).sort(), [oldKid, ...created].sort());
 
     // Shortly before the hand-over: still the old key.
     time.now = T0 + (LIFETIME_S - 100) * S;
@@ -147,7 +150,7 @@ describe('signing key rotation during a session', () => {
 
     // Retention ends: the old key leaves the JWKS, and what it signed no longer verifies.
     time.now = T0 + (LIFETIME_S + RETENTION_S + 1) * S;
-    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid), [successor.keyId]);
+    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid), [created[1], successor.keyId]);
     await assert.rejects(provider.verifier.verifyIdTokenHint(beforeHandOver.id_token!), (e: unknown) => e instanceof TokenRejectedError && e.reason === 'unknown_key');
     await provider.verifier.verifyIdTokenHint(afterHandOver.id_token!);
   });

@@ -93,7 +93,7 @@ describe('data-protection rotation', () => {
 });
 
 describe('signing-key rotation and JWKS', () => {
-  it('publishes a new key before it signs and keeps the old one until retention ends', async () => {
+  it('keeps a published successor at all times, publishes each key before it signs and keeps it until retention ends', async () => {
     const { config, time, clock, start, rotate } = await isolated();
     const signing = config.signing;
     const rotator = start();
@@ -107,24 +107,29 @@ describe('signing-key rotation and JWKS', () => {
 
     const first = ring(await rotate(rotator), SIGNING_RING);
     assert.equal(first.action, 'created-immediate');
-    const s1 = first.successor!.keyId;
-    assert.deepEqual(await jwks(), [s1]);
-    assert.equal((await signer.signing.currentSigningKey()).kid, s1);
-
+    assert.equal(first.created.length, 2, 'the first key and, at once, its successor');
+    const [s1, s2] = first.created.map((key) => key.keyId) as [string, string];
     const expiry = T0 + signing.keyLifetimeS * S;
+    assert.equal(first.created[1]!.activatesAt, new Date(expiry).toISOString());
+    assert.deepEqual(await jwks(), [s2, s1], 'the successor is published from the start');
+    assert.equal((await signer.signing.currentSigningKey()).kid, s1, 'and does not sign before the hand-over');
+    assert.equal(ring(await rotate(rotator), SIGNING_RING).action, 'none', 'idempotent');
+
+    // Within the lead time before the hand-over, the successor gets its own successor, so it
+    // is published long enough when s2 takes over.
     const dueAt = expiry - 2 * signing.propagationS * S;
     afterRefresh(dueAt - 1);
     assert.equal(ring(await rotate(rotator), SIGNING_RING).action, 'none');
     afterRefresh(dueAt);
     const second = ring(await rotate(rotator), SIGNING_RING);
     assert.equal(second.action, 'created-successor');
-    const s2 = second.successor!.keyId;
-    assert.equal(second.successor!.activatesAt, new Date(expiry).toISOString());
-    assert.ok(expiry - dueAt >= signing.propagationS * S, 'published for at least the propagation time before signing');
+    assert.equal(second.currentKeyId, s1);
+    const s3 = second.successor!.keyId;
+    assert.equal(second.successor!.activatesAt, new Date(expiry + signing.keyLifetimeS * S).toISOString());
 
     afterRefresh(dueAt + config.dataProtection.refreshIntervalS * S);
-    assert.deepEqual(await jwks(), [s2, s1], 'the new key is published before it signs');
-    assert.equal((await signer.signing.currentSigningKey()).kid, s1, 'and it does not sign yet');
+    assert.deepEqual(await jwks(), [s3, s2, s1]);
+    assert.equal((await signer.signing.currentSigningKey()).kid, s1);
 
     // A token signed by s1 just before the hand-over...
     afterRefresh(expiry - 1);
@@ -139,7 +144,7 @@ describe('signing-key rotation and JWKS', () => {
 
     afterRefresh(expiry);
     assert.equal((await signer.signing.currentSigningKey()).kid, s2, 's2 signs from the hand-over');
-    assert.deepEqual(await jwks(), [s2, s1], 's1 stays published after retiring');
+    assert.deepEqual(await jwks(), [s3, s2, s1], 's1 stays published after retiring');
 
     // ...still verifies against JWKS for as long as it is valid.
     afterRefresh(expiry - 1 + config.tokens.accessTokenTtlS * S - S);
@@ -150,28 +155,30 @@ describe('signing-key rotation and JWKS', () => {
     assert.equal(verified.payload.sub, 'user-1');
 
     afterRefresh(expiry + signing.retentionS * S - 1);
-    assert.deepEqual(await jwks(), [s2, s1]);
+    assert.deepEqual(await jwks(), [s3, s2, s1]);
     afterRefresh(expiry + signing.retentionS * S);
-    assert.deepEqual(await jwks(), [s2], 's1 leaves JWKS when retention ends');
+    assert.deepEqual(await jwks(), [s3, s2], 's1 leaves JWKS when retention ends');
     assert.deepEqual(
       (await rotator.repository.load(SIGNING_RING, { consistent: true })).map((key) => key.keyId).sort(),
-      [s1, s2].sort(),
+      [s1, s2, s3].sort(),
       'keys are never deleted',
     );
   });
 
-  it('a revoked signing key leaves JWKS and stops signing', async () => {
+  it('a revoked signing key leaves JWKS; its published successor signs in its place and gets a successor of its own', async () => {
     const { config, time, clock, start, rotate } = await isolated();
     const rotator = start();
-    const s1 = ring(await rotate(rotator), SIGNING_RING).successor!.keyId;
+    const [s1, s2] = ring(await rotate(rotator), SIGNING_RING).created.map((key) => key.keyId) as [string, string];
+    time.now += config.signing.propagationS * S;
     await rotator.repository.revoke(SIGNING_RING, s1, new Date(time.now));
     const publisher = new SigningKeyPublisher({ config, repository: start().repository, clock });
-    assert.deepEqual(await publisher.publishedKeys(), []);
-    const signer = start();
-    const replacement = await signer.signing.currentSigningKey();
-    assert.notEqual(replacement.kid, s1);
+    assert.deepEqual(await publisher.publishedKeys().then((keys) => keys.map((key) => key.kid)), [s2]);
+    assert.equal((await start().signing.currentSigningKey()).kid, s2, 'the successor, published for the propagation time, signs early');
+    const again = ring(await rotate(rotator), SIGNING_RING);
+    assert.equal(again.action, 'created-successor');
+    assert.equal(again.currentKeyId, s2);
     time.now += config.dataProtection.refreshIntervalS * S;
-    assert.deepEqual((await publisher.publishedKeys()).map((key) => key.kid), [replacement.kid]);
+    assert.deepEqual((await publisher.publishedKeys()).map((key) => key.kid), [again.successor!.keyId, s2]);
   });
 });
 

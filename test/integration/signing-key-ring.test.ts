@@ -236,7 +236,7 @@ describe('revoking signing keys (several instances, driven clock)', () => {
     time.now += (config.signing.propagationS + 3600) * S;
 
     const revokedAt = time.now;
-    await rotator.repository.revokeCreatedBefore(SIGNING_RING, new Date(revokedAt + 1), new Date(revokedAt));
+    await rotator.repository.revokeCreatedBefore(SIGNING_RING, new Date(revokedAt), new Date(revokedAt));
     time.now = revokedAt + BOUND_S * S;
     // Whoever makes the replacement (the first request or the operator), it must not sign yet.
     await assert.rejects(signer.signing.currentSigningKey(), (error: unknown) => {

@@ -15,7 +15,7 @@ before(async () => {
 after(() => stack.close());
 
 describe('local seed: first keys', () => {
-  it('creates one key per ring on an empty table, publishes the signing key at once, and creates nothing when run again', async () => {
+  it('creates the first key of each ring (and a published successor for the signing key) on an empty table, and nothing when run again', async () => {
     const repository = new DynamoDbKeyRingRepository({ client: stack.documentClient(), tableName: stack.config.tables.keys });
     assert.deepEqual(await new SigningKeyPublisher({ config: stack.config, repository }).publishedKeys(), []);
 
@@ -25,8 +25,10 @@ describe('local seed: first keys', () => {
       [SIGNING_RING, 'created-immediate'],
     ]);
     const signingKeyId = first[1]!.successor?.keyId;
+    const signingKeyIds = first[1]!.created.map((key) => key.keyId);
+    assert.equal(signingKeyIds[0], signingKeyId);
     const published = await new SigningKeyPublisher({ config: stack.config, repository }).publishedKeys();
-    assert.deepEqual(published.map((k) => k.kid), [signingKeyId]);
+    assert.deepEqual(published.map((k) => k.kid).sort(), [...signingKeyIds].sort(), 'the signing key and its successor');
 
     const again = await seedKeys(stack.env);
     assert.deepEqual(again.map((r) => [r.ring, r.action, r.currentKeyId]), [
@@ -34,6 +36,6 @@ describe('local seed: first keys', () => {
       [SIGNING_RING, 'none', signingKeyId],
     ]);
     assert.equal((await repository.load(DATA_PROTECTION_RING, { consistent: true })).length, 1);
-    assert.equal((await repository.load(SIGNING_RING, { consistent: true })).length, 1);
+    assert.equal((await repository.load(SIGNING_RING, { consistent: true })).length, 2);
   });
 });

@@ -26,6 +26,8 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 
 const T0 = Date.parse('2040-01-01T00:00:00Z');
 const REDIRECT = 'https://app.example/cb';
+/** URIs that start with REDIRECT (a prefix match would take them) but are not it. */
+const EXTENDED_REDIRECTS = [`${REDIRECT}/evil`, `${REDIRECT}.evil.com`, `${REDIRECT}?extra=1`, `${REDIRECT}?`, `${REDIRECT}%2F..%2Fevil`, `${REDIRECT}@evil.example`];
 const WEB_SECRET = 'web-client-secret-0123456789abcdefghij';
 const MACHINE_SECRET = 'machine-secret-0123456789abcdefghijklm';
 
@@ -267,9 +269,13 @@ describe('authorization code flow', () => {
     const missing = await issueCode();
     assert.equal((await token({ grant_type: 'authorization_code', client_id: 'spa', code: missing.code, redirect_uri: REDIRECT })).json().error, 'invalid_grant');
 
-    const otherRedirect = await issueCode();
-    const answer = await token({ grant_type: 'authorization_code', client_id: 'spa', code: otherRedirect.code, redirect_uri: 'https://app.example/other', code_verifier: otherRedirect.verifier });
-    assert.equal(answer.json().error, 'invalid_grant');
+    for (const other of ['https://app.example/other', ...EXTENDED_REDIRECTS]) {
+      const otherRedirect = await issueCode();
+      const answer = await token({ grant_type: 'authorization_code', client_id: 'spa', code: otherRedirect.code, redirect_uri: other, code_verifier: otherRedirect.verifier });
+      assert.equal(answer.json().error, 'invalid_grant', other);
+      // A mismatch spends the code: the retry with the right URI is a replay.
+      assert.equal((await exchange(otherRedirect.code, otherRedirect.verifier)).json().error, 'invalid_grant', other);
+    }
 
     const stolen = await issueCode();
     const byOther = await token(
@@ -277,6 +283,52 @@ describe('authorization code flow', () => {
       basic('web', WEB_SECRET),
     );
     assert.equal(byOther.json().error, 'invalid_grant');
+  });
+});
+
+describe('a redirect URI registered with a query of its own', () => {
+  const REGISTERED = 'https://query.example/cb?x=a%20b&flag';
+  const query = (extra: Record<string, string> = {}) => ({
+    response_type: 'code',
+    client_id: 'query-spa',
+    redirect_uri: REGISTERED,
+    scope: 'openid',
+    state: 'st',
+    ...extra,
+  });
+  before(() => instances[0]!.clients.register({ clientId: 'query-spa', redirectUris: [REGISTERED], postLogoutRedirectUris: [`${REGISTERED}&bye`] }));
+
+  it('gets the code appended to the query exactly as registered, and exchanges it with that exact URI only', async () => {
+    for (const other of ['https://query.example/cb', 'https://query.example/cb?x=a+b&flag=']) {
+      const { verifier, challenge } = pkce();
+      const answer = await authorize(query({ code_challenge: challenge, code_challenge_method: 'S256' }));
+      assert.equal(answer.status, 302, answer.body);
+      const location = answer.headers.Location!;
+      assert.ok(location.startsWith(`${REGISTERED}&code=`), location);
+      const code = new URL(location).searchParams.get('code')!;
+      const refused = await token({ grant_type: 'authorization_code', client_id: 'query-spa', code, redirect_uri: other, code_verifier: verifier });
+      assert.equal(refused.json().error, 'invalid_grant', `${other} is not the registered URI`);
+    }
+    const { verifier, challenge } = pkce();
+    const code = new URL((await authorize(query({ code_challenge: challenge, code_challenge_method: 'S256' }))).headers.Location!).searchParams.get('code')!;
+    const answer = await token({ grant_type: 'authorization_code', client_id: 'query-spa', code, redirect_uri: REGISTERED, code_verifier: verifier });
+    assert.equal(answer.status, 200, answer.body);
+  });
+
+  it('gets an error response appended the same way, and the post-logout state too', async () => {
+    const error = await authorize(query({ prompt: 'none', code_challenge: pkce().challenge, code_challenge_method: 'S256' }), []);
+    const location = error.headers.Location!;
+    assert.ok(location.startsWith(`${REGISTERED}&error=login_required&`), location);
+    assert.ok(location.endsWith(`&state=st&iss=${encodeURIComponent(stack.config.issuer)}`), location);
+    const bye = await call(endSessionHandler(next), event('GET', '/logout', { query: new URLSearchParams({ client_id: 'query-spa', post_logout_redirect_uri: `${REGISTERED}&bye`, state: 'b' }) }));
+    assert.equal(bye.headers.Location, `${REGISTERED}&bye&state=b`);
+  });
+
+  it('cannot be registered with a response parameter in its query', async () => {
+    for (const uri of ['https://query.example/cb?state=fixed', 'https://query.example/cb?code=', 'https://query.example/cb?a=1&iss=x']) {
+      await assert.rejects(instances[0]!.clients.register({ clientId: 'query-bad', redirectUris: [uri] }), { code: 'invalid_client_metadata' }, uri);
+    }
+    assert.equal(await instances[1]!.clients.find('query-bad'), undefined);
   });
 });
 
@@ -471,9 +523,10 @@ describe('authorize endpoint with sessions', () => {
   });
 
   it('shows an error page, not a redirect, for an unknown client or unregistered redirect URI', async () => {
-    for (const bad of [{ client_id: 'nobody' }, { redirect_uri: 'https://evil.example/cb' }] as Record<string, string>[]) {
+    const unregistered = ['https://evil.example/cb', ...EXTENDED_REDIRECTS].map((uri) => ({ redirect_uri: uri }));
+    for (const bad of [{ client_id: 'nobody' }, ...unregistered] as Record<string, string>[]) {
       const answer = await authorize(query(bad));
-      assert.equal(answer.status, 400);
+      assert.equal(answer.status, 400, JSON.stringify(bad));
       assert.equal(answer.headers.Location, undefined);
       assert.match(answer.headers['Content-Type']!, /text\/html/);
     }

@@ -39,6 +39,21 @@ describe('client registration rules', () => {
       assert.notEqual(redirectUriProblem(bad), undefined, bad);
     }
   });
+
+  it('refuses a redirect URI whose query already names a response parameter, which the response would duplicate', () => {
+    // With two `state`s (or `code`s) in the callback, which one a client reads is up to its parser.
+    for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri']) {
+      for (const query of [`${name}=x`, `${name}=`, `a=1&${name}`, encodeURIComponent(name).replace('e', '%65') + '=x']) {
+        const uri = `https://app.example/cb?${query}`;
+        assert.match(redirectUriProblem(uri) ?? '', new RegExp(`"${name}"`), uri);
+        assert.throws(() => normalizeRegistration({ clientId: 'x', redirectUris: [uri] }), InvalidClientMetadataError, uri);
+        assert.throws(() => normalizeRegistration({ clientId: 'x', redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: [uri] }), InvalidClientMetadataError, uri);
+      }
+    }
+    for (const ok of ['https://app.example/cb?statement=1&x=a%20b&flag', 'https://app.example/cb?codes=1', 'com.example.app:/oauth?tenant=1']) {
+      assert.equal(redirectUriProblem(ok), undefined, ok);
+    }
+  });
 });
 
 describe('discovery document', () => {

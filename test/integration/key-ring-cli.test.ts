@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import type { KeyRingRepository } from '../../lib/keyring/key-ring-repository.js';
+import type { KeyWrapper } from '../../lib/kms/key-wrapper.js';
 import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
 import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
 import { runKeysCli, UsageError } from '../../scripts/keys.js';
@@ -115,6 +116,19 @@ describe('scripts/keys.ts', () => {
     assert.ok(published[0]!.length > 0, 'JWKS still publishes a key right after the revocation');
     const keys = await repository!.load(SIGNING_RING, { consistent: true });
     assert.ok(keys.some((key) => key.revokedAt === undefined && published[0]!.includes(key.keyId)), 'the published key is a replacement, not a revoked key');
+  });
+
+  it('revoke goes through without KMS access, and says that no replacement was made', async () => {
+    const { time, instance, config } = await stack.isolatedRing(T0).then(async (ring) => ({ ...ring, instance: ring.start() }));
+    const deps = (keyWrapper: () => KeyWrapper) => ({ config, repository: instance.repository, keyWrapper, now: () => new Date(time.now), print: () => {} });
+    await runKeysCli(['rotate'], deps(() => instance.keyWrapper));
+    time.now += 60_000;
+    const noKms = deps(() => {
+      throw new Error('KMS_KEY_ID is required');
+    });
+    await assert.rejects(runKeysCli(['revoke', '--created-before', new Date(time.now).toISOString(), '--ring', 'signing'], noKms), /revoked, but no replacement could be created/);
+    const keys = await instance.repository.load(SIGNING_RING, { consistent: true });
+    assert.ok(keys.length > 0 && keys.every((key) => key.revokedAt !== undefined), 'every signing key is revoked all the same');
   });
 
   it('rejects bad input with a usage error', async () => {

@@ -106,7 +106,18 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
  * its propagation at once.
  */
 function revoke(deps: KeysCliDeps, ring: string, revocation: Revocation, now: Date): Promise<RevocationOutcome> {
-  return revokeApplicationKeys({ config: deps.config, repository: deps.repository, keyWrapper: deps.keyWrapper() }, ring, revocation, now);
+  return revokeApplicationKeys({ config: deps.config, repository: deps.repository, keyWrapper: lazyKeyWrapper(deps.keyWrapper) }, ring, revocation, now);
+}
+
+/** KMS access built only when a key is actually created: a revocation must go through without it. */
+function lazyKeyWrapper(make: () => KeyWrapper): KeyWrapper {
+  let built: KeyWrapper | undefined;
+  const wrapper = () => (built ??= make());
+  return {
+    generate: async (context) => wrapper().generate(context),
+    wrap: async (plaintext, context) => wrapper().wrap(plaintext, context),
+    unwrap: async (wrapped, context) => wrapper().unwrap(wrapped, context),
+  };
 }
 
 function printRevocation(deps: KeysCliDeps, ring: string, revoked: string, created: readonly KeyDescription[]): void {

@@ -7,7 +7,7 @@
  */
 import { applyRevocations, type KeyRecord } from './key-ring-policy.js';
 import type { KeyKind } from './key-kind.js';
-import { rotateRing, type KeyDescription, type RotationDeps } from './rotation.js';
+import { rotateRing, type KeyDescription, type RingRotation, type RotationDeps } from './rotation.js';
 
 /** One key by id, or every key created before a date (ASP.NET's revocation element). */
 export type Revocation = { keyId: string } | { createdBefore: Date };
@@ -32,10 +32,27 @@ export async function revokeKeys(
     const keys = await repository.load(kind.ring, { consistent: true });
     if (!keys.some((key) => key.keyId === revocation.keyId)) return { revoked: false };
   }
-  const ahead = await rotateRing(deps, kind, now, (keys) => withRevocation(keys, revocation, now));
+  let ahead: RingRotation | undefined;
+  let failure: unknown;
+  try {
+    ahead = await rotateRing(deps, kind, now, (keys) => withRevocation(keys, revocation, now));
+  } catch (error) {
+    failure = error;
+  }
+  // Revoking matters more than replacing: a compromised key must not stay usable because KMS
+  // (or the operator's access to it) failed the replacement.
   if ('keyId' in revocation) await repository.revoke(kind.ring, revocation.keyId, now);
   else await repository.revokeCreatedBefore(kind.ring, revocation.createdBefore, now);
+  if (ahead === undefined) throw new ReplacementNotCreatedError(kind.ring, failure);
   // A rotation racing this one may have planned against the ring before the revocation.
   const after = await rotateRing(deps, kind, now);
   return { revoked: true, created: [...ahead.created, ...after.created] };
+}
+
+/** The keys are revoked, but what should replace them could not be created; `keys rotate` (or the scheduled rotation, or the next request) makes it later. */
+export class ReplacementNotCreatedError extends Error {
+  constructor(ring: string, cause: unknown) {
+    super(`the keys of ring "${ring}" are revoked, but no replacement could be created: run \`keys rotate\` once KMS is reachable`, { cause });
+    this.name = 'ReplacementNotCreatedError';
+  }
 }

@@ -3,6 +3,7 @@
  * Pure: a ClientStore (client-store.ts) stores what this module accepts.
  */
 import { IdentityServerError } from '../errors.js';
+import { RESPONSE_PARAMETERS } from './authorization-response.js';
 import { SUPPORTED_SCOPES } from './scopes.js';
 
 export type ClientType = 'public' | 'confidential';
@@ -47,6 +48,7 @@ export function isValidClientId(clientId: string): boolean {
  * (RFC 6749 section 3.1.2), https, or http on a loopback host (local development and native
  * apps, RFC 8252 section 7.3), or a private-use scheme with a dot in it (RFC 8252 section
  * 7.1, e.g. `com.example.app:/callback`). Never `javascript:`, `data:` and the like.
+ * A query is allowed, but not one naming a parameter the response appends (`state`, `code`...).
  */
 export function redirectUriProblem(uri: string): string | undefined {
   let url: URL;
@@ -57,6 +59,8 @@ export function redirectUriProblem(uri: string): string | undefined {
   }
   if (uri.includes('#')) return `must not contain a fragment: ${uri}`;
   if (/[\x00-\x20\x7f]/.test(uri)) return `must not contain spaces or control characters: ${uri}`;
+  const taken = RESPONSE_PARAMETERS.find((name) => url.searchParams.has(name));
+  if (taken !== undefined) return `must not carry "${taken}" in its query: the response appends its own: ${uri}`;
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : `http is only allowed for loopback hosts: ${uri}`;
   const scheme = url.protocol.slice(0, -1);

@@ -3,6 +3,8 @@
  * SDK client, the local KMS endpoint). The context is bound cryptographically: material wrapped
  * for one {app, ring, keyId} must not unwrap under another.
  */
+import { DependencyUnavailableError } from '../errors.js';
+
 export interface WrapContext {
   app: string;
   ring: string;
@@ -25,9 +27,8 @@ export interface KeyWrapper {
 }
 
 /** The wrapping service is unreachable or failing: a dependency outage (HTTP 503), not a client error. */
-export class KeyWrapperUnavailableError extends Error {
+export class KeyWrapperUnavailableError extends DependencyUnavailableError {
   constructor(cause: unknown) {
-    super('key wrapping service unavailable', { cause });
-    this.name = 'KeyWrapperUnavailableError';
+    super('key wrapping service', { cause });
   }
 }

@@ -2,8 +2,10 @@ import {
   DecryptCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  KMSInvalidStateException,
   type KMSClient,
 } from '@aws-sdk/client-kms';
+import { DependencyUnavailableError } from '../errors.js';
 import { KeyUnwrapError } from './key-unwrap-error.js';
 import { KeyWrapperUnavailableError, type GeneratedKey, type KeyWrapper, type WrapContext } from './key-wrapper.js';
 
@@ -17,26 +19,6 @@ const MASTER_KEY_BYTES = 32;
 
 /** KMS refused this ciphertext for this request: the wrapped key does not belong here. */
 const MISMATCH_ERRORS = new Set(['InvalidCiphertextException', 'IncorrectKeyException', 'AccessDeniedException']);
-
-/** KMS or the path to it is failing; the same request may succeed later. */
-const UNAVAILABLE_ERRORS = new Set([
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'KMSInvalidStateException',
-  'ThrottlingException',
-  'TimeoutError',
-  'RequestTimeout',
-]);
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
 /**
  * Production `KeyWrapper` over AWS KMS. The encryption context is exactly `{ app, ring, keyId }`,
@@ -90,12 +72,18 @@ export class KmsKeyWrapper implements KeyWrapper {
   }
 }
 
-/** Outages become `KeyWrapperUnavailableError` (HTTP 503); anything else (e.g. a wrong key id) passes through unchanged. */
+/**
+ * Outages become `KeyWrapperUnavailableError` (HTTP 503) with the SDK's error as cause; anything
+ * else (e.g. a wrong key id) passes through unchanged. The client (lib/runtime) already reports
+ * throttling, server faults, timeouts and unreachable endpoints as `DependencyUnavailableError`;
+ * a key that is disabled or pending import is KMS's own "try later", a client error to the SDK.
+ */
 async function callKms<Output>(call: () => Promise<Output>): Promise<Output> {
   try {
     return await call();
   } catch (error) {
-    if (isUnavailable(error)) throw new KeyWrapperUnavailableError(error);
+    if (error instanceof DependencyUnavailableError) throw new KeyWrapperUnavailableError(error.cause);
+    if (error instanceof KMSInvalidStateException) throw new KeyWrapperUnavailableError(error);
     throw error;
   }
 }
@@ -107,21 +95,4 @@ function encryptionContext(context: WrapContext): Record<string, string> {
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : '';
-}
-
-function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (UNAVAILABLE_ERRORS.has(error.name)) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 500) return true;
-  return hasNetworkErrorCode(error);
-}
-
-/** Node may report a refused connection as an AggregateError (one per address tried) or via `cause`. */
-function hasNetworkErrorCode(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error) || depth > 3) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return true;
-  if (error instanceof AggregateError && error.errors.some((inner) => hasNetworkErrorCode(inner, depth + 1))) return true;
-  return hasNetworkErrorCode(error.cause, depth + 1);
 }

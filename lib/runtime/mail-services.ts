@@ -1,6 +1,6 @@
 /**
  * Services of the flows that mail one-time codes (registration, code sign-in), built lazily
- * once per instance like those in services.ts. Kept apart so that only the handlers that send
+ * once per instance over those of services.ts. Kept apart so that only the handlers that send
  * mail bundle the SES client.
  */
 import type { KeyedHasher } from '../auth/keyed-hasher.js';
@@ -12,6 +12,7 @@ import { SesMailer } from '../store/ses-mailer.js';
 import { KeyRingKeyedHasher } from '../auth/key-ring-keyed-hasher.js';
 import { once } from '../once.js';
 import { getCache, getClock, getConfig, getDataProtectionKeyRing, getPasswordHasher, getUserDirectory } from './services.js';
+import { createSesClient } from './ses-client.js';
 import { CodeSignIn } from '../auth/code-sign-in.js';
 
 /**
@@ -29,7 +30,7 @@ export const getOneTimeCodes = /* @__PURE__ */ once(
 export const getMailer = /* @__PURE__ */ once((): Mailer => {
   const config = getConfig();
   if (config.mail.mode === 'outbox') return new OutboxMailer({ cache: getCache(), clock: getClock() });
-  return new SesMailer({ from: config.mail.from, region: config.region });
+  return new SesMailer({ from: config.mail.from, client: createSesClient({ region: config.region }) });
 });
 
 export const getRegistration = /* @__PURE__ */ once(

@@ -1,7 +1,7 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Mailer, MailMessage } from '../auth/mailer.js';
 
-/** The part of SESv2Client we use, so tests can pass a recording fake. */
+/** The part of SESv2Client we use (built by lib/runtime), so tests can pass a recording fake. */
 export interface SendEmailClient {
   send(command: SendEmailCommand): Promise<unknown>;
 }
@@ -11,9 +11,9 @@ export class SesMailer implements Mailer {
   private readonly client: SendEmailClient;
   private readonly from: string;
 
-  constructor(options: { from: string; region: string; client?: SendEmailClient }) {
+  constructor(options: { from: string; client: SendEmailClient }) {
     this.from = options.from;
-    this.client = options.client ?? new SESv2Client({ region: options.region });
+    this.client = options.client;
   }
 
   async send(message: MailMessage): Promise<void> {

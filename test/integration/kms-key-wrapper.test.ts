@@ -247,33 +247,3 @@ describe('KmsKeyWrapper persistence with the local KMS data file', () => {
     }
   });
 });
-
-describe('createKmsClient', () => {
-  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'] as const;
-  let saved: Record<string, string | undefined>;
-  before(() => {
-    saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
-  });
-  after(() => {
-    for (const name of names) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-  });
-
-  it('uses dummy credentials for a local endpoint only when the environment has none', async () => {
-    for (const name of names) delete process.env[name];
-    const local = createKmsClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
-    const localCredentials = await local.config.credentials();
-    assert.equal(localCredentials.accessKeyId, 'local');
-    assert.equal(await local.config.region(), 'eu-west-1');
-    assert.equal(await local.config.maxAttempts(), 1);
-    local.destroy();
-
-    process.env['AWS_ACCESS_KEY_ID'] = 'AKIDFROMENV';
-    process.env['AWS_SECRET_ACCESS_KEY'] = 'secret-from-env';
-    const withEnv = createKmsClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' });
-    assert.equal((await withEnv.config.credentials()).accessKeyId, 'AKIDFROMENV');
-    withEnv.destroy();
-  });
-});

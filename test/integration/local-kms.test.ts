@@ -20,6 +20,7 @@ import {
   type KMSClient,
   NotFoundException,
 } from '@aws-sdk/client-kms';
+import { DependencyUnavailableError } from '../../lib/errors.js';
 import { createKmsClient } from '../../lib/runtime/kms-client.js';
 import { startLocalKms, type LocalKms } from '../../scripts/local-kms.js';
 
@@ -28,6 +29,15 @@ const CONTEXT = { app: 'identity', ring: 'cookies', keyId: 'k1' };
 
 async function errorTypeOf(response: Response): Promise<unknown> {
   return ((await response.json()) as { __type?: unknown }).__type;
+}
+
+/** An injected fault as the SDK deserialized it, under the outage error the runtime's client reports it as. */
+function injectedFault(check: (fault: unknown) => void) {
+  return (error: unknown) => {
+    assert.ok(error instanceof DependencyUnavailableError, String(error));
+    check(error.cause);
+    return true;
+  };
 }
 
 function clientFor(kms: LocalKms): KMSClient {
@@ -154,11 +164,13 @@ describe('local KMS endpoint', () => {
     const { CiphertextBlob } = await client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') }));
     kms.setFault({ operations: ['Decrypt'], remaining: 2 });
     for (let i = 0; i < 2; i++) {
-      await assert.rejects(client.send(new DecryptCommand({ CiphertextBlob })), (error: unknown) => {
-        assert.ok(error instanceof KMSInternalException, String(error));
-        assert.equal(error.$metadata.httpStatusCode, 503);
-        return true;
-      });
+      await assert.rejects(
+        client.send(new DecryptCommand({ CiphertextBlob })),
+        injectedFault((fault) => {
+          assert.ok(fault instanceof KMSInternalException, String(fault));
+          assert.equal(fault.$metadata.httpStatusCode, 503);
+        }),
+      );
     }
     // Other operations were never affected, and the third Decrypt finds the fault cleared.
     await client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('y') }));
@@ -166,9 +178,15 @@ describe('local KMS endpoint', () => {
     assert.equal(Buffer.from(ok.Plaintext!).toString(), 'x');
 
     kms.setFault({ status: 400 });
-    await assert.rejects(client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') })), { name: 'ThrottlingException' });
+    await assert.rejects(
+      client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') })),
+      injectedFault((fault) => assert.equal((fault as Error).name, 'ThrottlingException')),
+    );
     kms.setFault({ errorType: 'DependencyTimeoutException', status: 503 });
-    await assert.rejects(client.send(new DecryptCommand({ CiphertextBlob })), { name: 'DependencyTimeoutException' });
+    await assert.rejects(
+      client.send(new DecryptCommand({ CiphertextBlob })),
+      injectedFault((fault) => assert.equal((fault as Error).name, 'DependencyTimeoutException')),
+    );
     kms.setFault(null);
     await client.send(new DecryptCommand({ CiphertextBlob }));
 
@@ -189,15 +207,20 @@ describe('local KMS endpoint', () => {
 
     const setFault = await fetch(`${kms.url}/_local/fault`, { method: 'POST', body: JSON.stringify({ operations: ['Encrypt'], status: 500, remaining: 1 }) });
     assert.equal(setFault.status, 200);
-    await assert.rejects(client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') })), (error: unknown) => {
-      assert.ok(error instanceof KMSInternalException);
-      assert.equal(error.$metadata.httpStatusCode, 500);
-      return true;
-    });
+    await assert.rejects(
+      client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') })),
+      injectedFault((fault) => {
+        assert.ok(fault instanceof KMSInternalException);
+        assert.equal(fault.$metadata.httpStatusCode, 500);
+      }),
+    );
     await client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') }));
 
     await fetch(`${kms.url}/_local/fault`, { method: 'POST', body: JSON.stringify({ operations: ['Encrypt'] }) });
-    await assert.rejects(client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') })), KMSInternalException);
+    await assert.rejects(
+      client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') })),
+      injectedFault((fault) => assert.ok(fault instanceof KMSInternalException)),
+    );
     const cleared = await fetch(`${kms.url}/_local/fault`, { method: 'POST', body: 'null' });
     assert.equal(cleared.status, 200);
     await client.send(new EncryptCommand({ KeyId: kms.keyArn(), Plaintext: Buffer.from('x') }));

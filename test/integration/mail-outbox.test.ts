@@ -132,7 +132,7 @@ describe('mail: TtlCache.append, OutboxMailer, outbox CLI', () => {
 describe('SesMailer', () => {
   it('sends one plain-text SendEmail from the configured address', async () => {
     const sent: SendEmailCommand[] = [];
-    const mailer = new SesMailer({ from: 'no-reply@id.example.com', region: 'eu-west-1', client: { send: async (c) => void sent.push(c) } });
+    const mailer = new SesMailer({ from: 'no-reply@id.example.com', client: { send: async (c) => void sent.push(c) } });
     await mailer.send({ to: 'u@example.com', subject: 'Hi', text: 'Body' });
     assert.equal(sent.length, 1);
     assert.ok(sent[0] instanceof SendEmailCommand);
@@ -144,7 +144,7 @@ describe('SesMailer', () => {
   });
 
   it('lets SES failures reach the caller', async () => {
-    const mailer = new SesMailer({ from: 'a@b.co', region: 'eu-west-1', client: { send: async () => Promise.reject(new Error('throttled')) } });
+    const mailer = new SesMailer({ from: 'a@b.co', client: { send: async () => Promise.reject(new Error('throttled')) } });
     await assert.rejects(mailer.send({ to: 'u@example.com', subject: 's', text: 't' }), /throttled/);
   });
 });

@@ -4,9 +4,11 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import { DependencyUnavailableError } from '../../lib/errors.js';
+import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { rotateApplicationRings } from '../../lib/runtime/key-rotation.js';
 import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
 import { SIGNING_RING } from '../../lib/signing/signing-key-policy.js';
+import { DynamoDbKeyRingRepository } from '../../lib/store/key-ring-repository.js';
 import { buildInstance, withFreshTables, type Instance } from '../support/dataprotection-worker.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -141,17 +143,10 @@ describe('GET /jwks', () => {
   });
 
   it('answers 503, not a stack trace, when DynamoDB is unreachable', async () => {
-    const publisher = new SigningKeyPublisher({
-      config: stack.config,
-      repository: {
-        load: async () => {
-          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-        },
-        create: async () => false,
-        revoke: async () => false,
-        revokeCreatedBefore: async () => undefined,
-      },
-    });
+    // Nothing listens on port 1: the real client reports the refused connection as an outage.
+    const unreachable = createDocumentClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
+    const repository = new DynamoDbKeyRingRepository({ client: unreachable, tableName: stack.config.tables.keys });
+    const publisher = new SigningKeyPublisher({ config: stack.config, repository });
     const response = await jwksModule.jwksHandler(publisher)(event, context);
     assert.equal(response.statusCode, 503);
     assert.doesNotMatch(String(response.body), /ECONNREFUSED|at /);

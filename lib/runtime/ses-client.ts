@@ -1,0 +1,9 @@
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { awsClientConfig, type AwsClientOptions } from './aws-client-options.js';
+import { reportOutagesAs } from './dependency-outages.js';
+
+export function createSesClient(options: AwsClientOptions): SESv2Client {
+  const client = new SESv2Client(awsClientConfig(options));
+  reportOutagesAs('ses', client.middlewareStack);
+  return client;
+}

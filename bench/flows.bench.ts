@@ -12,7 +12,7 @@
  *  3. POST /token warm throughput and latency (code exchange, refresh), beside one UpdateItem.
  *
  * A cold instance is a fresh module graph of the function's file (tsx `tsImport`, which gives
- * every call its own namespace): its own lib/services.ts singletons, SDK clients, key-ring
+ * every call its own namespace): its own lib/runtime singletons, SDK clients, key-ring
  * caches and unwrapped keys, which is what a new Lambda instance builds. Packages under
  * node_modules are loaded once and shared, which changes no call count.
  *
@@ -28,12 +28,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { tsImport } from 'tsx/esm/api';
 import { PasswordHasher } from '../lib/auth/password-hasher.js';
 import { systemClock } from '../lib/clock.js';
-import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
-import { createKmsClient } from '../lib/runtime/kms-client.js';
-import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
 import { ClientRegistry } from '../lib/store/client-registry.js';
-import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { UserDirectory } from '../lib/store/user-directory.js';
+import { seedKeys } from '../scripts/seed.js';
 import { parseForms, submitFields, type HtmlForm } from '../test/support/html-forms.js';
 import { httpEvent } from '../test/support/fake-http-event.js';
 import { OutboxReader } from '../test/support/outbox-reader.js';
@@ -314,8 +311,7 @@ try {
   // Setup, straight to DynamoDB Local (uncounted): both key rings have a key, as after the first
   // deploy's scheduled rotation, so no step below pays for creating one; a public client.
   const setupClient = stack.documentClient();
-  const keyWrapper = new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: stack.kms.url }), keyId: config.kmsKeyId });
-  await rotateApplicationRings({ config, repository: new DynamoDbKeyRingRepository({ client: setupClient, tableName: config.tables.keys }), keyWrapper });
+  await seedKeys(stack.env);
   await new ClientRegistry({ client: setupClient, tableName: config.tables.directory, clock: systemClock }).register({ clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] });
   const users = new UserDirectory({ client: setupClient, tableName: config.tables.directory, clock: systemClock });
 

@@ -8,7 +8,7 @@
 import { page, type HttpHandler } from '../lib/http/handler.js';
 import { formBody } from '../lib/http/request.js';
 import type { OidcProvider } from '../lib/runtime/oidc-provider.js';
-import { getOidcProvider } from '../lib/runtime/oidc-services.js';
+import { getOidcProvider } from '../lib/runtime/services.js';
 import { ANTIFORGERY_FIELD } from '../lib/session/antiforgery.js';
 
 export function logoutHandler(provider: () => Pick<OidcProvider, 'logoutForm' | 'endSession'>): HttpHandler {

@@ -3,7 +3,7 @@ import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { formBody, header } from '../lib/http/request.js';
 import type { TokenInspection } from '../lib/runtime/oidc-provider.js';
-import { getTokenInspection } from '../lib/runtime/inspection-services.js';
+import { getTokenInspection } from '../lib/runtime/table-services.js';
 
 export function revokeHandler(provider: () => TokenInspection): HttpHandler {
   return withCors(

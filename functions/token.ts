@@ -3,7 +3,7 @@ import { withCors } from '../lib/http/cors.js';
 import { api, type HttpHandler } from '../lib/http/handler.js';
 import { formBody, header } from '../lib/http/request.js';
 import type { OidcProvider } from '../lib/runtime/oidc-provider.js';
-import { getOidcProvider } from '../lib/runtime/oidc-services.js';
+import { getOidcProvider } from '../lib/runtime/services.js';
 
 export function tokenHandler(provider: () => OidcProvider): HttpHandler {
   return withCors(

@@ -16,11 +16,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lib/clock.js';
-import { loadConfig, type Config } from '../lib/config.js';
+import { loadConfigSections, type SectionsConfig } from '../lib/config.js';
 import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type OAuthClient } from '../lib/oidc/client-metadata.js';
 import { ClientExistsError, type ClientStore } from '../lib/oidc/client-store.js';
 import { ClientRegistry } from '../lib/store/client-registry.js';
-import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
+import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import { runIfMain } from './run-as-main.js';
 
 const USAGE = `usage:
@@ -140,15 +140,13 @@ function describe(client: OAuthClient): string {
   ].join('\n');
 }
 
-export function registryFor(config: Config, client = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb })): ClientRegistry {
+export function registryFor(config: SectionsConfig<'aws' | 'directoryTable'>, client = documentClientFor(config)): ClientRegistry {
   return new ClientRegistry({ client, tableName: config.tables.directory, clock: systemClock });
 }
 
-/** The CLI needs the directory table, not the web settings loadConfig insists on. */
-function cliConfig(): Config {
-  return loadConfig({ ISSUER: 'http://operator-cli.invalid', KEYS_TABLE: '-', CACHE_TABLE: '-', KMS_KEY_ID: '-', ...process.env });
-}
+// Only the directory table: no issuer, other tables or KMS key to fake.
+const main = () => runClientsCli(process.argv.slice(2), { registry: registryFor(loadConfigSections(['aws', 'directoryTable'])), print: (line) => console.log(line) });
 
-runIfMain(import.meta.url, () => runClientsCli(process.argv.slice(2), { registry: registryFor(cliConfig()), print: (line) => console.log(line) }), {
+runIfMain(import.meta.url, main, {
   exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1),
 });

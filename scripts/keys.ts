@@ -11,17 +11,16 @@
  * ids and dates only, never key material.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../lib/config.js';
+import { loadConfigSections } from '../lib/config.js';
 import { keyStatus, type KeyRecord } from '../lib/keyring/key-ring-policy.js';
 import { DATA_PROTECTION_RING } from '../lib/dataprotection/master-key.js';
 import type { Revocation, RevocationOutcome } from '../lib/keyring/revocation.js';
 import type { KeyDescription } from '../lib/keyring/rotation.js';
-import { revokeApplicationKeys, rotateApplicationRings } from '../lib/runtime/key-rotation.js';
+import { revokeApplicationKeys, rotateApplicationRings, type ApplicationRotationDeps } from '../lib/runtime/key-rotation.js';
 import type { KeyWrapper } from '../lib/kms/key-wrapper.js';
-import { createKmsClient } from '../lib/runtime/kms-client.js';
-import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
+import { kmsKeyWrapperFor } from '../lib/runtime/kms-client.js';
 import { SIGNING_RING } from '../lib/signing/signing-key-policy.js';
-import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
+import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import type { KeyRingRepository } from '../lib/keyring/key-ring-repository.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { runIfMain } from './run-as-main.js';
@@ -29,7 +28,7 @@ import { runIfMain } from './run-as-main.js';
 export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
 
 export interface KeysCliDeps {
-  config: Config;
+  config: ApplicationRotationDeps['config'];
   repository: KeyRingRepository;
   /** Only `rotate` and `revoke` need one (they wrap new keys); `list` needs no KMS access. */
   keyWrapper: () => KeyWrapper;
@@ -166,22 +165,11 @@ function iso(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The CLI needs the keys table (and KMS for `rotate`), not the web settings loadConfig insists on. */
-function cliConfig(): Config {
-  return loadConfig({ ISSUER: 'http://operator-cli.invalid', CACHE_TABLE: '-', DIRECTORY_TABLE: '-', KMS_KEY_ID: '-', ...process.env });
-}
-
 async function main(): Promise<void> {
-  const config = cliConfig();
-  const repository = new DynamoDbKeyRingRepository({
-    client: createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb }),
-    tableName: config.tables.keys,
-  });
-  // Built only for `rotate` and `revoke`: list needs no KMS access.
-  const keyWrapper = () => {
-    if (config.kmsKeyId === '-') throw new UsageError('rotate and revoke need KMS_KEY_ID');
-    return new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: config.endpoints.kms }), keyId: config.kmsKeyId });
-  };
+  const config = loadConfigSections(['app', 'aws', 'keysTable', 'lifetimes']);
+  const repository = new DynamoDbKeyRingRepository({ client: documentClientFor(config), tableName: config.tables.keys });
+  // KMS (and KMS_KEY_ID) only for the commands that wrap keys: list needs no KMS access.
+  const keyWrapper = () => kmsKeyWrapperFor({ ...config, ...loadConfigSections(['kms']) });
   await runKeysCli(process.argv.slice(2), { config, repository, keyWrapper, now: () => new Date(), print: (line) => console.log(line) });
 }
 

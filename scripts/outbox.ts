@@ -5,8 +5,8 @@
  */
 import { OutboxMailer } from '../lib/store/outbox-mailer.js';
 import { systemClock } from '../lib/clock.js';
-import { loadConfig } from '../lib/config.js';
-import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
+import { loadConfigSections } from '../lib/config.js';
+import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import { TtlCache } from '../lib/store/ttl-cache.js';
 
 const [email, countArg] = process.argv.slice(2);
@@ -16,8 +16,8 @@ if (!email || !Number.isInteger(count) || count < 1) {
   process.exit(2);
 }
 
-const config = loadConfig();
-const client = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+const config = loadConfigSections(['aws', 'cacheTable']);
+const client = documentClientFor(config);
 try {
   const cache = new TtlCache({ client, tableName: config.tables.cache, clock: systemClock });
   const messages = await new OutboxMailer({ cache, clock: systemClock }).latest(email, count);

@@ -4,12 +4,11 @@
  * the first request. Idempotent: running it again leaves the same client and keys in place.
  * `scripts/start.ts` calls both after creating the tables.
  */
-import { loadConfig } from '../lib/config.js';
+import { loadConfigSections } from '../lib/config.js';
 import { rotateApplicationRings } from '../lib/runtime/key-rotation.js';
 import type { RingRotation } from '../lib/keyring/rotation.js';
-import { createKmsClient } from '../lib/runtime/kms-client.js';
-import { KmsKeyWrapper } from '../lib/kms/kms-key-wrapper.js';
-import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
+import { kmsClientFor, kmsKeyWrapperFor } from '../lib/runtime/kms-client.js';
+import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { registryFor } from './clients.js';
 
@@ -20,8 +19,8 @@ export const DEMO_CLIENT = {
 } as const;
 
 export async function seedDemoClient(env: Record<string, string>): Promise<{ clientId: string; redirectUris: string[] }> {
-  const config = loadConfig(env);
-  const documentClient = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+  const config = loadConfigSections(['aws', 'directoryTable'], env);
+  const documentClient = documentClientFor(config);
   try {
     // Replacing with the same metadata is what makes this idempotent (and repairs an edited demo client).
     const client = await registryFor(config, documentClient).register(
@@ -40,14 +39,14 @@ export async function seedDemoClient(env: Record<string, string>): Promise<{ cli
 
 /** What the scheduled rotation would do, done now: a ring with no usable key gets one at once. */
 export async function seedKeys(env: Record<string, string>): Promise<RingRotation[]> {
-  const config = loadConfig(env);
-  const documentClient = createDocumentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
-  const kms = createKmsClient({ region: config.region, endpoint: config.endpoints.kms });
+  const config = loadConfigSections(['app', 'aws', 'keysTable', 'kms', 'lifetimes'], env);
+  const documentClient = documentClientFor(config);
+  const kms = kmsClientFor(config);
   try {
     return await rotateApplicationRings({
       config,
       repository: new DynamoDbKeyRingRepository({ client: documentClient, tableName: config.tables.keys }),
-      keyWrapper: new KmsKeyWrapper({ client: kms, keyId: config.kmsKeyId }),
+      keyWrapper: kmsKeyWrapperFor(config, kms),
     });
   } finally {
     documentClient.destroy();

@@ -1,6 +1,6 @@
 /**
  * The OpenID Provider's endpoints wired to their stores. Built once per instance (cold start)
- * by lib/oidc/services.ts, or by tests with their own config, clock and clients.
+ * by services.ts and table-services.ts, or by tests with their own config, clock and clients.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
@@ -72,11 +72,51 @@ export interface OidcProvider extends TokenInspection {
 }
 
 export function createTokenInspection(deps: TokenInspectionDeps): TokenInspection {
+  return inspectionOver(deps.config, deps.clock, tablesOf(deps));
+}
+
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const { config, clock, keyWrapper } = deps;
+  const tables = tablesOf(deps);
+  const { repository, cache } = tables;
+  const inspection = inspectionOver(config, clock, tables);
+  const { clients, users, grants, verifier } = inspection;
+  const protector = deps.protector ?? createDataProtection({ config, keyWrapper, repository, clock });
+  const sessions = new Sessions({ protector, store: cache, settings: config.session, clock });
+  const antiforgery = new Antiforgery({ protector, sessionIdOf: (event) => sessions.sessionIdOf(event), clock });
+  const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
+  return {
+    ...inspection,
+    sessions,
+    antiforgery,
+    signingKeys,
+    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
+    token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
+    endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
+    logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),
+  };
+}
+
+/** The table adapters over one document client, built once and shared by every endpoint. */
+interface ProviderTables {
+  repository: KeyRingRepository;
+  cache: TtlCache;
+  users: UserDirectory;
+  clients: ClientRegistry;
+}
+
+function tablesOf(deps: TokenInspectionDeps): ProviderTables {
   const { config, clock, documentClient: client } = deps;
-  const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
-  const cache = new TtlCache({ client, tableName: config.tables.cache, clock });
-  const users = new UserDirectory({ client, tableName: config.tables.directory, clock });
-  const clients = new ClientRegistry({ client, tableName: config.tables.directory, clock });
+  return {
+    repository: deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys }),
+    cache: new TtlCache({ client, tableName: config.tables.cache, clock }),
+    users: new UserDirectory({ client, tableName: config.tables.directory, clock }),
+    clients: new ClientRegistry({ client, tableName: config.tables.directory, clock }),
+  };
+}
+
+function inspectionOver(config: Config, clock: Clock, tables: ProviderTables): TokenInspection {
+  const { repository, cache, users, clients } = tables;
   const verifier = new TokenVerifier({ issuer: config.issuer, keys: new SigningKeyPublisher({ config, repository, clock }), clock });
   const grants = new GrantStore({ cache, clock });
   const accessTokens = new AccessTokens(verifier, grants);
@@ -90,26 +130,5 @@ export function createTokenInspection(deps: TokenInspectionDeps): TokenInspectio
     userinfo: new UserinfoEndpoint({ issuer: config.issuer, accessTokens, users }),
     revocation: new RevocationEndpoint({ clients, grants, accessTokens }),
     introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients, grants, accessTokens }),
-  };
-}
-
-export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
-  const { config, clock, documentClient: client, keyWrapper } = deps;
-  const repository = deps.keyRingRepository ?? new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
-  const inspection = createTokenInspection({ ...deps, keyRingRepository: repository });
-  const { clients, users, grants, verifier } = inspection;
-  const protector = deps.protector ?? createDataProtection({ config, keyWrapper, repository, clock });
-  const sessions = new Sessions({ protector, store: new TtlCache({ client, tableName: config.tables.cache, clock }), settings: config.session, clock });
-  const antiforgery = new Antiforgery({ protector, sessionIdOf: (event) => sessions.sessionIdOf(event), clock });
-  const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
-  return {
-    ...inspection,
-    sessions,
-    antiforgery,
-    signingKeys,
-    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
-    token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
-    endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
-    logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),
   };
 }

@@ -144,6 +144,35 @@ describe('OneTimeCodes on DynamoDB Local', () => {
     assert.equal(await codes.verify('register', email, second), 'ok');
   });
 
+  it('does not let a verification of the old code consume a newer code issued while it was checking', async () => {
+    const old = await issue();
+    // A hasher that lets another instance issue a new code (a resend) between this verification
+    // counting its attempt and consuming the code it counted on: the window a slow request has.
+    let newer = '';
+    let resend: (() => Promise<void>) | undefined = async () => {
+      now += 60_000;
+      newer = await issue();
+    };
+    const racing = new OneTimeCodes({
+      cache: cacheFor(),
+      hasher: {
+        hash: (input) => hasher.hash(input),
+        async verify(input, hash) {
+          const matches = await hasher.verify(input, hash);
+          const pending = resend;
+          resend = undefined;
+          await pending?.();
+          return matches;
+        },
+      },
+      settings,
+      clock,
+    });
+    assert.equal(await racing.verify('register', email, old), 'expired', 'the code it checked was replaced before it could be used');
+    assert.notEqual(newer, '');
+    assert.equal(await codes.verify('register', email, newer), 'ok', 'the newer code is still there');
+  });
+
   it('lets one of several simultaneous issue requests through', async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => codesFor().issue('register', email)));
     assert.equal(results.filter((r) => r.ok).length, 1);

@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -236,5 +238,30 @@ describe('in a browser, through the load balancer', () => {
       problems.some((p) => /CSP violation: script-src/.test(p)),
       `the violation was reported: ${JSON.stringify(problems)}`,
     );
+  });
+
+  test('a form on another site that posts to /logout signs nobody out', async () => {
+    // 127.0.0.1 is another site than the issuer's localhost, so the SameSite=Lax session cookie
+    // stays behind on the cross-site POST, as it would for any attacker's page.
+    const target = new URL('/logout', cluster.proxyUrl).href;
+    const attacker = createServer((request, response) => {
+      if (request.url !== '/') return void response.writeHead(204).end();
+      response.writeHead(200, { 'content-type': 'text/html' }).end(
+        `<form method="post" action="${target}"><input type="hidden" name="next" value="/"></form><script>document.forms[0].submit()</script>`,
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = attacker.address() as AddressInfo;
+      await Promise.all([page.waitForURL((url) => url.href.startsWith(target)), page.goto(`http://127.0.0.1:${port}/`)]);
+      await page.waitForLoadState('load');
+      await screenshot('cross-site-logout');
+      const text = await bodyText();
+      assert.ok(text.includes(`Sign out of ${cluster.proxyUrl}?`), `the user is asked, not signed out: ${text}`);
+    } finally {
+      await new Promise((resolve) => attacker.close(resolve));
+    }
+    await page.goto('/');
+    await assertSignedInAs(email);
   });
 });

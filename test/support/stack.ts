@@ -49,6 +49,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     KMS_ENDPOINT: kms.url,
     KMS_KEY_ID: 'alias/identity-test',
     MAIL_MODE: 'outbox',
+    // Suites mail many addresses from one test address; the mail budget's own suite
+    // (test/integration/mail-budget-pages.test.ts) sets the production limits again.
+    MAIL_MAX_PER_SOURCE_PER_HOUR: '100000',
+    MAIL_MAX_PER_SOURCE_PER_DAY: '100000',
+    MAIL_MAX_PER_MINUTE: '100000',
     // Cheaper than production's 2^17 so suites with many sign-ins stay quick; the password
     // hasher's own tests cover the production default.
     PASSWORD_SCRYPT_LOG_N: '12',

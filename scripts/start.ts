@@ -3,8 +3,8 @@
  * under .local/ unless --in-memory), the local KMS endpoint, the tables from infra/, the demo
  * client and the first keys, then `osls offline`. Ctrl-C stops every child; nothing is left listening.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createDynamoDbClient } from '../lib/runtime/dynamodb-client.js';
 import { JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startLocalKms, type LocalKms } from './local-kms.js';
 import { localEnvironment, localKmsAlias, localPorts } from './local-env.js';
@@ -93,7 +93,7 @@ try {
   console.log(`DynamoDB Local on ${dynamo.endpoint}`);
   kms = await startLocalKms({ port: localPorts.kms, aliases: [localKmsAlias], ...(inMemory ? {} : { dataFile: '.local/kms.json' }) });
   console.log(`local KMS on ${kms.url}`);
-  const raw = new DynamoDBClient({ region: env.AWS_REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const raw = createDynamoDbClient({ region: env.AWS_REGION, endpoint: dynamo.endpoint });
   await createTables(raw, { keys: env.KEYS_TABLE, cache: env.CACHE_TABLE, directory: env.DIRECTORY_TABLE });
   raw.destroy();
   const demo = await seedDemoClient(env);

@@ -4,12 +4,17 @@ import type { Config } from '../config.js';
 import { awsClientConfig, type AwsClientOptions } from './aws-client-options.js';
 import { reportOutagesAs } from './dependency-outages.js';
 
-/** The one place that builds DynamoDB clients, so every adapter marshals items the same way. */
-export function createDocumentClient(options: AwsClientOptions): DynamoDBDocumentClient {
+/** The one place that builds DynamoDB clients; the base client is for table administration (the local stack's setup). */
+export function createDynamoDbClient(options: AwsClientOptions): DynamoDBClient {
   const client = new DynamoDBClient(awsClientConfig(options));
-  // The document client shares this middleware stack, so its commands are covered too.
+  // A document client shares this middleware stack, so its commands are covered too.
   reportOutagesAs('dynamodb', client.middlewareStack);
-  return DynamoDBDocumentClient.from(client, {
+  return client;
+}
+
+/** What the adapters use, so every one of them marshals items the same way. */
+export function createDocumentClient(options: AwsClientOptions): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createDynamoDbClient(options), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

@@ -35,6 +35,34 @@ describe('safeReturnTo', () => {
     assert.equal(safeReturnTo(null), undefined);
   });
 
+  it('resolves whatever it admits on our own origin: every two characters around a leading slash', () => {
+    // The pattern is the only guard, so this is what a check of the parsed origin would have
+    // caught: the WHATWG parser (the browsers') decides the origin within these characters.
+    const base = 'https://return-to.invalid';
+    const ascii = Array.from({ length: 0x80 }, (_, i) => String.fromCharCode(i));
+    const other = ['\u0085', '\u00a0', '\u2028', '\u3000', '\ufeff', '\uff0f', '\uff3c', '\u2215', '\u29f5', '\u0338'];
+    let admitted = 0;
+    for (const a of [...ascii, ...other]) {
+      for (const b of [...ascii, ...other]) {
+        for (const value of [`${a}${b}/evil.example/x`, `/${a}${b}/evil.example/x`]) {
+          const safe = safeReturnTo(value);
+          if (safe === undefined) continue;
+          admitted++;
+          assert.equal(new URL(safe, base).origin, base, JSON.stringify(value));
+        }
+      }
+    }
+    assert.ok(admitted > 9_000, `the probe admitted only ${admitted} values`);
+  });
+
+  it('refuses some values that would resolve on our own origin: an origin check alone is not enough', () => {
+    const base = 'https://return-to.invalid';
+    for (const value of ['evil.example', '/x\r\nLocation: https://evil.example', '/a b']) {
+      assert.equal(safeReturnTo(value), undefined, JSON.stringify(value));
+      assert.equal(new URL(value, base).origin, base, JSON.stringify(value));
+    }
+  });
+
   it('percent-encodes characters outside ASCII, so the value is a valid Location header', () => {
     // A Location header is a URI reference (RFC 9110 section 10.2.2): Node refuses '€' outright
     // (a 500 from serverless-offline) and other servers mangle it.

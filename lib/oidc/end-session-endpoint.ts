@@ -17,12 +17,20 @@
  * Ending a session revokes it in the TTL table (a copied cookie dies on every instance) and
  * clears the cookie. A valid hint's own session is ended too, wherever it is: only the client
  * it was issued to holds it.
+ *
+ * A request from another site (lib/http/cross-site.ts) may arrive without the SameSite=Lax
+ * session cookie, so "no session" there proves nothing, and a cookie-clearing answer to it
+ * would sign out whoever the browser has signed in (an auto-submitted form is a top-level
+ * navigation: its Set-Cookie applies). Such a request never clears the cookie. A POST of that
+ * kind is sent on (303) as the same request by GET, a navigation on which the cookie travels, so
+ * the user is asked about the session it finds; a GET without the cookie has nothing to ask about.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { renderErrorPage } from '../http/error-page.js';
-import { repeatedNames, requestParams } from '../http/request.js';
+import { isCrossSiteRequest } from '../http/cross-site.js';
+import { method, repeatedNames, requestParams } from '../http/request.js';
 import { html as htmlResponse, redirect, type HttpResponse } from '../http/response.js';
 import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
 import type { Antiforgery } from '../session/antiforgery.js';
@@ -46,8 +54,15 @@ export interface EndSessionEndpointDeps {
   clock: Clock;
 }
 
+/** Both methods of RP-initiated logout are served here, and the confirmation form posts here too. */
+const LOGOUT_PATH = '/logout';
+
 export class EndSessionEndpoint {
-  constructor(private readonly deps: EndSessionEndpointDeps) {}
+  private readonly ownOrigin: string;
+
+  constructor(private readonly deps: EndSessionEndpointDeps) {
+    this.ownOrigin = new URL(deps.config.issuer).origin;
+  }
 
   async handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
     const params = requestParams(event);
@@ -77,9 +92,11 @@ export class EndSessionEndpoint {
     if (current !== undefined && (hint === undefined || !vouchesFor(hint, current.session))) {
       return this.confirmation(event, current, target);
     }
+    if (current === undefined && isCrossSiteRequest(event, this.ownOrigin)) return unseenSession(event, target);
 
     if (current !== undefined) await this.deps.sessions.revoke(current.session);
-    // Also drops a cookie that no longer signs anyone in (revoked, expired).
+    // Also drops a cookie that no longer signs anyone in (revoked, expired): the request is our
+    // own site's, so the browser showed us every cookie it has.
     const cookies = [this.deps.sessions.clearCookie()];
     if (target !== undefined) return redirect(postLogoutRedirectUrl(target), { cookies });
     return htmlResponse(200, signedOutPage(), { cookies });
@@ -114,6 +131,21 @@ export class EndSessionEndpoint {
       throw error;
     }
   }
+}
+
+/**
+ * Another site's request that came without a session cookie: a POST goes on as a GET, which
+ * carries the cookie, with only the checked redirect (a valid hint's session is already ended);
+ * a GET had the chance to carry it, so there is no session to end or ask about. Neither answer
+ * touches the cookie.
+ */
+function unseenSession(event: APIGatewayProxyEventV2, target: PostLogoutRedirect | undefined): HttpResponse {
+  if (method(event) === 'POST') {
+    const query = new URLSearchParams(postLogoutFields(target)).toString();
+    return redirect(query === '' ? LOGOUT_PATH : `${LOGOUT_PATH}?${query}`, { status: 303 });
+  }
+  if (target !== undefined) return redirect(postLogoutRedirectUrl(target));
+  return htmlResponse(200, signedOutPage());
 }
 
 /** Whether the ID token was issued in this session: its `sid` when it has one, else the same user. */

@@ -311,6 +311,26 @@ describe('what a relying party must be refused', () => {
     }
   });
 
+  it('a redirect URI that only starts with the registered one: an error page even when signed in, never a redirect there', async () => {
+    const config = await publicClient();
+    const b = browser();
+    await signInThroughLoginForm(b, await startSignIn(config, SPA_REDIRECT), SPA_REDIRECT);
+    for (const redirectUri of [`${SPA_REDIRECT}/evil`, `${SPA_REDIRECT}.evil.com`, `${SPA_REDIRECT}?extra=1`]) {
+      const started = await startSignIn(config, redirectUri);
+      const page = await b.get(started.url.pathname + started.url.search);
+      assert.equal(page.status, 400, `${redirectUri}: ${page.describe()}`);
+      assert.equal(page.location, null, redirectUri);
+      assert.match(page.contentType, /text\/html/);
+    }
+    // The same signed-in browser with the registered URI goes straight back with a code, so the
+    // refusals above are about the URI, not a missing session.
+    const exact = await startSignIn(config, SPA_REDIRECT);
+    const back = await b.get(exact.url.pathname + exact.url.search);
+    assert.equal(back.status, 302, back.describe());
+    assert.ok(new URL(back.location!).searchParams.get('code'), back.describe());
+    assert.ok(back.location!.startsWith(`${SPA_REDIRECT}?`), back.location!);
+  });
+
   it('prompt=none without a session: login_required', async () => {
     const config = await publicClient();
     const started = await startSignIn(config, SPA_REDIRECT, { prompt: 'none' });

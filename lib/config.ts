@@ -57,8 +57,8 @@ export interface Config {
   registration: { ttlS: number };
   bruteForce: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowS: number; lockoutS: number };
   mail: { mode: 'ses' | 'outbox'; from: string };
-  /** scrypt cost as log2(N); r=8, p=1 (OWASP: N=2^17). Stored with each hash, upgraded on login. */
-  password: { scryptLogN: number };
+  /** argon2id cost of new password hashes (lib/auth/password-hasher.ts); stored with each hash, upgraded on sign-in. */
+  password: PasswordSettings;
 }
 
 export class ConfigError extends IdentityServerError {
@@ -122,6 +122,33 @@ class Reader {
     this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
     return fallback;
   }
+}
+
+export interface PasswordSettings {
+  /** p = 1: a function below 1,769 MB has less than one vCPU, so more lanes would only take turns. */
+  argon2id: { memoryKiB: number; iterations: number };
+}
+
+/** OWASP's Password Storage Cheat Sheet: argon2id with m = 19 MiB, t = 2, p = 1. */
+const OWASP_ARGON2ID = { memoryKiB: 19 * 1024, iterations: 2 };
+
+/**
+ * The default is OWASP's, and a deployed function refuses anything cheaper; tests and the local
+ * stack may set a cheaper cost. The upper bounds are the hasher's (1 GiB, 16 passes).
+ */
+function readPasswordSettings(read: Reader): PasswordSettings {
+  const argon2id = {
+    memoryKiB: read.int('PASSWORD_ARGON2_MEMORY_KIB', OWASP_ARGON2ID.memoryKiB, 8),
+    iterations: read.int('PASSWORD_ARGON2_ITERATIONS', OWASP_ARGON2ID.iterations),
+  };
+  if (argon2id.memoryKiB > 1024 * 1024) read.problems.push(`PASSWORD_ARGON2_MEMORY_KIB must be at most 1048576 (1 GiB), got ${argon2id.memoryKiB}`);
+  if (argon2id.iterations > 16) read.problems.push(`PASSWORD_ARGON2_ITERATIONS must be at most 16, got ${argon2id.iterations}`);
+  if (read.inAws && (argon2id.memoryKiB < OWASP_ARGON2ID.memoryKiB || argon2id.iterations < OWASP_ARGON2ID.iterations)) {
+    read.problems.push(
+      `PASSWORD_ARGON2_MEMORY_KIB and PASSWORD_ARGON2_ITERATIONS may not go below OWASP's m = ${OWASP_ARGON2ID.memoryKiB} KiB, t = ${OWASP_ARGON2ID.iterations} in AWS, got m = ${argon2id.memoryKiB}, t = ${argon2id.iterations}`,
+    );
+  }
+  return { argon2id };
 }
 
 /** Each section reads its own variables (each variable belongs to one section) and checks its own rules. */
@@ -206,7 +233,7 @@ const SECTIONS = {
       windowS: read.int('LOGIN_FAILURE_WINDOW_S', 15 * 60),
       lockoutS: read.int('LOGIN_LOCKOUT_S', 15 * 60),
     },
-    password: { scryptLogN: read.int('PASSWORD_SCRYPT_LOG_N', 17, 10) },
+    password: readPasswordSettings(read),
   }),
 
   mail: (read: Reader): Pick<Config, 'mail'> => {

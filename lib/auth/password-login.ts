@@ -7,7 +7,7 @@ export type PasswordLoginResult = { ok: true; user: User } | { ok: false; reason
 
 /**
  * Email + password sign-in. Every failure looks the same from outside ('invalid'), and an
- * unknown address costs the same scrypt work and directory reads as a known one, so neither
+ * unknown address costs the same argon2id work and directory reads as a known one, so neither
  * the answer nor its timing tells whether an account exists. The throttle counts the attempt
  * before the password is checked (see LoginThrottle).
  */
@@ -15,7 +15,7 @@ export class PasswordLogin {
   private readonly users: UserStore;
   private readonly hasher: PasswordHasher;
   private readonly throttle: LoginThrottle;
-  /** Verified against when there is no real hash, so unknown accounts cost the same scrypt work. */
+  /** Verified against when there is no real hash, so unknown accounts cost the same argon2id work. */
   private readonly dummyHash: string;
 
   constructor(options: { users: UserStore; hasher: PasswordHasher; throttle: LoginThrottle }) {
@@ -47,8 +47,9 @@ export class PasswordLogin {
     if (!user?.passwordHash || !result.ok) return { ok: false, reason: 'invalid' };
     if (!result.needsRehash) return { ok: true, user };
 
-    // We hold the plaintext only now: move the stored hash to the current parameters. A failed
-    // upgrade must not fail a correct sign-in; the next sign-in tries again.
+    // We hold the plaintext only now: move the stored hash to the current algorithm and cost (a
+    // scrypt-era hash becomes argon2id). A failed upgrade must not fail a correct sign-in; the
+    // next sign-in tries again.
     const passwordHash = await this.hasher.hash(password);
     try {
       await this.users.updatePasswordHash(user.id, passwordHash);

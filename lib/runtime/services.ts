@@ -42,7 +42,7 @@ export const getDataProtectionKeyRing = /* @__PURE__ */ once(
 /** The application's root protector; features add their purpose. */
 export const getDataProtector = /* @__PURE__ */ once((): DataProtector => createProtector(getDataProtectionKeyRing(), getConfig().appName, getClock()));
 
-export const getPasswordHasher = /* @__PURE__ */ once((): PasswordHasher => new PasswordHasher({ logN: getConfig().password.scryptLogN }));
+export const getPasswordHasher = /* @__PURE__ */ once((): PasswordHasher => new PasswordHasher(getConfig().password));
 
 export const getLoginThrottle = /* @__PURE__ */ once(
   (): LoginThrottle => new LoginThrottle({ cache: getCache(), settings: getConfig().bruteForce, clock: getClock() }),

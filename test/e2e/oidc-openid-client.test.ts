@@ -42,7 +42,7 @@ before(async () => {
   assert.deepEqual(await seedDemoClient(cluster.env), seeded, 'seeding twice is harmless');
 
   const documentClient = createDocumentClient({ region: cluster.config.region, endpoint: stack.dynamodbEndpoint });
-  const hasher = new PasswordHasher({ logN: cluster.config.password.scryptLogN });
+  const hasher = new PasswordHasher(cluster.config.password);
   const registry = new ClientRegistry({ client: documentClient, tableName: cluster.config.tables.directory, clock: systemClock });
   await registry.register({ clientId: WEB.id, secret: WEB.secret, redirectUris: [WEB.redirect], postLogoutRedirectUris: [WEB.postLogout], grantTypes: ['authorization_code', 'refresh_token'] });
   await registry.register({ clientId: MACHINE.id, secret: MACHINE.secret, redirectUris: [], grantTypes: ['client_credentials'] });

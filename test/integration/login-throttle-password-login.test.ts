@@ -6,6 +6,7 @@ import { PasswordLogin } from '../../lib/auth/password-login.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { countCommands } from '../support/count-commands.js';
+import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
@@ -16,7 +17,7 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
   let users: UserDirectory;
   let throttle: LoginThrottle;
   let login: PasswordLogin;
-  const hasher = new PasswordHasher({ logN: 10 });
+  const hasher = new PasswordHasher(TEST_PASSWORD_SETTINGS);
   let n = 0;
   let email: string;
   let ip: string;
@@ -60,7 +61,7 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
   /** A hasher that counts verifications: how many guesses were really checked. */
   function countingHasher(): { hasher: PasswordHasher; verifies: () => number } {
     let verifies = 0;
-    const counting = new PasswordHasher({ logN: 10 });
+    const counting = new PasswordHasher(TEST_PASSWORD_SETTINGS);
     const verify = counting.verify.bind(counting);
     counting.verify = async (pw, encoded) => {
       verifies++;
@@ -163,16 +164,18 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
     assert.equal(decision.locked, true);
   });
 
+  const dearer = new PasswordHasher({ argon2id: { ...TEST_PASSWORD_SETTINGS.argon2id, iterations: TEST_PASSWORD_SETTINGS.argon2id.iterations + 1 } });
+
   it('upgrades the stored hash when the cost parameter changed', async () => {
-    const user = await register(email, 'correct horse battery', new PasswordHasher({ logN: 10 }));
-    assert.match(user.passwordHash ?? '', /^scrypt\$ln=10,/);
-    const stronger = new PasswordLogin({ users, hasher: new PasswordHasher({ logN: 11 }), throttle });
+    const user = await register(email, 'correct horse battery', hasher);
+    assert.match(user.passwordHash ?? '', /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    const stronger = new PasswordLogin({ users, hasher: dearer, throttle });
     const result = await stronger.login(email, 'correct horse battery', ip);
     assert.ok(result.ok);
     const stored = (await users.findById(user.id))?.passwordHash ?? '';
-    assert.match(stored, /^scrypt\$ln=11,/);
+    assert.match(stored, /^\$argon2id\$v=19\$m=1024,t=2,p=1\$/);
     assert.equal(result.user.passwordHash, stored);
-    assert.deepEqual(await new PasswordHasher({ logN: 11 }).verify('correct horse battery', stored), { ok: true, needsRehash: false });
+    assert.deepEqual(await dearer.verify('correct horse battery', stored), { ok: true, needsRehash: false });
     // A login with unchanged parameters leaves the hash alone.
     assert.ok((await stronger.login(email, 'correct horse battery', ip)).ok);
     assert.equal((await users.findById(user.id))?.passwordHash, stored);

@@ -9,6 +9,7 @@ import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { isAcceptablePassword, normalizeName, Registration } from '../../lib/auth/registration.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
+import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('Registration on DynamoDB Local', () => {
@@ -16,7 +17,7 @@ describe('Registration on DynamoDB Local', () => {
   let now = Date.now();
   const clock = () => now;
   const keyedHasher = new HmacKeyedHasher(randomBytes(32));
-  const passwordHasher = new PasswordHasher({ logN: 10 });
+  const passwordHasher = new PasswordHasher(TEST_PASSWORD_SETTINGS);
   let outbox: OutboxMailer;
   let users: UserDirectory;
   let registration: Registration;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { startDynamoDbLocal } from '../../scripts/dynamodb-local.js';
+import { TEST_PASSWORD_ENV } from './password-hashing.js';
 import { startLocalKms, type LocalKms } from '../../scripts/local-kms.js';
 import { createTables, localTableNames } from '../../scripts/tables.js';
 
@@ -54,9 +55,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     MAIL_MAX_PER_SOURCE_PER_HOUR: '100000',
     MAIL_MAX_PER_SOURCE_PER_DAY: '100000',
     MAIL_MAX_PER_MINUTE: '100000',
-    // Cheaper than production's 2^17 so suites with many sign-ins stay quick; the password
-    // hasher's own tests cover the production default.
-    PASSWORD_SCRYPT_LOG_N: '12',
+    ...TEST_PASSWORD_ENV,
     ...options.env,
   };
   const config = loadConfig(env);

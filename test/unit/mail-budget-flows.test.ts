@@ -17,6 +17,7 @@ import { Registration } from '../../lib/auth/registration.js';
 import { DependencyUnavailableError } from '../../lib/errors.js';
 import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 import { InMemoryUserStore } from '../support/in-memory-user-store.js';
+import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
 
 const OTP: Config['otp'] = { ttlS: 300, maxAttempts: 5, resendAfterS: 60, maxPerHour: 5 };
 const BUDGET: Config['mailBudget'] = { perSourcePerHour: 10, perSourcePerDay: 30, perMinute: 600, shards: 10, circuitCooldownS: 120 };
@@ -34,7 +35,7 @@ async function setup(budget: Partial<Config['mailBudget']> = {}) {
   const sent: MailMessage[] = [];
   const mailer = { send: async (message: MailMessage) => void sent.push(message) };
   const mailBudget = new MailBudget({ cache, settings: { ...BUDGET, ...budget }, clock, onCircuitOpen: () => {} });
-  const registration = new Registration({ cache, codes, users, mailer, mailBudget, hasher: new PasswordHasher({ logN: 10 }), settings: { ttlS: 1800 }, clock });
+  const registration = new Registration({ cache, codes, users, mailer, mailBudget, hasher: new PasswordHasher(TEST_PASSWORD_SETTINGS), settings: { ttlS: 1800 }, clock });
   const codeSignIn = new CodeSignIn({ codes, users, mailer, mailBudget });
   const advance = (seconds: number) => {
     now += seconds * 1000;

@@ -4,20 +4,24 @@
  *
  * Nothing is kept between the visit to /authorize and the return from /login but the request
  * itself, which rides in `return_to`: whichever instance serves the return re-validates it from
- * scratch, exactly as on the first visit.
+ * scratch, exactly as on the first visit. When the sign-in was demanded because the session was
+ * not fresh enough, the request also carries a protected marker of that demand
+ * (lib/oidc/reauthentication.ts), so the return is not sent straight back to sign in.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { DataProtector } from '../dataprotection/data-protector.js';
 import { renderErrorPage } from '../http/error-page.js';
 import { requestParams } from '../http/request.js';
 import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Sessions } from '../session/sessions.js';
 import { codeResponseUrl, errorResponseUrl } from './authorization-response.js';
-import { AUTHENTICATED_AFTER_PARAM, decideAuthentication, validateAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
+import { decideAuthentication, validateAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
 import { isValidClientId, type OAuthClient } from './client-metadata.js';
 import { InvalidRequest, LoginRequired, type OAuthError } from './errors.js';
 import type { GrantStore } from './grant-store.js';
+import { ReauthenticationDemands } from './reauthentication.js';
 
 export const AUTHORIZE_PATH = '/authorize';
 export const LOGIN_PATH = '/login';
@@ -29,11 +33,17 @@ export interface AuthorizeEndpointDeps {
   clients: { find(clientId: string): Promise<OAuthClient | undefined> };
   grants: GrantStore;
   sessions: Pick<Sessions, 'verify'>;
+  /** The application's root protector, for the re-authentication marker. */
+  protector: DataProtector;
   clock: Clock;
 }
 
 export class AuthorizeEndpoint {
-  constructor(private readonly deps: AuthorizeEndpointDeps) {}
+  private readonly reauthentication: ReauthenticationDemands;
+
+  constructor(private readonly deps: AuthorizeEndpointDeps) {
+    this.reauthentication = new ReauthenticationDemands({ protector: deps.protector, clock: deps.clock });
+  }
 
   async handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
     const params = requestParams(event);
@@ -52,13 +62,15 @@ export class AuthorizeEndpoint {
     const current = await this.deps.sessions.verify(event);
     const cookies = current?.renewedCookie !== undefined ? [current.renewedCookie] : [];
     const nowS = Math.floor(this.deps.clock() / 1000);
-    const decision = decideAuthentication(request, current && { authTimeS: current.session.authTime }, nowS);
+    const demandedAtS = current === undefined ? undefined : await this.reauthentication.demandedAt(params);
+    const decision = decideAuthentication(request, current && { authTimeS: current.session.authTime }, nowS, demandedAtS);
 
     switch (decision.kind) {
       case 'login-required':
         return redirect(this.errorUrl(request, new LoginRequired('The user must sign in.')), { cookies });
       case 'sign-in': {
-        const returnTo = returnToFor(params, decision.freshAfterS);
+        const again = decision.freshAfterS === undefined ? params : await this.reauthentication.attach(params, decision.freshAfterS);
+        const returnTo = returnToFor(again);
         if (returnTo.length > MAX_RETURN_TO_LENGTH) {
           return redirect(this.errorUrl(request, new InvalidRequest('The authorization request is too long.')), { cookies });
         }
@@ -92,13 +104,7 @@ export class AuthorizeEndpoint {
   }
 }
 
-/**
- * The same request as a GET path, to come back to after sign-in. When the sign-in is demanded
- * because the session was not fresh enough, the time is recorded so the return is not sent
- * straight back to sign in.
- */
-export function returnToFor(params: URLSearchParams, freshAfterS: number | undefined): string {
-  const again = new URLSearchParams(params);
-  if (freshAfterS !== undefined) again.set(AUTHENTICATED_AFTER_PARAM, String(freshAfterS));
-  return `${AUTHORIZE_PATH}?${again}`;
+/** The same request as a GET path, to come back to after sign-in. */
+export function returnToFor(params: URLSearchParams): string {
+  return `${AUTHORIZE_PATH}?${params}`;
 }

@@ -35,13 +35,6 @@ export interface AuthorizeRequest {
   prompt: ReadonlySet<PromptValue>;
   maxAgeS?: number;
   loginHint?: string;
-  /**
-   * Set by this provider on the way back from a sign-in it demanded (prompt=login, max_age): a
-   * session authenticated at or after this time counts as fresh. The request is kept in the
-   * URL, so without it the same demand would send the user to sign in again forever. A user
-   * who edits it only fools themselves: `auth_time` in the ID token stays the truth.
-   */
-  authenticatedAfterS?: number;
 }
 
 export type AuthorizeValidation =
@@ -50,15 +43,11 @@ export type AuthorizeValidation =
   | { kind: 'error-page'; message: string }
   | { kind: 'error-redirect'; redirectUri: string; state?: string; error: OAuthError };
 
-/** Our own parameter for `authenticatedAfterS`. */
-export const AUTHENTICATED_AFTER_PARAM = 'authenticated_after';
-
 /** Bounds on values we echo or store; real clients send far less (openid-client: 43 characters). */
 const MAX_STATE_LENGTH = 512;
 const MAX_NONCE_LENGTH = 512;
 const MAX_LOGIN_HINT_LENGTH = 320;
 const MAX_AGE = /^\d{1,9}$/;
-const EPOCH_SECONDS = /^\d{1,12}$/;
 
 /** Parameters whose value must be the client's own: when repeated, the client is not established. */
 const TRUST_PARAMS = ['client_id', 'redirect_uri'];
@@ -134,7 +123,6 @@ export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthC
   const loginHint = params.get('login_hint') ?? undefined;
   if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) return fail(new InvalidRequest('login_hint is too long.'));
 
-  const after = params.get(AUTHENTICATED_AFTER_PARAM);
   return {
     kind: 'valid',
     request: {
@@ -147,7 +135,6 @@ export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthC
       prompt,
       ...(maxAgeParam !== null ? { maxAgeS: Number(maxAgeParam) } : {}),
       ...(loginHint ? { loginHint } : {}),
-      ...(after !== null && EPOCH_SECONDS.test(after) ? { authenticatedAfterS: Number(after) } : {}),
     },
   };
 }
@@ -191,13 +178,21 @@ export type AuthenticationDecision =
  * Whether the request can be answered with the current session (OpenID Connect Core section
  * 3.1.2.3): it needs one, fresh enough for prompt=login and max_age, and prompt=none forbids
  * asking the user anything.
+ *
+ * `signInDemandedAtS` is when this provider sent the same request to sign in, from a marker
+ * only it can make (lib/oidc/reauthentication.ts): a session authenticated since then is the
+ * sign-in it asked for, even if max_age has run out on the way back (max_age=0 always would).
  */
-export function decideAuthentication(request: AuthorizeRequest, session: SessionFacts | undefined, nowS: number): AuthenticationDecision {
+export function decideAuthentication(
+  request: AuthorizeRequest,
+  session: SessionFacts | undefined,
+  nowS: number,
+  signInDemandedAtS?: number,
+): AuthenticationDecision {
   if (session === undefined) {
     return request.prompt.has('none') ? { kind: 'login-required' } : { kind: 'sign-in' };
   }
-  const freshEnough =
-    request.authenticatedAfterS !== undefined && session.authTimeS >= request.authenticatedAfterS && request.authenticatedAfterS <= nowS;
+  const freshEnough = signInDemandedAtS !== undefined && session.authTimeS >= signInDemandedAtS && signInDemandedAtS <= nowS;
   const stale =
     !freshEnough && (request.prompt.has('login') || (request.maxAgeS !== undefined && nowS - session.authTimeS > request.maxAgeS));
   if (!stale) return { kind: 'proceed' };

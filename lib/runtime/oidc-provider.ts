@@ -90,7 +90,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     sessions,
     antiforgery,
     signingKeys,
-    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, clock }),
+    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, protector, clock }),
     token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
     endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
     logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),

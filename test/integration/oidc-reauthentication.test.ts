@@ -129,7 +129,9 @@ describe('re-authentication demanded by prompt=login or max_age', () => {
       const fresh = (await signIn(oidc.next(), userId)).cookie;
       assert.equal(outcome(await authorize(returnTo, fresh)), 'code', `${JSON.stringify(extra)}: no loop after a fresh sign-in`);
 
-      // The same marker with another request (its own state): that request demands its own sign-in.
+      // The same marker with another request (its own state), a moment later (max_age=0 counts
+      // seconds): that request demands its own sign-in.
+      time.now += 5_000;
       const moved = editQuery(returnTo, (params) => params.set('state', 'state-2'));
       assert.equal(outcome(await authorize(moved, fresh)), '/login', `${JSON.stringify(extra)}: marker moved to another request`);
 

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { returnToFor } from '../../lib/oidc/authorize-endpoint.js';
 import { formActionOriginsForReturnTo } from '../../lib/oidc/return-to-form-action.js';
 import {
-  AUTHENTICATED_AFTER_PARAM,
   decideAuthentication,
   validateAuthorizeRequest,
   type AuthorizeRequest,
@@ -184,24 +183,30 @@ describe('decideAuthentication', () => {
   });
 
   it('accepts the sign-in it demanded on the way back, but not an older session', () => {
-    const back = request({ prompt: 'login', max_age: '0', [AUTHENTICATED_AFTER_PARAM]: String(now - 30) });
-    assert.deepEqual(decideAuthentication(back, { authTimeS: now - 5 }, now), { kind: 'proceed' });
-    assert.deepEqual(decideAuthentication(back, { authTimeS: now - 31 }, now).kind, 'sign-in');
-    const future = request({ prompt: 'login', [AUTHENTICATED_AFTER_PARAM]: String(now + 100) });
-    assert.equal(decideAuthentication(future, { authTimeS: now + 200 }, now).kind, 'sign-in');
+    const back = request({ prompt: 'login', max_age: '0' });
+    const demandedAt = now - 30;
+    assert.deepEqual(decideAuthentication(back, { authTimeS: now - 5 }, now, demandedAt), { kind: 'proceed' });
+    assert.deepEqual(decideAuthentication(back, { authTimeS: now - 31 }, now, demandedAt).kind, 'sign-in');
+    assert.equal(decideAuthentication(back, { authTimeS: now - 5 }, now).kind, 'sign-in', 'no demand, no exception');
+    const future = request({ prompt: 'login' });
+    assert.equal(decideAuthentication(future, { authTimeS: now + 200 }, now, now + 100).kind, 'sign-in');
   });
 
-  it('builds the return path with the freshness marker, replacing an earlier one', () => {
-    const returnTo = returnToFor(params({ prompt: 'login', [AUTHENTICATED_AFTER_PARAM]: '5' }), now);
+  it('no longer reads a freshness time from the request itself', () => {
+    const claimed = request({ prompt: 'login', authenticated_after: '0' });
+    assert.equal(decideAuthentication(claimed, { authTimeS: now - 600 }, now).kind, 'sign-in');
+  });
+
+  it('builds the return path as the same request by GET', () => {
+    const returnTo = returnToFor(params({ prompt: 'login' }));
     assert.ok(returnTo.startsWith('/authorize?'));
     const back = new URLSearchParams(returnTo.slice('/authorize?'.length));
-    assert.deepEqual(back.getAll(AUTHENTICATED_AFTER_PARAM), [String(now)]);
     assert.equal(back.get('code_challenge'), CHALLENGE);
-    assert.equal(new URLSearchParams(returnToFor(params(), undefined).split('?')[1]).has(AUTHENTICATED_AFTER_PARAM), false);
+    assert.equal(back.get('prompt'), 'login');
   });
 
   it('derives the form-action origin for the login page from an /authorize return path only', () => {
-    assert.deepEqual(formActionOriginsForReturnTo(returnToFor(params(), undefined)), ['https://app.example/cb']);
+    assert.deepEqual(formActionOriginsForReturnTo(returnToFor(params())), ['https://app.example/cb']);
     assert.deepEqual(formActionOriginsForReturnTo('/account?redirect_uri=https://x.example/'), []);
     assert.deepEqual(formActionOriginsForReturnTo(undefined), []);
     // A crafted return_to cannot widen the policy with what no client could register.

@@ -51,6 +51,10 @@ export interface Config {
     idTokenTtlS: number;
     refreshTokenTtlS: number;
     authorizationCodeTtlS: number;
+    /** A rotated refresh token presented again this soon gets its unused successor back instead of revoking the family (lib/oidc/grant-store.ts); 0 = never. */
+    refreshReuseGraceS: number;
+    /** How long an instance trusts a client it read: the longest a removed client or a replaced secret still works there; 0 = no cache. */
+    clientCacheTtlS: number;
   };
   session: { absoluteLifetimeS: number; idleTimeoutS: number };
   otp: { ttlS: number; maxAttempts: number; resendAfterS: number; maxPerHour: number };
@@ -197,6 +201,8 @@ const SECTIONS = {
       idTokenTtlS: read.int('ID_TOKEN_TTL_S', 10 * 60),
       refreshTokenTtlS: read.int('REFRESH_TOKEN_TTL_S', 30 * DAY_S),
       authorizationCodeTtlS: read.int('AUTHORIZATION_CODE_TTL_S', 60),
+      refreshReuseGraceS: read.int('REFRESH_TOKEN_REUSE_GRACE_S', 30, 0),
+      clientCacheTtlS: read.int('CLIENT_CACHE_TTL_S', 30, 0),
     };
     const dp = dataProtection;
     if (dp.successorLeadS >= dp.keyLifetimeS) read.problems.push('DP_SUCCESSOR_LEAD_S must be shorter than DP_KEY_LIFETIME_S');
@@ -212,6 +218,9 @@ const SECTIONS = {
     if (signing.retentionS < Math.max(tokens.accessTokenTtlS, tokens.idTokenTtlS)) {
       read.problems.push('SIGNING_RETENTION_S must be at least the longest access/ID token lifetime');
     }
+    // Both widen a window in which a revoked thing still works; keep them short.
+    if (tokens.refreshReuseGraceS > 300) read.problems.push('REFRESH_TOKEN_REUSE_GRACE_S must be at most 300');
+    if (tokens.clientCacheTtlS > 300) read.problems.push('CLIENT_CACHE_TTL_S must be at most 300');
     return { dataProtection, signing, tokens };
   },
 

@@ -23,6 +23,16 @@ export function assertUnreservedFields(names: Iterable<string>): void {
   }
 }
 
+/** One item of `TtlStore.transact`. */
+export type TransactionItem =
+  | { op: 'put'; key: string; fields: CacheFields; ttlS: number }
+  | { op: 'update'; key: string; fields: CacheFields; where?: CacheFields; ttlS?: number }
+  | { op: 'delete'; key: string; where?: CacheFields }
+  /** Writes nothing; only its condition takes part (e.g. "the grant is still usable"). */
+  | { op: 'check'; key: string; where?: CacheFields };
+
+export type TransactionOutcome = { committed: true } | { committed: false; failedAt: number };
+
 export interface TtlStore {
   /**
    * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
@@ -47,11 +57,14 @@ export interface TtlStore {
   update<T extends CacheFields>(key: string, fields: CacheFields, options?: { where?: CacheFields; ttlS?: number }): Promise<CacheItem<T> | undefined>;
 
   /**
-   * `update(key, fields, { where })` and `put(next.key, next.fields, next.ttlS)` as one
-   * transaction: both are written or neither. False, with nothing written, when the updated item
-   * is gone, expired or fails `where` (e.g. a refresh token that a concurrent request rotated).
+   * Writes several items as one transaction: all of them or none. `update`, `delete` and `check`
+   * require the item to be live and to match `where`; `put` replaces whatever is there. Of any
+   * number of concurrent transactions whose conditions exclude each other exactly one commits;
+   * the others answer `committed: false` with the index of an item whose condition failed,
+   * having written nothing. A retried call whose first attempt committed unseen (a lost
+   * response) still answers `committed: true`.
    */
-  updateAndPut(key: string, fields: CacheFields, where: CacheFields, next: { key: string; fields: CacheFields; ttlS: number }): Promise<boolean>;
+  transact(items: readonly TransactionItem[]): Promise<TransactionOutcome>;
 
   /**
    * Atomically adds `by` (default 1) to a numeric field of the live item and returns the item

@@ -5,21 +5,39 @@
  *   oidc-code#<sha256(code)>        the authorization request the code answers      lives authorizationCodeTtlS
  *   oidc-grant#<grantId>            what the user granted the client; its tokens'   lives as long as its longest token
  *                                   liveness (revoked = every token from it dies)
- *   oidc-refresh#<sha256(token)>    one refresh token of the grant's family         until the family expires
+ *   oidc-refresh#<sha256(token)>    one refresh token of the grant's family, with   until the family expires
+ *                                   a copy of the grant's facts (so a refresh reads
+ *                                   one item, not two)
  *   oidc-revoked-jti#<jti>          one revoked access token                        until that token expires
  *
  * Codes and refresh tokens are 256-bit random values; only their SHA-256 is stored, so the
  * table alone redeems nothing.
  *
- * Single use is enforced by DynamoDB: a code is consumed by a conditional delete and a refresh
- * token rotated by a conditional update, so of any number of concurrent redemptions on any
- * number of instances exactly one wins. The grant id of a code is derived from the code itself,
- * which lets a replay find (and revoke) the grant after the code item is gone. The grant exists
- * from the moment the code is issued, so a replay that races the first redemption still finds it.
+ * Single use is enforced by DynamoDB, and every exchange writes in one transaction, done last,
+ * once everything that can fail without side effects (client authentication, PKCE, the user,
+ * signing) has succeeded: a code exchange deletes the code, activates the grant and stores the
+ * first refresh token; a refresh marks the token rotated, stores its successor and checks the
+ * grant is still usable. So a fault leaves either everything or nothing, and of any number of
+ * concurrent redemptions on any number of instances exactly one wins. The grant id of a code is
+ * derived from the code itself, which lets a replay find (and revoke) the grant after the code
+ * item is gone. The grant exists from the moment the code is issued, so a replay that races the
+ * first redemption still finds it.
+ *
+ * Retries. An SDK retry of a transaction whose first attempt committed unseen is answered as a
+ * success by DynamoDB (the SDK keeps the call's ClientRequestToken). A client that retries a
+ * refresh after losing the response presents a token that is already rotated: within
+ * `refreshReuseGraceS` of that rotation, and as long as the successor has not been used, it gets
+ * the same successor again (with fresh access and ID tokens) instead of "reuse detected"; two
+ * tabs refreshing with one token at once end up with the same successor the same way. The
+ * successor is HMAC(seed, token) with a random seed stored on the rotated item: re-derivable from
+ * the presented token, while the table alone still redeems nothing. Outside the window, or once
+ * the successor has been used, a rotated token is reuse and revokes the family (RFC 9700
+ * section 4.14.2). A replayed authorization code is always refused (RFC 6749 section 4.1.2 says
+ * MUST deny) and revokes its grant; the client of a lost code response signs in again.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { TtlStore } from '../ttl-store.js';
+import type { TransactionItem, TtlStore } from '../ttl-store.js';
 
 const SECRET_BYTES = 32;
 const PENDING_GRANT_GRACE_S = 30;
@@ -51,34 +69,44 @@ export interface AuthorizationCode extends GrantFacts {
   codeChallengeMethod?: string;
 }
 
-export interface RefreshTokenRecord {
+/** The grant's facts and id: what every token issued from it is made of. */
+export interface GrantFactsWithId extends GrantFacts {
   grantId: string;
-  clientId: string;
+}
+
+export interface RefreshTokenRecord extends GrantFactsWithId {
   status: 'active' | 'rotated';
-  /** Expiry, epoch seconds. */
+  /** Expiry, epoch seconds: the family's absolute end. */
   ttl: number;
+  /** When it was rotated (epoch ms), and the seed its successor is derived from. */
+  rotatedAtMs?: number;
+  successorSeed?: string;
 }
 
 export type RefreshRotation =
-  /** The token is spent and `successor` stored, in one transaction. */
+  /** `successor` is the family's live token: stored now with the old one spent, or re-sent within the grace window. */
   | { outcome: 'rotated'; successor: string }
   /** The family's absolute lifetime is over: nothing was spent or stored. */
   | { outcome: 'expired' }
-  /** A rotated token came back, or lost a race to be rotated: the family has been revoked. */
+  /** The grant has been revoked or is gone: nothing was spent or stored. */
+  | { outcome: 'revoked' }
+  /** A rotated token came back outside the grace window or after its successor was used: the family has been revoked. */
   | { outcome: 'reused' };
 
 export type CodeRedemption =
-  | { outcome: 'redeemed'; code: AuthorizationCode }
-  /** No live code: never issued, expired, or already used (then its grant has been revoked). */
+  | { outcome: 'redeemed'; refreshToken?: string }
+  /** The code was redeemed concurrently (its grant has now been revoked), or the grant was revoked: nothing was written. */
   | { outcome: 'invalid' };
 
 export class GrantStore {
   private readonly cache: TtlStore;
   private readonly clock: Clock;
+  private readonly refreshReuseGraceMs: number;
 
-  constructor(options: { cache: TtlStore; clock: Clock }) {
+  constructor(options: { cache: TtlStore; clock: Clock; refreshReuseGraceS: number }) {
     this.cache = options.cache;
     this.clock = options.clock;
+    this.refreshReuseGraceMs = options.refreshReuseGraceS * 1000;
   }
 
   /** A new code and its pending grant; the caller puts the code in the redirect. */
@@ -94,31 +122,42 @@ export class GrantStore {
   }
 
   /**
-   * Consumes the code (exactly one of any number of concurrent callers gets it). When the code
-   * is gone, whatever was issued from it is revoked: RFC 6749 section 4.1.2 for a replay.
+   * The live code's authorization request, without spending it (redeemCode spends it). A code
+   * that is gone was used already, or never issued: whatever was issued from it is revoked
+   * (RFC 6749 section 4.1.2 for a replay).
    */
-  async redeemCode(code: string): Promise<CodeRedemption> {
-    const item = await this.cache.consume<Record<string, unknown>>(codeKey(code));
+  async findCode(code: string): Promise<AuthorizationCode | undefined> {
+    const item = await this.cache.get<Record<string, unknown>>(codeKey(code));
     if (item === undefined) {
       await this.revokeGrant(grantIdForCode(code));
-      return { outcome: 'invalid' };
+      return undefined;
     }
-    const parsed = toCode(item);
-    return parsed === undefined ? { outcome: 'invalid' } : { outcome: 'redeemed', code: parsed };
+    return toCode(item);
   }
 
   /**
-   * Turns the pending grant of a redeemed code into an active one that lives `ttlS`. Only the
-   * redeemer calls this; a concurrent replay may already have marked it revoked, and then the
-   * tokens issued now are born dead, as they should be.
+   * Spends the code, activates its grant for `grantTtlS` and, with `familyExpiresAtS`, stores the
+   * family's first refresh token: one transaction. A concurrent redemption that won revokes the
+   * grant (a replay), and a revoked grant is never activated, so a code refused earlier (its
+   * grant revoked) cannot be redeemed either.
    */
-  async activateGrant(grantId: string, ttlS: number, familyExpiresAtS: number | undefined): Promise<Grant | undefined> {
-    const item = await this.cache.update<Record<string, unknown>>(
-      grantKey(grantId),
-      { status: 'active', ...(familyExpiresAtS !== undefined ? { familyExpiresAtS } : {}) },
-      { where: { status: 'pending' }, ttlS },
-    );
-    return item === undefined ? undefined : toGrant(grantId, item);
+  async redeemCode(code: string, issued: AuthorizationCode, options: { grantTtlS: number; familyExpiresAtS?: number }): Promise<CodeRedemption> {
+    const first = options.familyExpiresAtS === undefined ? undefined : this.newRefreshToken(issued, options.familyExpiresAtS);
+    const items: TransactionItem[] = [
+      { op: 'delete', key: codeKey(code) },
+      {
+        op: 'update',
+        key: grantKey(issued.grantId),
+        fields: { status: 'active', ...(options.familyExpiresAtS !== undefined ? { familyExpiresAtS: options.familyExpiresAtS } : {}) },
+        where: { status: 'pending', revoked: false },
+        ttlS: options.grantTtlS,
+      },
+      ...(first !== undefined ? [first.put] : []),
+    ];
+    const outcome = await this.cache.transact(items);
+    if (outcome.committed) return { outcome: 'redeemed', ...(first !== undefined ? { refreshToken: first.token } : {}) };
+    if (outcome.failedAt === 0) await this.revokeGrant(issued.grantId);
+    return { outcome: 'invalid' };
   }
 
   /** The live grant, revoked or not. */
@@ -132,45 +171,59 @@ export class GrantStore {
     await this.cache.update(grantKey(grantId), { revoked: true, revokedAt: new Date(this.clock()).toISOString() });
   }
 
-  /** A new refresh token of the grant's family, living until the family's absolute expiry. */
-  async issueRefreshToken(grant: Pick<Grant, 'grantId' | 'clientId'>, familyExpiresAtS: number): Promise<string | undefined> {
-    const next = this.newRefreshToken(grant, familyExpiresAtS);
-    if (next === undefined) return undefined;
-    await this.cache.put(next.key, next.fields, next.ttlS);
-    return next.token;
-  }
-
-  private newRefreshToken(grant: Pick<Grant, 'grantId' | 'clientId'>, familyExpiresAtS: number) {
-    const ttlS = familyExpiresAtS - this.nowS();
-    if (ttlS <= 0) return undefined;
-    const token = randomSecret();
-    return { token, key: refreshKey(token), fields: { grantId: grant.grantId, clientId: grant.clientId, status: 'active' }, ttlS };
-  }
-
   /**
-   * Marks the refresh token used and stores its successor in one transaction (exactly one
-   * concurrent caller wins; a failure leaves the old token usable and no orphan successor).
-   * `current` is the record the caller read with `refreshToken(token)` and found to belong to
-   * the calling client (or anyone could burn another client's family). The caller reads first
-   * and rotates last, once everything else that could fail has succeeded: a token spent by a
-   * failed request would make the client's retry look like reuse. A token that was already
-   * rotated revokes its whole family (RFC 9700 section 4.14.2).
+   * Spends the refresh token and stores its successor, while the grant is usable, in one
+   * transaction. `current` is the record the caller read with `refreshToken(token)` and found to
+   * belong to the calling client (or anyone could burn another client's family). The caller
+   * reads first and rotates last, once everything else that could fail has succeeded: a token
+   * spent by a failed request would make the client's retry look like reuse. A token rotated
+   * already gets its successor again within the grace window (see the top of this file), else
+   * revokes its family.
    */
-  async rotateRefreshToken(token: string, current: RefreshTokenRecord, familyExpiresAtS: number): Promise<RefreshRotation> {
+  async rotateRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
+    let rotated = current;
     if (current.status === 'active') {
-      const next = this.newRefreshToken(current, familyExpiresAtS);
+      const seed = randomSecret();
+      const next = this.newRefreshToken(current, current.ttl, successorOf(token, seed));
       if (next === undefined) return { outcome: 'expired' };
-      const rotatedAt = new Date(this.clock()).toISOString();
-      if (await this.cache.updateAndPut(refreshKey(token), { status: 'rotated', rotatedAt }, { status: 'active' }, next)) {
-        return { outcome: 'rotated', successor: next.token };
-      }
+      const outcome = await this.cache.transact([
+        { op: 'update', key: refreshKey(token), fields: { status: 'rotated', rotatedAtMs: this.clock(), successorSeed: seed }, where: { status: 'active' } },
+        next.put,
+        usableGrantCheck(current.grantId),
+      ]);
+      if (outcome.committed) return { outcome: 'rotated', successor: next.token };
+      if (outcome.failedAt === 2) return { outcome: 'revoked' };
+      // Rotated meanwhile by a concurrent request with the same token (a retry, another tab).
+      const reread = await this.refreshToken(token);
+      if (reread === undefined) return { outcome: 'expired' };
+      rotated = reread;
     }
-    await this.revokeGrant(current.grantId);
+    return this.resendSuccessor(token, rotated);
+  }
+
+  /** The successor of a rotated token, while the grace window lasts and nobody has used it. */
+  private async resendSuccessor(token: string, rotated: RefreshTokenRecord): Promise<RefreshRotation> {
+    const { rotatedAtMs, successorSeed } = rotated;
+    if (rotatedAtMs !== undefined && successorSeed !== undefined && this.clock() - rotatedAtMs < this.refreshReuseGraceMs) {
+      const successor = successorOf(token, successorSeed);
+      const outcome = await this.cache.transact([{ op: 'check', key: refreshKey(successor), where: { status: 'active' } }, usableGrantCheck(rotated.grantId)]);
+      if (outcome.committed) return { outcome: 'rotated', successor };
+      if (outcome.failedAt === 1) return { outcome: 'revoked' };
+    }
+    await this.revokeGrant(rotated.grantId);
     return { outcome: 'reused' };
   }
 
   async refreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
     return toRefresh(await this.cache.get<Record<string, unknown>>(refreshKey(token)));
+  }
+
+  /** A refresh token of the grant's family (random unless given), living until the family's absolute expiry. */
+  private newRefreshToken(grant: GrantFactsWithId, familyExpiresAtS: number, token = randomSecret()) {
+    const ttlS = familyExpiresAtS - this.nowS();
+    if (ttlS <= 0) return undefined;
+    const put: TransactionItem = { op: 'put', key: refreshKey(token), fields: { ...facts(grant), grantId: grant.grantId, status: 'active' }, ttlS };
+    return { token, put };
   }
 
   async revokeAccessToken(jti: string, expiresAtS: number): Promise<void> {
@@ -195,6 +248,16 @@ export function isUsableGrant(grant: Grant | undefined): grant is Grant {
 
 function randomSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** Only someone holding `token` can derive it from the stored seed; see the top of this file. */
+function successorOf(token: string, seed: string): string {
+  return createHmac('sha256', seed).update(token).digest('base64url');
+}
+
+/** The grant is redeemed, not revoked and not expired. */
+function usableGrantCheck(grantId: string): TransactionItem {
+  return { op: 'check', key: grantKey(grantId), where: { status: 'active', revoked: false } };
 }
 
 function sha256(value: string): string {
@@ -281,8 +344,16 @@ function toGrant(grantId: string, item: Record<string, unknown>): Grant | undefi
 
 function toRefresh(item: Record<string, unknown> | undefined): RefreshTokenRecord | undefined {
   if (item === undefined) return undefined;
+  const base = readFacts(item);
   const grantId = str(item.grantId);
-  const clientId = str(item.clientId);
-  if (grantId === undefined || clientId === undefined || typeof item.ttl !== 'number') return undefined;
-  return { grantId, clientId, status: item.status === 'active' ? 'active' : 'rotated', ttl: item.ttl };
+  if (base === undefined || grantId === undefined || typeof item.ttl !== 'number') return undefined;
+  const successorSeed = str(item.successorSeed);
+  return {
+    ...base,
+    grantId,
+    status: item.status === 'active' ? 'active' : 'rotated',
+    ttl: item.ttl,
+    ...(typeof item.rotatedAtMs === 'number' ? { rotatedAtMs: item.rotatedAtMs } : {}),
+    ...(successorSeed !== undefined ? { successorSeed } : {}),
+  };
 }

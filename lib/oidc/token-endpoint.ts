@@ -12,7 +12,7 @@ import type { User } from '../auth/user-store.js';
 import { authenticateClient, type ClientLookup } from './client-authentication.js';
 import type { OAuthClient } from './client-metadata.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
-import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
+import type { GrantFactsWithId, GrantStore } from './grant-store.js';
 import { verifyPkce } from './pkce.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { parseScope } from './scopes.js';
@@ -58,6 +58,13 @@ export class TokenEndpoint {
     }
   }
 
+  /**
+   * Reads the code and the user, checks, signs, and only then spends the code, activates the
+   * grant and stores the refresh token in one transaction (3 DynamoDB calls with the client
+   * cached). A fault before the transaction (a signing key not ready, an outage) leaves the code
+   * redeemable; a client mistake (wrong client, redirect_uri or verifier) revokes its grant, so
+   * the code can never be redeemed after it.
+   */
   private async authorizationCode(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
     if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use authorization_code.');
     const code = form.get('code');
@@ -65,15 +72,12 @@ export class TokenEndpoint {
     const verifier = form.get('code_verifier');
     if (!code) throw new InvalidRequest('code is missing.');
     if (!redirectUri) throw new InvalidRequest('redirect_uri is missing.');
-    if (code.length > 128) throw new InvalidGrant('The authorization code is invalid, expired or already used.');
+    const invalid = 'The authorization code is invalid, expired or already used.';
+    if (code.length > 128) throw new InvalidGrant(invalid);
 
-    const redemption = await this.deps.grants.redeemCode(code);
-    if (redemption.outcome !== 'redeemed') {
-      throw new InvalidGrant('The authorization code is invalid, expired or already used.');
-    }
-    const issued = redemption.code;
+    const issued = await this.deps.grants.findCode(code);
+    if (issued === undefined) throw new InvalidGrant(invalid);
     const refuse = async (description: string): Promise<never> => {
-      // The code is spent either way; its pending grant goes with it.
       await this.deps.grants.revokeGrant(issued.grantId);
       throw new InvalidGrant(description);
     };
@@ -86,31 +90,36 @@ export class TokenEndpoint {
       // RFC 9700 section 2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
       return refuse('code_verifier sent, but the authorization request had no code_challenge.');
     }
+    const user = await this.userOf(issued.subject);
 
     const { tokens } = this.deps.config;
     const nowS = this.nowS();
     const withRefresh = issued.scopes.includes('offline_access') && client.grantTypes.includes('refresh_token');
+    const scopes = withRefresh ? issued.scopes : issued.scopes.filter((scope) => scope !== 'offline_access');
+    const accessToken = await this.accessToken(issued, scopes, nowS);
+    const idToken = await this.idToken(issued, user, scopes, nowS, accessToken, issued.nonce);
+
     const familyExpiresAtS = withRefresh ? nowS + tokens.refreshTokenTtlS : undefined;
     // The grant outlives its last access token: that is how long revoking it must matter.
     const grantTtlS = withRefresh ? tokens.refreshTokenTtlS + tokens.accessTokenTtlS : tokens.accessTokenTtlS;
-    const grant = await this.deps.grants.activateGrant(issued.grantId, grantTtlS, familyExpiresAtS);
-    if (grant === undefined) throw new InvalidGrant('The authorization code is invalid, expired or already used.');
-    const user = await this.userOf(grant);
-
-    const scopes = withRefresh ? grant.scopes : grant.scopes.filter((scope) => scope !== 'offline_access');
-    const accessToken = await this.accessToken(grant, scopes, nowS);
-    const idToken = await this.idToken(grant, user, scopes, nowS, accessToken, issued.nonce);
-    const refreshToken = familyExpiresAtS === undefined ? undefined : await this.deps.grants.issueRefreshToken(grant, familyExpiresAtS);
+    const redemption = await this.deps.grants.redeemCode(code, issued, { grantTtlS, ...(familyExpiresAtS !== undefined ? { familyExpiresAtS } : {}) });
+    if (redemption.outcome !== 'redeemed') throw new InvalidGrant(invalid);
     return {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: tokens.accessTokenTtlS,
       scope: scopes.join(' '),
       id_token: idToken,
-      ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+      ...(redemption.refreshToken !== undefined ? { refresh_token: redemption.refreshToken } : {}),
     };
   }
 
+  /**
+   * Reads the token (which carries the grant's facts) and the user, signs, and rotates last in
+   * one transaction that also checks the grant is usable (3 DynamoDB calls with the client
+   * cached). A request refused or failing before the rotation leaves the token usable, so the
+   * client's retry is not mistaken for reuse (which would revoke the whole family).
+   */
   private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
     if (!client.grantTypes.includes('refresh_token')) throw new UnauthorizedClient('This client may not use refresh_token.');
     const token = form.get('refresh_token');
@@ -120,43 +129,37 @@ export class TokenEndpoint {
     const narrowed = requested === null ? undefined : parseScope(requested);
     if (requested !== null && narrowed === undefined) throw new InvalidScope('scope is malformed.');
 
-    // The token is spent last: a request refused or failing before that leaves it usable, so
-    // the client's retry is not mistaken for reuse (which would revoke the whole family).
     const current = await this.deps.grants.refreshToken(token);
     if (current === undefined || current.clientId !== client.clientId) throw new InvalidGrant('The refresh token is invalid or expired.');
-    const issued = current.status === 'active' ? await this.refreshedTokens(client, current.grantId, narrowed) : undefined;
-    // An already-rotated token issues nothing (issued is undefined); the store revokes its family.
-    const rotation = await this.deps.grants.rotateRefreshToken(token, current, issued?.familyExpiresAtS ?? 0);
-    if (rotation.outcome === 'expired') throw new InvalidGrant('The refresh token has expired.');
-    if (rotation.outcome === 'reused' || issued === undefined) {
-      throw new InvalidGrant('The refresh token was already used; every token of this sign-in has been revoked.');
-    }
-    return { ...issued.body, refresh_token: rotation.successor };
-  }
-
-  /** The access (and ID) token a refresh of the grant answers with; nothing is spent here. */
-  private async refreshedTokens(client: OAuthClient, grantId: string, narrowed: string[] | undefined) {
-    const grant = await this.deps.grants.grant(grantId);
-    if (!isUsableGrant(grant) || grant.clientId !== client.clientId || grant.familyExpiresAtS === undefined) {
-      throw new InvalidGrant('The refresh token has been revoked or expired.');
-    }
-    if (narrowed?.some((scope) => !grant.scopes.includes(scope))) {
+    if (narrowed?.some((scope) => !current.scopes.includes(scope))) {
       throw new InvalidScope('A refreshed token can only have scopes the user granted.');
     }
-    const scopes = narrowed ?? grant.scopes;
-    const user = await this.userOf(grant);
+    const scopes = narrowed ?? current.scopes;
+    // A deleted user's family dies here: every refresh reads the user (its claims are fresh too).
+    const user = await this.userOf(current.subject);
     const nowS = this.nowS();
-    const accessToken = await this.accessToken(grant, scopes, nowS);
+    const accessToken = await this.accessToken(current, scopes, nowS);
     // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
-    const idToken = scopes.includes('openid') ? await this.idToken(grant, user, scopes, nowS, accessToken, undefined) : undefined;
-    const body: Omit<TokenResponseBody, 'refresh_token'> = {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: this.deps.config.tokens.accessTokenTtlS,
-      scope: scopes.join(' '),
-      ...(idToken !== undefined ? { id_token: idToken } : {}),
-    };
-    return { grant, familyExpiresAtS: grant.familyExpiresAtS, body };
+    const idToken = scopes.includes('openid') ? await this.idToken(current, user, scopes, nowS, accessToken, undefined) : undefined;
+
+    const rotation = await this.deps.grants.rotateRefreshToken(token, current);
+    switch (rotation.outcome) {
+      case 'expired':
+        throw new InvalidGrant('The refresh token has expired.');
+      case 'revoked':
+        throw new InvalidGrant('The refresh token has been revoked or expired.');
+      case 'reused':
+        throw new InvalidGrant('The refresh token was already used; every token of this sign-in has been revoked.');
+      case 'rotated':
+        return {
+          access_token: accessToken,
+          token_type: 'Bearer',
+          expires_in: this.deps.config.tokens.accessTokenTtlS,
+          scope: scopes.join(' '),
+          ...(idToken !== undefined ? { id_token: idToken } : {}),
+          refresh_token: rotation.successor,
+        };
+    }
   }
 
   private async clientCredentials(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
@@ -185,13 +188,13 @@ export class TokenEndpoint {
     };
   }
 
-  private async userOf(grant: Grant): Promise<User> {
-    const user = await this.deps.users.findById(grant.subject);
+  private async userOf(subject: string): Promise<User> {
+    const user = await this.deps.users.findById(subject);
     if (user === undefined) throw new InvalidGrant('The user of this grant no longer exists.');
     return user;
   }
 
-  private accessToken(grant: Grant, scopes: readonly string[], nowS: number): Promise<string> {
+  private accessToken(grant: GrantFactsWithId, scopes: readonly string[], nowS: number): Promise<string> {
     const { config } = this.deps;
     const claims = accessTokenClaims({
       issuer: config.issuer,
@@ -208,7 +211,7 @@ export class TokenEndpoint {
     return this.deps.signer.sign(claims, ACCESS_TOKEN_TYP);
   }
 
-  private idToken(grant: Grant, user: User, scopes: readonly string[], nowS: number, accessToken: string, nonce: string | undefined): Promise<string> {
+  private idToken(grant: GrantFactsWithId, user: User, scopes: readonly string[], nowS: number, accessToken: string, nonce: string | undefined): Promise<string> {
     const { config } = this.deps;
     const claims = idTokenClaims({
       issuer: config.issuer,

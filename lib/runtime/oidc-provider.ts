@@ -19,6 +19,8 @@ import { TtlCache } from '../store/ttl-cache.js';
 import { UserDirectory } from '../store/user-directory.js';
 import { AccessTokens } from '../oidc/access-tokens.js';
 import { AuthorizeEndpoint } from '../oidc/authorize-endpoint.js';
+import type { ClientLookup } from '../oidc/client-authentication.js';
+import { CachedClientLookup } from '../oidc/client-cache.js';
 import { EndSessionEndpoint } from '../oidc/end-session-endpoint.js';
 import { GrantStore } from '../oidc/grant-store.js';
 import { IntrospectionEndpoint } from '../oidc/introspection-endpoint.js';
@@ -50,6 +52,8 @@ export interface OidcProviderDeps extends TokenInspectionDeps {
 export interface TokenInspection {
   config: Config;
   clients: ClientRegistry;
+  /** The clients as the endpoints authenticate them: cached per instance for CLIENT_CACHE_TTL_S. */
+  clientLookup: ClientLookup;
   users: UserDirectory;
   grants: GrantStore;
   verifier: TokenVerifier;
@@ -80,7 +84,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const tables = tablesOf(deps);
   const { repository, cache } = tables;
   const inspection = inspectionOver(config, clock, tables);
-  const { clients, users, grants, verifier } = inspection;
+  const { clients, clientLookup, users, grants, verifier } = inspection;
   const protector = deps.protector ?? createDataProtection({ config, keyWrapper, repository, clock });
   const sessions = new Sessions({ protector, store: cache, settings: config.session, clock });
   const antiforgery = new Antiforgery({ protector, sessionIdOf: (event) => sessions.sessionIdOf(event), clock });
@@ -91,7 +95,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     antiforgery,
     signingKeys,
     authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, protector, clock }),
-    token: new TokenEndpoint({ config, clients, grants, users, signer: new TokenSigner(signingKeys), clock }),
+    token: new TokenEndpoint({ config, clients: clientLookup, grants, users, signer: new TokenSigner(signingKeys), clock }),
     endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
     logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),
   };
@@ -118,17 +122,19 @@ function tablesOf(deps: TokenInspectionDeps): ProviderTables {
 function inspectionOver(config: Config, clock: Clock, tables: ProviderTables): TokenInspection {
   const { repository, cache, users, clients } = tables;
   const verifier = new TokenVerifier({ issuer: config.issuer, keys: new SigningKeyPublisher({ config, repository, clock }), clock });
-  const grants = new GrantStore({ cache, clock });
+  const grants = new GrantStore({ cache, clock, refreshReuseGraceS: config.tokens.refreshReuseGraceS });
   const accessTokens = new AccessTokens(verifier, grants);
+  const clientLookup = new CachedClientLookup(clients, { ttlS: config.tokens.clientCacheTtlS, clock });
   return {
     config,
     clients,
+    clientLookup,
     users,
     grants,
     verifier,
     accessTokens,
     userinfo: new UserinfoEndpoint({ issuer: config.issuer, accessTokens, users }),
-    revocation: new RevocationEndpoint({ clients, grants, accessTokens }),
-    introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients, grants, accessTokens }),
+    revocation: new RevocationEndpoint({ clients: clientLookup, grants, accessTokens }),
+    introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients: clientLookup, grants, accessTokens }),
   };
 }

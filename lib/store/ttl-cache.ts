@@ -1,7 +1,10 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { assertUnreservedFields, type CacheFields, type CacheItem, type TtlStore } from '../ttl-store.js';
+import { assertUnreservedFields, type CacheFields, type CacheItem, type TransactionItem, type TransactionOutcome, type TtlStore } from '../ttl-store.js';
 import { TableStore } from './table-store.js';
+
+/** Attempts of a transaction that keeps meeting a concurrent one (TransactionConflict). */
+const TRANSACTION_CONFLICT_ATTEMPTS = 4;
 
 /**
  * The TTL store on the DynamoDB `cache` table (`pk` = key, `ttl` = expiry in epoch seconds,
@@ -72,23 +75,49 @@ export class TtlCache extends TableStore implements TtlStore {
     }
   }
 
-  async updateAndPut(key: string, fields: CacheFields, where: CacheFields, next: { key: string; fields: CacheFields; ttlS: number }): Promise<boolean> {
-    assertUnreservedFields(Object.keys(next.fields));
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: this.updateInput(key, fields, { where }) },
-            { Put: { TableName: this.tableName, Item: { ...next.fields, pk: next.key, ttl: this.nowS() + next.ttlS } } },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      // Only the update has a condition; a conflict with another transaction is an outage-like
-      // failure for the caller to retry, not a failed condition.
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
+  /**
+   * The SDK gives every TransactWriteItems call a ClientRequestToken and keeps it across its own
+   * retries, so DynamoDB answers a retry of an attempt that committed unseen with success
+   * instead of failing its conditions (tested through a proxy that drops that response).
+   */
+  async transact(items: readonly TransactionItem[]): Promise<TransactionOutcome> {
+    if (items.length === 0) throw new Error('transact needs at least one item');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items.map((item) => this.transactionItem(item)) }));
+        return { committed: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        const failedAt = codes.indexOf('ConditionalCheckFailed');
+        if (failedAt >= 0) return { committed: false, failedAt };
+        // A conflict means a concurrent transaction on the same items had not finished: run again
+        // and let the conditions decide against its outcome. Anything else is for the caller.
+        if (attempt >= TRANSACTION_CONFLICT_ATTEMPTS || !codes.includes('TransactionConflict')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  private transactionItem(item: TransactionItem) {
+    switch (item.op) {
+      case 'put':
+        assertUnreservedFields(Object.keys(item.fields));
+        return { Put: { TableName: this.tableName, Item: { ...item.fields, pk: item.key, ttl: this.nowS() + item.ttlS } } };
+      case 'update':
+        return { Update: this.updateInput(item.key, item.fields, item) };
+      case 'delete':
+      case 'check': {
+        const condition = conditionFor(item.where ?? {}, this.nowS());
+        const target = {
+          TableName: this.tableName,
+          Key: { pk: item.key },
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: condition.names,
+          ExpressionAttributeValues: condition.values,
+        };
+        return item.op === 'delete' ? { Delete: target } : { ConditionCheck: target };
+      }
     }
   }
 

@@ -9,12 +9,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../../lib/clock.js';
-import { assertUnreservedFields, type CacheFields, type CacheItem, type TtlStore } from '../../lib/ttl-store.js';
+import { assertUnreservedFields, type CacheFields, type CacheItem, type TransactionItem, type TransactionOutcome, type TtlStore } from '../../lib/ttl-store.js';
 
 export class InMemoryTtlStore implements TtlStore {
   private readonly items = new Map<string, CacheItem>();
   /** Calls per method, for tests that count reads. */
-  readonly calls = { put: 0, get: 0, consume: 0, update: 0, updateAndPut: 0, increment: 0, append: 0, delete: 0 };
+  readonly calls = { put: 0, get: 0, consume: 0, update: 0, transact: 0, increment: 0, append: 0, delete: 0 };
 
   constructor(private readonly clock: Clock) {}
 
@@ -47,14 +47,27 @@ export class InMemoryTtlStore implements TtlStore {
     return copyOf<T>(updated);
   }
 
-  async updateAndPut(key: string, fields: CacheFields, where: CacheFields, next: { key: string; fields: CacheFields; ttlS: number }): Promise<boolean> {
-    this.calls.updateAndPut++;
-    assertUnreservedFields(Object.keys(next.fields));
-    const updated = this.updated(key, fields, { where });
-    if (updated === undefined) return false;
-    this.items.set(key, updated);
-    this.items.set(next.key, { ...structuredClone(next.fields), ttl: this.nowS() + next.ttlS });
-    return true;
+  async transact(items: readonly TransactionItem[]): Promise<TransactionOutcome> {
+    this.calls.transact++;
+    if (items.length === 0) throw new Error('transact needs at least one item');
+    for (const item of items) if (item.op === 'put' || item.op === 'update') assertUnreservedFields(Object.keys(item.fields));
+    // Every condition is checked before anything is written, as DynamoDB does.
+    const writes: Array<() => void> = [];
+    for (const [index, item] of items.entries()) {
+      if (item.op === 'put') {
+        const stored = { ...structuredClone(item.fields), ttl: this.nowS() + item.ttlS };
+        writes.push(() => this.items.set(item.key, stored));
+      } else if (item.op === 'update') {
+        const updated = this.updated(item.key, item.fields, item);
+        if (updated === undefined) return { committed: false, failedAt: index };
+        writes.push(() => this.items.set(item.key, updated));
+      } else {
+        if (this.live(item.key, item.where) === undefined) return { committed: false, failedAt: index };
+        if (item.op === 'delete') writes.push(() => this.items.delete(item.key));
+      }
+    }
+    for (const write of writes) write();
+    return { committed: true };
   }
 
   async increment<T extends CacheFields>(

@@ -1,14 +1,18 @@
 /**
- * GrantStore's single use, replay and refresh rotation over the in-memory TTL store
- * (contract-tested against DynamoDB), with a driven clock. The token endpoint on top of it, on
- * DynamoDB Local, is in test/integration/oidc-token-flows.test.ts.
+ * GrantStore's single use, replay, atomic redemption and refresh rotation (with its grace
+ * window) over the in-memory TTL store (contract-tested against DynamoDB), with a driven clock.
+ * The token endpoint on top of it, on DynamoDB Local, is in
+ * test/integration/oidc-token-flows.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GrantStore, grantIdForCode, isUsableGrant, type AuthorizationCode } from '../../lib/oidc/grant-store.js';
+import type { TransactionItem, TransactionOutcome } from '../../lib/ttl-store.js';
 import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 
 const CODE_TTL_S = 60;
+const GRACE_S = 30;
+const FAMILY_S = 86_400;
 const REQUEST: Omit<AuthorizationCode, 'grantId'> = {
   clientId: 'app',
   subject: 'user-1',
@@ -22,111 +26,173 @@ const REQUEST: Omit<AuthorizationCode, 'grantId'> = {
   codeChallengeMethod: 'S256',
 };
 
-function setup() {
+function setup(refreshReuseGraceS = GRACE_S) {
   let now = Date.UTC(2030, 0, 1);
   const clock = () => now;
-  const grants = new GrantStore({ cache: new InMemoryTtlStore(clock), clock });
+  const cache = new InMemoryTtlStore(clock);
+  const grants = new GrantStore({ cache, clock, refreshReuseGraceS });
   const advance = (seconds: number) => {
     now += seconds * 1000;
   };
   const nowS = () => Math.floor(now / 1000);
-  return { grants, advance, nowS };
+  /** A code redeemed with a refresh family, as the token endpoint does it. */
+  const family = async () => {
+    const code = await grants.issueCode({ ...REQUEST, scopes: [...REQUEST.scopes, 'offline_access'] }, CODE_TTL_S);
+    const issued = (await grants.findCode(code))!;
+    const redemption = await grants.redeemCode(code, issued, { grantTtlS: FAMILY_S, familyExpiresAtS: nowS() + FAMILY_S });
+    assert.equal(redemption.outcome, 'redeemed');
+    return { grantId: issued.grantId, token: (redemption as { refreshToken: string }).refreshToken };
+  };
+  const rotate = async (token: string) => grants.rotateRefreshToken(token, (await grants.refreshToken(token))!);
+  return { cache, grants, advance, nowS, family, rotate };
 }
 
-describe('GrantStore', () => {
-  it('redeems a code once, with everything the request carried, and its grant pending until activated', async () => {
-    const { grants } = setup();
+describe('GrantStore codes', () => {
+  it('finds a code without spending it, then redeems it once: code spent, grant active, first refresh token stored together', async () => {
+    const { cache, grants, nowS } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
     const grantId = grantIdForCode(code);
     assert.equal((await grants.grant(grantId))?.status, 'pending');
-    assert.deepEqual(await grants.redeemCode(code), { outcome: 'redeemed', code: { ...REQUEST, grantId } });
-    const active = await grants.activateGrant(grantId, 3600, undefined);
-    assert.ok(isUsableGrant(active));
-    assert.equal(await grants.activateGrant(grantId, 3600, undefined), undefined, 'activated once');
+    const issued = await grants.findCode(code);
+    assert.deepEqual(issued, { ...REQUEST, grantId });
+    assert.deepEqual(await grants.findCode(code), issued, 'reading does not spend');
+
+    const transactionsBefore = cache.calls.transact;
+    const redemption = await grants.redeemCode(code, issued!, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S });
+    assert.equal(cache.calls.transact - transactionsBefore, 1, 'one transaction');
+    assert.equal(redemption.outcome, 'redeemed');
+    const token = (redemption as { refreshToken: string }).refreshToken;
+    assert.ok(isUsableGrant(await grants.grant(grantId)));
+    assert.deepEqual(await grants.refreshToken(token), {
+      clientId: 'app', subject: 'user-1', scopes: ['openid', 'email'], authTimeS: REQUEST.authTimeS, amr: ['pwd'], sessionId: 'sid-1',
+      grantId, status: 'active', ttl: nowS() + FAMILY_S,
+    });
+    assert.deepEqual(await grants.redeemCode(code, issued!, { grantTtlS: 3600 }), { outcome: 'invalid' }, 'redeemed once');
   });
 
-  it('revokes the grant when a redeemed code comes back', async () => {
+  it('revokes the grant when a redeemed code comes back, or when a concurrent redemption wins', async () => {
     const { grants } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
-    await grants.redeemCode(code);
-    await grants.activateGrant(grantIdForCode(code), 3600, undefined);
-    assert.deepEqual(await grants.redeemCode(code), { outcome: 'invalid' });
-    const grant = await grants.grant(grantIdForCode(code));
-    assert.equal(grant?.revoked, true);
-    assert.equal(isUsableGrant(grant), false);
+    const issued = (await grants.findCode(code))!;
+    // Two requests read the code; the first to write wins, the second is a replay.
+    assert.equal((await grants.redeemCode(code, issued, { grantTtlS: 3600 })).outcome, 'redeemed');
+    assert.deepEqual(await grants.redeemCode(code, issued, { grantTtlS: 3600 }), { outcome: 'invalid' });
+    assert.equal((await grants.grant(issued.grantId))?.revoked, true);
+    assert.equal(await grants.findCode(code), undefined);
   });
 
-  it('lets exactly one of 10 concurrent redemptions of one code win', async () => {
+  it('of 10 concurrent redemptions exactly one wins', async () => {
     const { grants } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
-    const results = await Promise.all(Array.from({ length: 10 }, () => grants.redeemCode(code)));
+    const issued = (await grants.findCode(code))!;
+    const results = await Promise.all(Array.from({ length: 10 }, () => grants.redeemCode(code, issued, { grantTtlS: 3600 })));
     assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1);
   });
 
-  it('refuses an expired code, and an unknown one', async () => {
+  it('never redeems a code whose grant was revoked (a refused exchange), nor an expired or unknown code', async () => {
     const { grants, advance } = setup();
+    const refused = await grants.issueCode(REQUEST, CODE_TTL_S);
+    const issued = (await grants.findCode(refused))!;
+    await grants.revokeGrant(issued.grantId);
+    assert.deepEqual(await grants.redeemCode(refused, issued, { grantTtlS: 3600 }), { outcome: 'invalid' });
+    assert.equal((await grants.grant(issued.grantId))?.status, 'pending');
+
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
-    advance(CODE_TTL_S);
-    assert.deepEqual(await grants.redeemCode(code), { outcome: 'invalid' });
-    assert.deepEqual(await grants.redeemCode('never-issued'), { outcome: 'invalid' });
+    advance(CODE_TTL_S + 1);
+    assert.equal(await grants.findCode(code), undefined);
+    assert.equal(await grants.findCode('never-issued'), undefined);
   });
 
-  it('rotates a refresh token once; the spent token coming back revokes the family', async () => {
-    const { grants, nowS } = setup();
+  it('writes nothing when the redemption fails: the code stays redeemable and the grant pending', async () => {
+    const { cache, grants, nowS } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
-    const grantId = grantIdForCode(code);
-    await grants.redeemCode(code);
-    const familyExpiresAtS = nowS() + 86_400;
-    const grant = (await grants.activateGrant(grantId, 86_400, familyExpiresAtS))!;
-    const first = (await grants.issueRefreshToken(grant, familyExpiresAtS))!;
-    const record = (await grants.refreshToken(first))!;
-    assert.deepEqual(record, { grantId, clientId: 'app', status: 'active', ttl: familyExpiresAtS });
+    const issued = (await grants.findCode(code))!;
+    // An outage at the one write (the transaction's all-or-nothing is the store's contract).
+    const transact = cache.transact.bind(cache);
+    cache.transact = async (): Promise<TransactionOutcome> => {
+      throw new Error('injected outage');
+    };
+    await assert.rejects(grants.redeemCode(code, issued, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S }), /injected/);
+    cache.transact = (items: readonly TransactionItem[]) => transact(items);
+    assert.equal((await grants.grant(issued.grantId))?.status, 'pending');
+    assert.equal((await grants.redeemCode(code, (await grants.findCode(code))!, { grantTtlS: 3600 })).outcome, 'redeemed');
+  });
+});
 
-    const rotation = await grants.rotateRefreshToken(first, record, familyExpiresAtS);
+describe('GrantStore refresh tokens', () => {
+  it('rotate once: the old token is spent and the successor stored with the grant facts', async () => {
+    const { grants, family, rotate, nowS } = setup();
+    const { grantId, token } = await family();
+    const rotation = await rotate(token);
     assert.equal(rotation.outcome, 'rotated');
     const successor = (rotation as { successor: string }).successor;
-    assert.equal((await grants.refreshToken(successor))?.status, 'active');
-    assert.equal((await grants.refreshToken(first))?.status, 'rotated');
+    assert.match(successor, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal((await grants.refreshToken(token))?.status, 'rotated');
+    const next = await grants.refreshToken(successor);
+    assert.equal(next?.status, 'active');
+    assert.equal(next?.grantId, grantId);
+    assert.equal(next?.ttl, nowS() + FAMILY_S, 'rotation does not extend the family');
+  });
 
-    assert.deepEqual(await grants.rotateRefreshToken(first, (await grants.refreshToken(first))!, familyExpiresAtS), { outcome: 'reused' });
+  it('within the grace window, a rotated token whose successor is unused gets that same successor, and revokes nothing', async () => {
+    const { grants, family, rotate, advance } = setup();
+    const { grantId, token } = await family();
+    const first = await rotate(token);
+    advance(GRACE_S - 1);
+    assert.deepEqual(await rotate(token), first, 'a retry after a lost response');
+    assert.ok(isUsableGrant(await grants.grant(grantId)));
+    const successor = (first as { successor: string }).successor;
+    assert.equal((await rotate(successor)).outcome, 'rotated', 'the successor works');
+  });
+
+  it('a rotated token is reuse once its successor has been used, even within the grace window', async () => {
+    const { grants, family, rotate } = setup();
+    const { grantId, token } = await family();
+    const first = (await rotate(token)) as { successor: string };
+    await rotate(first.successor);
+    assert.deepEqual(await rotate(token), { outcome: 'reused' });
     assert.equal((await grants.grant(grantId))?.revoked, true);
   });
 
-  it('of 10 concurrent rotations of one token one wins; the losers revoke the family', async () => {
-    const { grants, nowS } = setup();
-    const code = await grants.issueCode(REQUEST, CODE_TTL_S);
-    const grantId = grantIdForCode(code);
-    await grants.redeemCode(code);
-    const familyExpiresAtS = nowS() + 86_400;
-    const grant = (await grants.activateGrant(grantId, 86_400, familyExpiresAtS))!;
-    const token = (await grants.issueRefreshToken(grant, familyExpiresAtS))!;
-    const record = (await grants.refreshToken(token))!;
-    const results = await Promise.all(Array.from({ length: 10 }, () => grants.rotateRefreshToken(token, record, familyExpiresAtS)));
-    assert.equal(results.filter((r) => r.outcome === 'rotated').length, 1);
-    assert.equal(results.filter((r) => r.outcome === 'reused').length, 9);
+  it('a rotated token is reuse after the grace window, and the whole family dies', async () => {
+    const { grants, family, rotate, advance } = setup();
+    const { grantId, token } = await family();
+    const first = (await rotate(token)) as { successor: string };
+    advance(GRACE_S);
+    assert.deepEqual(await rotate(token), { outcome: 'reused' });
     assert.equal((await grants.grant(grantId))?.revoked, true);
+    assert.deepEqual(await rotate(first.successor), { outcome: 'revoked' });
   });
 
-  it('issues no refresh token past the family lifetime, and spends nothing then', async () => {
-    const { grants, advance, nowS } = setup();
-    const code = await grants.issueCode(REQUEST, CODE_TTL_S);
-    await grants.redeemCode(code);
-    const familyExpiresAtS = nowS() + 100;
-    const grant = (await grants.activateGrant(grantIdForCode(code), 100, familyExpiresAtS))!;
-    const token = (await grants.issueRefreshToken(grant, familyExpiresAtS))!;
+  it('with no grace window, a rotated token is reuse at once', async () => {
+    const { family, rotate } = setup(0);
+    const { token } = await family();
+    await rotate(token);
+    assert.deepEqual(await rotate(token), { outcome: 'reused' });
+  });
+
+  it('of 10 concurrent rotations of one token (two tabs, a retry) all get the one successor stored, and nothing is revoked', async () => {
+    const { grants, family } = setup();
+    const { grantId, token } = await family();
     const record = (await grants.refreshToken(token))!;
-    advance(100);
-    assert.equal(await grants.issueRefreshToken(grant, familyExpiresAtS), undefined);
-    assert.deepEqual(await grants.rotateRefreshToken(token, record, familyExpiresAtS), { outcome: 'expired' });
+    const results = await Promise.all(Array.from({ length: 10 }, () => grants.rotateRefreshToken(token, record)));
+    const successors = new Set(results.map((r) => (r as { successor?: string }).successor));
+    assert.equal(successors.size, 1, JSON.stringify(results));
+    assert.ok(results.every((r) => r.outcome === 'rotated'));
+    assert.ok(isUsableGrant(await grants.grant(grantId)));
   });
 
-  it('remembers a revoked access token until it would have expired', async () => {
-    const { grants, advance, nowS } = setup();
-    await grants.revokeAccessToken('jti-1', nowS() + 300);
-    await grants.revokeAccessToken('jti-old', nowS());
-    assert.equal(await grants.isAccessTokenRevoked('jti-1'), true);
-    assert.equal(await grants.isAccessTokenRevoked('jti-old'), false, 'an expired token needs no entry');
-    advance(300);
-    assert.equal(await grants.isAccessTokenRevoked('jti-1'), false);
+  it('rotate nothing for a revoked grant, and refuse to outlive the family', async () => {
+    const { grants, family, rotate, advance } = setup();
+    const revoked = await family();
+    await grants.revokeGrant(revoked.grantId);
+    assert.deepEqual(await rotate(revoked.token), { outcome: 'revoked' });
+    assert.equal((await grants.refreshToken(revoked.token))?.status, 'active', 'nothing spent');
+
+    const { token } = await family();
+    const record = (await grants.refreshToken(token))!;
+    advance(FAMILY_S);
+    assert.equal(await grants.refreshToken(token), undefined);
+    assert.deepEqual(await grants.rotateRefreshToken(token, record), { outcome: 'expired' });
   });
 });

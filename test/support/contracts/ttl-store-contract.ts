@@ -137,15 +137,19 @@ export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock
       await assert.rejects(store.update('flow#empty', {}), /at least one field/);
     });
 
-    it('updates and puts in one transaction: of 10 concurrent callers one writes both, the rest write nothing', async () => {
+    it('transacts: of 10 concurrent transactions on one item one writes everything, the rest nothing', async () => {
       await store.put('token#old', { status: 'active' }, 60);
-      const results = await Promise.all(
+      const outcomes = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          subject.open().updateAndPut('token#old', { status: 'rotated' }, { status: 'active' }, { key: `token#next-${i}`, fields: { status: 'active' }, ttlS: 60 }),
+          subject.open().transact([
+            { op: 'update', key: 'token#old', fields: { status: 'rotated' }, where: { status: 'active' } },
+            { op: 'put', key: `token#next-${i}`, fields: { status: 'active' }, ttlS: 60 },
+          ]),
         ),
       );
-      assert.equal(results.filter(Boolean).length, 1);
-      const winner = results.indexOf(true);
+      const winner = outcomes.findIndex((outcome) => outcome.committed);
+      assert.equal(outcomes.filter((outcome) => outcome.committed).length, 1);
+      for (const [i, outcome] of outcomes.entries()) if (i !== winner) assert.deepEqual(outcome, { committed: false, failedAt: 0 });
       for (let i = 0; i < 10; i++) {
         assert.equal((await store.get(`token#next-${i}`)) !== undefined, i === winner, `successor ${i}`);
       }
@@ -153,10 +157,38 @@ export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock
       assert.deepEqual(await store.get(`token#next-${winner}`), { status: 'active', ttl: nowS() + 60 });
     });
 
-    it('writes nothing from updateAndPut when the updated item has expired', async () => {
+    it('transacts delete, update, check and put together, or writes nothing when any condition fails', async () => {
+      await store.put('tx#code', { v: 1 }, 60);
+      await store.put('tx#grant', { status: 'pending' }, 60);
+      await store.put('tx#guard', { usable: false }, 60);
+      const items = [
+        { op: 'delete', key: 'tx#code' },
+        { op: 'update', key: 'tx#grant', fields: { status: 'active' }, where: { status: 'pending' }, ttlS: 120 },
+        { op: 'check', key: 'tx#guard', where: { usable: true } },
+        { op: 'put', key: 'tx#new', fields: { v: 2 }, ttlS: 30 },
+      ] as const;
+      assert.deepEqual(await store.transact(items), { committed: false, failedAt: 2 });
+      assert.deepEqual(await store.get('tx#code'), { v: 1, ttl: nowS() + 60 });
+      assert.deepEqual(await store.get('tx#grant'), { status: 'pending', ttl: nowS() + 60 });
+      assert.equal(await store.get('tx#new'), undefined);
+
+      await store.put('tx#guard', { usable: true }, 60);
+      assert.deepEqual(await store.transact(items), { committed: true });
+      assert.equal(await store.get('tx#code'), undefined);
+      assert.deepEqual(await store.get('tx#grant'), { status: 'active', ttl: nowS() + 120 });
+      assert.deepEqual(await store.get('tx#guard'), { usable: true, ttl: nowS() + 60 });
+      assert.deepEqual(await store.get('tx#new'), { v: 2, ttl: nowS() + 30 });
+      // The deleted item is gone, so the same transaction cannot commit twice.
+      assert.deepEqual(await store.transact(items), { committed: false, failedAt: 0 });
+    });
+
+    it('treats an expired item as absent in every transaction condition', async () => {
       await store.put('token#stale', { status: 'active' }, 10);
       now += 11_000;
-      assert.equal(await store.updateAndPut('token#stale', { status: 'rotated' }, { status: 'active' }, { key: 'token#orphan', fields: { status: 'active' }, ttlS: 60 }), false);
+      for (const op of ['update', 'delete', 'check'] as const) {
+        const first = op === 'update' ? { op, key: 'token#stale', fields: { status: 'rotated' } } : { op, key: 'token#stale' };
+        assert.deepEqual(await store.transact([first, { op: 'put', key: 'token#orphan', fields: { status: 'active' }, ttlS: 60 }]), { committed: false, failedAt: 0 }, op);
+      }
       assert.equal(await store.get('token#orphan'), undefined);
     });
 
@@ -205,7 +237,7 @@ export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock
       await assert.rejects(store.put('bad', { ttl: 5 }, 10), /reserved/);
       await assert.rejects(store.put('bad', { pk: 'other' }, 10), /reserved/);
       await assert.rejects(store.update('bad', { ttl: 5 }), /reserved/);
-      await assert.rejects(store.updateAndPut('bad', { v: 1 }, {}, { key: 'bad2', fields: { ttl: 1 }, ttlS: 10 }), /reserved/);
+      await assert.rejects(store.transact([{ op: 'update', key: 'bad', fields: { v: 1 } }, { op: 'put', key: 'bad2', fields: { ttl: 1 }, ttlS: 10 }]), /reserved/);
       await assert.rejects(store.increment('bad', 'ttl', { createTtlS: 10 }), /reserved/);
       await assert.rejects(store.append('bad', 'ttl', [1], { ttlS: 60 }), /reserved/);
       await assert.rejects(store.append('bad', 'pk', [1], { ttlS: 60 }), /reserved/);

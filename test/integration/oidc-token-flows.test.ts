@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { authorizeHandler } from '../../functions/authorize.js';
@@ -17,9 +17,11 @@ import { revokeHandler } from '../../functions/revoke.js';
 import { tokenHandler } from '../../functions/token.js';
 import { userinfoHandler } from '../../functions/userinfo.js';
 import type { HttpResponse } from '../../lib/http/response.js';
+import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { createKmsClient } from '../../lib/runtime/kms-client.js';
 import { KmsKeyWrapper } from '../../lib/kms/kms-key-wrapper.js';
 import { createOidcProvider, type OidcProvider } from '../../lib/runtime/oidc-provider.js';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 import { parseForms, submitFields } from '../support/html-forms.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -39,12 +41,12 @@ let userId: string;
 let sessionCookie: string;
 let sessionId: string;
 
-function newInstance(): OidcProvider {
+function newInstance(documentClient: DynamoDBDocumentClient = stack.documentClient()): OidcProvider {
   const config = stack.config;
   return createOidcProvider({
     config,
     clock,
-    documentClient: stack.documentClient(),
+    documentClient,
     keyWrapper: new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: stack.kms.url }), keyId: config.kmsKeyId }),
   });
 }
@@ -822,5 +824,161 @@ describe('CORS for browser apps', () => {
     for (const answer of answers) {
       assert.deepEqual(Object.keys(answer.headers).filter((name) => name.toLowerCase().startsWith('access-control-')), []);
     }
+  });
+});
+
+describe('exchanges write once, atomically, and survive retries', () => {
+  let proxy: DynamoDbFaultProxy;
+  /** An instance whose DynamoDB calls go through the fault proxy; `maxAttempts: 1` lets a fault reach the handler. */
+  const proxied = (maxAttempts?: number) =>
+    newInstance(createDocumentClient({ region: stack.config.region, endpoint: proxy.url, ...(maxAttempts !== undefined ? { maxAttempts } : {}) }));
+  const cacheItem = async (pk: string) =>
+    (await stack.documentClient().send(new GetCommand({ TableName: stack.config.tables.cache, Key: { pk }, ConsistentRead: true }))).Item;
+  const codeItem = (code: string) => cacheItem(`oidc-code#${createHash('sha256').update(code).digest('base64url')}`);
+  const refreshOn = (on: OidcProvider, refreshToken: string) => token({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: refreshToken }, {}, on);
+
+  before(async () => {
+    proxy = await startDynamoDbFaultProxy(stack.dynamodbEndpoint);
+  });
+  after(() => proxy.close());
+
+  it('a code exchange costs 3 DynamoDB calls on a warm instance, a refresh 3, client_credentials none', async () => {
+    const instance = proxied();
+    // Warm: signing keys loaded, clients cached.
+    const warm = (await exchange((await issueCode()).code, 'x', instance)).json();
+    assert.equal(warm.error, 'invalid_grant');
+    const { code, verifier } = await issueCode();
+    const first = (await exchange(code, verifier, instance)).json();
+    assert.equal((await token({ grant_type: 'client_credentials' }, basic('machine', MACHINE_SECRET), instance)).status, 200);
+
+    const fresh = await issueCode();
+    proxy.resetCalls();
+    assert.equal((await exchange(fresh.code, fresh.verifier, instance)).status, 200);
+    assert.deepEqual(proxy.calls(), { GetItem: 2, TransactWriteItems: 1 }, 'code, user; code + grant + refresh token in one transaction');
+
+    proxy.resetCalls();
+    assert.equal((await refreshOn(instance, first.refresh_token)).status, 200);
+    assert.deepEqual(proxy.calls(), { GetItem: 2, TransactWriteItems: 1 }, 'token, user; rotation + grant check in one transaction');
+
+    proxy.resetCalls();
+    assert.equal((await token({ grant_type: 'client_credentials' }, basic('machine', MACHINE_SECRET), instance)).status, 200);
+    assert.deepEqual(proxy.calls(), {});
+  });
+
+  it('answers 200 when the SDK retries a code exchange whose transaction committed but whose answer was lost', async () => {
+    const { code, verifier } = await issueCode();
+    const instance = proxied();
+    proxy.inject({ kind: 'forward-then-drop', call: 1, operation: 'TransactWriteItems' });
+    const answer = await exchange(code, verifier, instance);
+    assert.equal(proxy.fired()?.hit, 'TransactWriteItems');
+    assert.equal(answer.status, 200, answer.body);
+    const tokens = answer.json();
+    assert.equal((await userinfo(tokens.access_token)).status, 200);
+    assert.equal((await refresh(tokens.refresh_token)).status, 200);
+  });
+
+  it('leaves the code redeemable and nothing half-written when the exchange transaction fails', async () => {
+    const { code, verifier } = await issueCode();
+    const grantId = (await codeItem(code))?.grantId as string;
+    proxy.inject({ kind: 'unavailable', call: 1, operation: 'TransactWriteItems' });
+    const failed = await exchange(code, verifier, proxied(1));
+    assert.equal(proxy.fired()?.hit, 'TransactWriteItems');
+    assert.equal(failed.status, 503, failed.body);
+    assert.ok(await codeItem(code), 'the code is not spent');
+    assert.equal((await cacheItem(`oidc-grant#${grantId}`))?.status, 'pending', 'the grant is not activated');
+    const retry = await exchange(code, verifier);
+    assert.equal(retry.status, 200, retry.body);
+    assert.equal((await refresh(retry.json().refresh_token)).status, 200);
+  });
+
+  it('leaves the code redeemable when no signing key is ready (503)', async () => {
+    const { code, verifier } = await issueCode();
+    const cold = newInstance();
+    stack.kms.setFault({ operations: ['Decrypt'], status: 503 });
+    let failed;
+    try {
+      failed = await exchange(code, verifier, cold);
+    } finally {
+      stack.kms.setFault(null);
+    }
+    assert.equal(failed.status, 503, failed.body);
+    const retry = await exchange(code, verifier, cold);
+    assert.equal(retry.status, 200, retry.body);
+  });
+
+  it('gives a refresh retried after a lost answer the same successor instead of revoking the family', async () => {
+    const { code, verifier } = await issueCode();
+    const first = (await exchange(code, verifier)).json();
+    // The rotation commits, the handler never hears so (one attempt): the client sees 503 and retries.
+    proxy.inject({ kind: 'forward-then-drop', call: 1, operation: 'TransactWriteItems' });
+    const lost = await refreshOn(proxied(1), first.refresh_token);
+    assert.equal(lost.status, 503, lost.body);
+    const retry = await refresh(first.refresh_token);
+    assert.equal(retry.status, 200, retry.body);
+    const again = await refresh(first.refresh_token);
+    assert.equal(again.json().refresh_token, retry.json().refresh_token, 'the same successor, on any instance');
+    const next = await refresh(retry.json().refresh_token);
+    assert.equal(next.status, 200, 'the successor works and the family lives');
+    assert.equal((await userinfo(next.json().access_token)).status, 200);
+  });
+
+  it('treats a rotated refresh token as reuse after the grace window, or once its successor is used', async () => {
+    const grace = stack.config.tokens.refreshReuseGraceS;
+    const signIn = async () => {
+      const { code, verifier } = await issueCode();
+      return (await exchange(code, verifier)).json();
+    };
+    const late = await signIn();
+    const rotated = (await refresh(late.refresh_token)).json();
+    time.now += grace * 1000;
+    assert.equal((await refresh(late.refresh_token)).json().error, 'invalid_grant');
+    assert.equal((await refresh(rotated.refresh_token)).json().error, 'invalid_grant', 'the family is revoked');
+
+    const used = await signIn();
+    const successor = (await refresh(used.refresh_token)).json();
+    assert.equal((await refresh(successor.refresh_token)).status, 200);
+    assert.equal((await refresh(used.refresh_token)).json().error, 'invalid_grant', 'within the window, but the successor was used');
+    assert.deepEqual(await introspect(successor.access_token), { active: false });
+  });
+
+  it('refuses to refresh for a user who no longer exists', async () => {
+    const setup = instances[0]!;
+    const user = await setup.users.create({ email: `gone-${randomBytes(4).toString('hex')}@example.com`, name: 'Gone', emailVerified: true });
+    const session = await setup.sessions.start({ subject: user.id, methods: ['pwd'] });
+    const { verifier, challenge } = pkce();
+    const answer = await authorize(
+      { response_type: 'code', client_id: 'spa', redirect_uri: REDIRECT, scope: 'openid offline_access', code_challenge: challenge, code_challenge_method: 'S256' },
+      [session.cookie.split(';')[0]!],
+    );
+    const code = new URL(answer.headers.Location!).searchParams.get('code')!;
+    const tokens = (await exchange(code, verifier)).json();
+    assert.ok(tokens.refresh_token);
+    await stack.documentClient().send(new DeleteCommand({ TableName: stack.config.tables.directory, Key: { pk: `user#${user.id}`, sk: 'user' } }));
+    assert.equal((await refresh(tokens.refresh_token)).json().error, 'invalid_grant');
+  });
+});
+
+describe('the per-instance client cache', () => {
+  it('accepts a removed client or a replaced secret for at most CLIENT_CACHE_TTL_S, then refuses it', async () => {
+    const ttlS = stack.config.tokens.clientCacheTtlS;
+    const secret = 'cached-secret-0123456789abcdefghijklmnop';
+    const registry = instances[0]!.clients;
+    await registry.register({ clientId: 'cached', secret, redirectUris: [], grantTypes: ['client_credentials'] });
+    const instance = newInstance();
+    const grant = (withSecret: string) => token({ grant_type: 'client_credentials' }, basic('cached', withSecret), instance);
+    assert.equal((await grant(secret)).status, 200);
+
+    await registry.register({ clientId: 'cached', secret: `${secret}-new`, redirectUris: [], grantTypes: ['client_credentials'] }, { replace: true });
+    time.now += (ttlS - 1) * 1000;
+    assert.equal((await grant(secret)).status, 200, 'the old secret, still within the bound');
+    time.now += 1000;
+    assert.equal((await grant(secret)).status, 401, 'the old secret, once the bound has passed');
+    assert.equal((await grant(`${secret}-new`)).status, 200);
+
+    await registry.remove('cached');
+    time.now += (ttlS - 1) * 1000;
+    assert.equal((await grant(`${secret}-new`)).status, 200, 'removed, still within the bound');
+    time.now += 1000;
+    assert.equal((await grant(`${secret}-new`)).status, 401, 'removed, once the bound has passed');
   });
 });

@@ -5,7 +5,8 @@
  * base64), so hashes can move to or from other systems.
  */
 import { randomBytes } from 'node:crypto';
-import { hashRaw, type Algorithm, type Version } from '@node-rs/argon2';
+import type { Algorithm, Version } from '@node-rs/argon2';
+import { once } from '../once.js';
 
 export interface Argon2idCost {
   /** m, in KiB: what one derivation allocates. */
@@ -82,8 +83,17 @@ function encodeArgon2id({ params, salt, key }: Argon2idRecord): string {
   return `$argon2id$v=19$m=${memoryKiB},t=${iterations},p=${parallelism}$${unpadded(salt)}$${unpadded(key)}`;
 }
 
+/**
+ * The native module loads at the first derivation, not at import: the composition roots that
+ * build the hasher are shared by bundles that never hash (home, authorize...), which must not
+ * load the binary at cold start, nor carry it in their zip (a static import of an external
+ * module survives tree shaking; this one goes with the code that calls it).
+ */
+const argon2 = /* @__PURE__ */ once(() => import('@node-rs/argon2'));
+
 /** The password must already be normalised (the hasher does it once, for either algorithm). */
-export function deriveArgon2id(password: string, salt: Buffer, params: Argon2idParams): Promise<Buffer> {
+export async function deriveArgon2id(password: string, salt: Buffer, params: Argon2idParams): Promise<Buffer> {
+  const { hashRaw } = await argon2();
   return hashRaw(password, {
     algorithm: ARGON2ID,
     version: VERSION_19,

@@ -212,6 +212,29 @@ describe('osls package output', () => {
     assert.equal(zips.length, functions.length, 'one artifact per function');
   });
 
+  /** The functions whose bundle hashes passwords (argon2id, a native module). */
+  const PASSWORD_HASHING = ['login', 'register'];
+  const zipEntries = (zip: string) => spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const zipEntry = (zip: string, entry: string) => spawnSync('unzip', ['-p', zip, entry], { maxBuffer: 64 * 1024 * 1024 }).stdout;
+
+  it('ships the argon2 binary for Lambda (ELF64, AArch64) to the functions that hash passwords, and no native binary to any other', () => {
+    for (const [, fn] of functions) {
+      const key = functionKey(fn);
+      const zip = join(outDir, `${key}.zip`);
+      const binaries = zipEntries(zip).filter((entry) => entry.endsWith('.node'));
+      if (!PASSWORD_HASHING.includes(key)) {
+        assert.deepEqual(binaries, [], key);
+        continue;
+      }
+      assert.equal(binaries.length, 1, `${key}: ${binaries.join(', ')}`);
+      const elf = zipEntry(zip, binaries[0]!);
+      assert.deepEqual([...elf.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], `${key}: ${binaries[0]} is not an ELF file`);
+      assert.equal(elf[4], 2, `${key}: 64-bit`);
+      assert.equal(elf[5], 1, `${key}: little-endian`);
+      assert.equal(elf.readUInt16LE(18), 0xb7, `${key}: ${binaries[0]} is for e_machine 0x${elf.readUInt16LE(18).toString(16)}, not AArch64 (0xb7)`);
+    }
+  });
+
   it('schedules key rotation', () => {
     const rules = ofType('AWS::Events::Rule');
     assert.ok(rules.some(([, rule]) => /^rate\(/.test(rule.Properties.ScheduleExpression)), 'a rate() schedule exists');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { AttemptOrigin } from '../../lib/auth/attempt-scopes.js';
 import { LoginThrottle } from '../../lib/auth/login-throttle.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { PasswordLogin } from '../../lib/auth/password-login.js';
@@ -21,18 +22,24 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
   let n = 0;
   let email: string;
   let ip: string;
+  /** The owner's origin: a clean source. */
+  let owner: AttemptOrigin;
+  /** A fresh source per call: the attacker's botnet. */
+  let bots = 0;
+  const bot = (): AttemptOrigin => ({ ip: `203.0.${(++bots >> 8) & 255}.${bots & 255}` });
 
   before(async () => {
     stack = await startTestStack();
     cache = new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock });
     users = new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock });
-    throttle = new LoginThrottle({ cache, settings: stack.config.bruteForce, clock });
+    throttle = new LoginThrottle({ cache, settings: stack.config.bruteForce, clock, kind: 'password' });
     login = new PasswordLogin({ users, hasher, throttle });
   });
   beforeEach(() => {
     n++;
     email = `login${n}@example.com`;
     ip = `198.51.100.${n}`;
+    owner = { ip };
   });
   after(() => stack.close());
 
@@ -40,22 +47,31 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
     return users.create({ email: address, name: 'U', passwordHash: await withHasher.hash(password), emailVerified: true });
   }
 
-  it('uses the documented defaults', () => {
-    assert.deepEqual(stack.config.bruteForce, { maxFailuresPerAccount: 5, maxFailuresPerIp: 50, windowS: 900, lockoutS: 900 });
+  it('uses the documented budgets', () => {
+    const { perAccount, perAccountAndSource, perSource, perDevice } = stack.config.bruteForce;
+    assert.deepEqual(
+      { perAccount, perAccountAndSource, perSource, perDevice },
+      {
+        perAccount: { max: 7, windowS: 4 * 3600 },
+        perAccountAndSource: { max: 5, windowS: 900 },
+        perSource: { max: 50, windowS: 900 },
+        perDevice: { max: 10, windowS: 86_400 },
+      },
+    );
   });
 
   it('signs in with the right password, whatever the spelling of the address', async () => {
     const user = await register();
-    const result = await login.login(`  ${email.toUpperCase()}`, 'correct horse battery', ip);
+    const result = await login.login(`  ${email.toUpperCase()}`, 'correct horse battery', owner);
     assert.deepEqual(result, { ok: true, user });
   });
 
   it('refuses a wrong password and an unknown address with the same answer', async () => {
     await register();
-    assert.deepEqual(await login.login(email, 'wrong password', ip), { ok: false, reason: 'invalid' });
-    assert.deepEqual(await login.login(`nobody-${email}`, 'correct horse battery', ip), { ok: false, reason: 'invalid' });
-    assert.deepEqual(await login.login('not an address', 'x', ip), { ok: false, reason: 'invalid' });
-    assert.deepEqual(await login.login(email, 'x'.repeat(5000), ip), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await login.login(email, 'wrong password', owner), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await login.login(`nobody-${email}`, 'correct horse battery', owner), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await login.login('not an address', 'x', owner), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await login.login(email, 'x'.repeat(5000), owner), { ok: false, reason: 'invalid' });
   });
 
   /** A hasher that counts verifications: how many guesses were really checked. */
@@ -73,7 +89,7 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
   it('spends a hash verification on an unknown address', async () => {
     const { hasher: counting, verifies } = countingHasher();
     const probe = new PasswordLogin({ users, hasher: counting, throttle });
-    assert.equal((await probe.login(`ghost-${email}`, 'whatever123', ip)).ok, false);
+    assert.equal((await probe.login(`ghost-${email}`, 'whatever123', owner)).ok, false);
     assert.equal(verifies(), 1);
   });
 
@@ -84,84 +100,106 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
     const counter = countCommands(client);
     const counted = new PasswordLogin({ users: new UserDirectory({ client, tableName: stack.config.tables.directory, clock }), hasher, throttle });
     await register();
-    assert.equal((await counted.login(email, 'wrong password', ip)).ok, false);
+    assert.equal((await counted.login(email, 'wrong password', owner)).ok, false);
     const known = counter.counts();
     counter.reset();
-    assert.equal((await counted.login(`ghost-${email}`, 'wrong password', ip)).ok, false);
+    assert.equal((await counted.login(`ghost-${email}`, 'wrong password', owner)).ok, false);
     assert.deepEqual(counter.counts(), known);
   });
 
-  it('checks no more guesses than the limit, however many arrive at once', async () => {
-    // Counting only after the hash check would let every request of a burst pass the lock check
+  it('makes 3 TTL-table writes before a sign-in is checked and 3 after it succeeds (1 and 1 with a device cookie) once its windows exist', async () => {
+    const user = await register();
+    const client = stack.documentClient();
+    const counter = countCommands(client);
+    const counted = new PasswordLogin({
+      users,
+      hasher,
+      throttle: new LoginThrottle({ cache: new TtlCache({ client, tableName: stack.config.tables.cache, clock }), settings: stack.config.bruteForce, clock, kind: 'password' }),
+    });
+    const device: AttemptOrigin = { ip, device: { account: user.email, deviceId: 'd' } };
+    // The first attempt of a window also creates its counters (a failed update, then a put).
+    for (const origin of [owner, device]) assert.equal((await counted.login(email, 'correct horse battery', origin)).ok, true);
+    counter.reset();
+    assert.equal((await counted.login(email, 'correct horse battery', owner)).ok, true);
+    assert.deepEqual(counter.counts(), { UpdateItem: 6 });
+    counter.reset();
+    assert.equal((await counted.login(email, 'correct horse battery', device)).ok, true);
+    assert.deepEqual(counter.counts(), { UpdateItem: 2 });
+  });
+
+  it('checks no more guesses than the budget, however many arrive at once, from one source or many', async () => {
+    // Counting only after the hash check would let every request of a burst pass the check
     // before the first failure is recorded: 20 parallel guesses instead of 5.
     await register();
     const { hasher: counting, verifies } = countingHasher();
     const probe = new PasswordLogin({ users, hasher: counting, throttle });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => probe.login(email, `guess ${i}`, ip)));
-    assert.equal(verifies(), stack.config.bruteForce.maxFailuresPerAccount);
-    assert.equal(results.filter((r) => !r.ok && r.reason === 'invalid').length, stack.config.bruteForce.maxFailuresPerAccount);
-    assert.ok(results.every((r) => !r.ok));
-    assert.equal((await throttle.check(email, '192.0.2.98')).locked, true);
+    const { perAccount, perAccountAndSource } = stack.config.bruteForce;
+    const fromOne = await Promise.all(Array.from({ length: 20 }, (_, i) => probe.login(email, `guess ${i}`, owner)));
+    assert.equal(verifies(), perAccountAndSource.max);
+    assert.equal(fromOne.filter((r) => !r.ok && r.reason === 'throttled').length, 20 - perAccountAndSource.max);
+    const fromMany = await Promise.all(Array.from({ length: 20 }, (_, i) => probe.login(email, `guess ${i}`, bot())));
+    assert.equal(verifies(), perAccount.max, 'the account budget caps every unknown source together');
+    assert.ok([...fromOne, ...fromMany].every((r) => !r.ok));
   });
 
-  it('does not count a sign-in that succeeds against the source IP', async () => {
+  it('does not let an attacker with many sources keep the owner out of a browser holding the device cookie', async () => {
     const user = await register();
-    const office = '192.0.2.77';
-    for (let i = 0; i < stack.config.bruteForce.maxFailuresPerIp + 5; i++) {
-      assert.equal((await login.login(user.email, 'correct horse battery', office)).ok, true, `sign-in ${i + 1}`);
-    }
+    for (let i = 0; i < 60; i++) await login.login(email, `guess ${i}`, bot());
+    const unknown = await login.login(email, 'correct horse battery', owner);
+    assert.equal(!unknown.ok && unknown.reason, 'throttled', 'unknown sources are slowed');
+    assert.ok(!unknown.ok && unknown.reason === 'throttled' && unknown.retryAfterS <= stack.config.bruteForce.perAccount.windowS);
+    const device = { account: user.email, deviceId: 'owner-laptop' };
+    assert.deepEqual(await login.login(email, 'correct horse battery', { ...bot(), device }), { ok: true, user });
   });
 
-  it('locks the account after 5 failures, with retryAfterS, even for the right password, then unlocks', async () => {
-    await register();
-    for (let i = 0; i < 5; i++) {
-      assert.deepEqual(await login.login(email, `wrong-${i}`, `203.0.113.${i}`), { ok: false, reason: 'invalid' }, `failure ${i + 1}`);
-    }
+  it('slows one failing source without slowing the owner from a clean one, and then lets it try again', async () => {
+    const user = await register();
+    const attacker = bot();
+    for (let i = 0; i < 5; i++) assert.deepEqual(await login.login(email, `wrong-${i}`, attacker), { ok: false, reason: 'invalid' }, `failure ${i + 1}`);
     now += 10_000;
-    assert.deepEqual(await login.login(email, 'correct horse battery', '192.0.2.200'), { ok: false, reason: 'locked', retryAfterS: 890 });
-    assert.deepEqual(await throttle.check(email.toUpperCase(), '192.0.2.201'), { locked: true, retryAfterS: 890 });
+    assert.deepEqual(await login.login(email, 'correct horse battery', attacker), { ok: false, reason: 'throttled', retryAfterS: 890 });
+    assert.deepEqual(await login.login(email, 'correct horse battery', owner), { ok: true, user });
     now += 890_000;
-    assert.equal((await login.login(email, 'correct horse battery', ip)).ok, true);
+    assert.equal((await login.login(email, 'correct horse battery', attacker)).ok, true);
   });
 
-  it('locks unknown addresses the same way (no enumeration through the lock)', async () => {
+  it('counts the IPv6 addresses of one /64 as one source', async () => {
+    await register();
+    for (let i = 1; i <= 5; i++) await login.login(email, 'wrong', { ip: `2001:db8:${n}:1::${i}` });
+    const sameNetwork = await login.login(email, 'correct horse battery', { ip: `2001:db8:${n}:1:abcd::1` });
+    assert.equal(!sameNetwork.ok && sameNetwork.reason, 'throttled');
+    assert.equal((await login.login(email, 'correct horse battery', { ip: `2001:db8:${n}:2::1` })).ok, true);
+  });
+
+  it('throttles unknown addresses the same way (no enumeration through the refusal)', async () => {
+    await register();
     const ghost = `ghost-${email}`;
-    for (let i = 0; i < 5; i++) await login.login(ghost, 'guess', `203.0.113.${i}`);
-    const result = await login.login(ghost, 'guess', ip);
-    assert.equal(!result.ok && result.reason, 'locked');
+    const answers = [];
+    for (const address of [email, ghost]) {
+      const from = bot();
+      for (let i = 0; i < 5; i++) await login.login(address, 'guess', from);
+      answers.push(await login.login(address, 'guess', from));
+    }
+    assert.deepEqual(answers[0], answers[1]);
+    assert.equal(!answers[0]!.ok && answers[0]!.reason, 'throttled');
   });
 
-  it('counts failures in a window: failures spread beyond it do not lock', async () => {
-    await register();
-    for (let i = 0; i < 4; i++) await login.login(email, 'wrong', ip);
-    now += 900_000;
-    for (let i = 0; i < 4; i++) await login.login(email, 'wrong', ip);
-    assert.equal((await login.login(email, 'correct horse battery', ip)).ok, true);
-  });
-
-  it('resets the account counter on success', async () => {
-    await register();
-    for (let i = 0; i < 4; i++) await login.login(email, 'wrong', ip);
-    assert.equal((await login.login(email, 'correct horse battery', ip)).ok, true);
-    for (let i = 0; i < 4; i++) await login.login(email, 'wrong', ip);
-    assert.equal((await login.login(email, 'correct horse battery', ip)).ok, true);
-  });
-
-  it('locks a source IP after 50 failures across many accounts, and only that IP', async () => {
+  it('does not count a sign-in that succeeds', async () => {
     const user = await register();
-    const attacker = '192.0.2.66';
-    for (let i = 0; i < 50; i++) await login.login(`victim${i}-${email}`, 'guess', attacker);
-    const fromAttacker = await login.login(user.email, 'correct horse battery', attacker);
-    assert.deepEqual(fromAttacker, { ok: false, reason: 'locked', retryAfterS: 900 });
-    assert.equal((await login.login(user.email, 'correct horse battery', ip)).ok, true, 'other IPs are unaffected');
-    now += 900_000;
-    assert.equal((await login.login(user.email, 'correct horse battery', attacker)).ok, true);
+    for (let i = 0; i < stack.config.bruteForce.perSource.max + 5; i++) {
+      assert.equal((await login.login(user.email, 'correct horse battery', owner)).ok, true, `sign-in ${i + 1}`);
+    }
   });
 
-  it('counts concurrent failures without losing any', async () => {
-    await Promise.all(Array.from({ length: 5 }, () => login.login(email, 'wrong', ip)));
-    const decision = await throttle.check(email, '192.0.2.99');
-    assert.equal(decision.locked, true);
+  it('caps a source across many accounts, and only that source', async () => {
+    const user = await register();
+    const stuffer = bot();
+    for (let i = 0; i < 50; i++) await login.login(`victim${i}-${email}`, 'guess', stuffer);
+    const fromStuffer = await login.login(user.email, 'correct horse battery', stuffer);
+    assert.deepEqual(fromStuffer, { ok: false, reason: 'throttled', retryAfterS: 900 });
+    assert.equal((await login.login(user.email, 'correct horse battery', owner)).ok, true, 'other sources are unaffected');
+    now += 900_000;
+    assert.equal((await login.login(user.email, 'correct horse battery', stuffer)).ok, true);
   });
 
   const dearer = new PasswordHasher({ argon2id: { ...TEST_PASSWORD_SETTINGS.argon2id, iterations: TEST_PASSWORD_SETTINGS.argon2id.iterations + 1 } });
@@ -170,19 +208,19 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
     const user = await register(email, 'correct horse battery', hasher);
     assert.match(user.passwordHash ?? '', /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     const stronger = new PasswordLogin({ users, hasher: dearer, throttle });
-    const result = await stronger.login(email, 'correct horse battery', ip);
+    const result = await stronger.login(email, 'correct horse battery', owner);
     assert.ok(result.ok);
     const stored = (await users.findById(user.id))?.passwordHash ?? '';
     assert.match(stored, /^\$argon2id\$v=19\$m=1024,t=2,p=1\$/);
     assert.equal(result.user.passwordHash, stored);
     assert.deepEqual(await dearer.verify('correct horse battery', stored), { ok: true, needsRehash: false });
     // A login with unchanged parameters leaves the hash alone.
-    assert.ok((await stronger.login(email, 'correct horse battery', ip)).ok);
+    assert.ok((await stronger.login(email, 'correct horse battery', owner)).ok);
     assert.equal((await users.findById(user.id))?.passwordHash, stored);
   });
 
   it('does not let an account without a password sign in', async () => {
     await users.create({ email, name: 'No password', emailVerified: true });
-    assert.deepEqual(await login.login(email, '', ip), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await login.login(email, '', owner), { ok: false, reason: 'invalid' });
   });
 });

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HmacKeyedHasher } from '../../lib/auth/keyed-hasher.js';
-import { OneTimeCodes } from '../../lib/auth/one-time-codes.js';
+import type { AttemptOrigin } from '../../lib/auth/attempt-scopes.js';
+import { LoginThrottle } from '../../lib/auth/login-throttle.js';
+import { OneTimeCodes, type VerifyCodeResult } from '../../lib/auth/one-time-codes.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -42,7 +44,18 @@ describe('OneTimeCodes on DynamoDB Local', () => {
   let email: string;
 
   const cacheFor = () => new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock });
-  const codesFor = () => new OneTimeCodes({ cache: cacheFor(), hasher, settings, clock });
+  /** Another instance: its own clients and objects, nothing shared but the table and the clock. */
+  const codesFor = () => {
+    const cache = cacheFor();
+    return new OneTimeCodes({ cache, hasher, settings, clock, throttle: new LoginThrottle({ cache, settings: stack.config.bruteForce, clock, kind: 'code' }) });
+  };
+  /** Each test's browser, a fresh source; and an attacker's fresh source per call. */
+  let owner: AttemptOrigin;
+  let bots = 0;
+  const bot = (): AttemptOrigin => ({ ip: `203.0.${(++bots >> 8) & 255}.${bots & 255}` });
+  const verdict = (result: VerifyCodeResult) => (result.ok ? 'ok' : result.reason);
+  const verify = async (purpose: 'register' | 'login', address: string, code: string, from: AttemptOrigin = owner, on = codes) =>
+    verdict(await on.verify(purpose, address, code, from));
   async function issue(purpose: 'register' | 'login' = 'register', address = email): Promise<string> {
     const result = await codes.issue(purpose, address);
     assert.ok(result.ok, JSON.stringify(result));
@@ -57,11 +70,12 @@ describe('OneTimeCodes on DynamoDB Local', () => {
   });
   beforeEach(() => {
     email = `user${++n}@example.com`;
+    owner = { ip: `198.51.100.${n}` };
   });
   after(() => stack.close());
 
   it('uses the documented defaults', () => {
-    assert.deepEqual(settings, { ttlS: 300, maxAttempts: 5, resendAfterS: 60, maxPerHour: 5 });
+    assert.deepEqual(settings, { ttlS: 300, resendAfterS: 60, maxPerHour: 5, maxLive: 3 });
   });
 
   it('issues six digits, stores only a keyed hash, and accepts the code once', async () => {
@@ -70,91 +84,108 @@ describe('OneTimeCodes on DynamoDB Local', () => {
     const raw = await stack.documentClient().send(new GetCommand({ TableName: stack.config.tables.cache, Key: { pk: `otp#register#${email}` } }));
     assert.ok(raw.Item);
     assert.ok(!JSON.stringify(raw.Item).includes(code), 'the code is not in the table');
-    assert.equal(typeof raw.Item.codeId, 'string');
+    assert.equal(raw.Item.codes.length, 1);
+    assert.equal(typeof raw.Item.codes[0].codeId, 'string');
     assert.equal(raw.Item.ttl, Math.floor(now / 1000) + 300);
 
-    assert.equal(await codes.verify('register', email, code), 'ok');
-    assert.equal(await codes.verify('register', email, code), 'expired', 'single use: no live code remains');
+    assert.equal(await verify('register', email, code), 'ok');
+    assert.equal(await verify('register', email, code), 'expired', 'single use: the code is spent');
   });
 
   it('keeps purposes and addresses apart, and normalizes the address', async () => {
     const code = await issue('register', email);
-    assert.equal(await codes.verify('login', email, code), 'expired');
-    assert.equal(await codes.verify('register', `other-${email}`, code), 'expired');
-    assert.equal(await codes.verify('register', `  ${email.toUpperCase()} `, ` ${code.slice(0, 3)} ${code.slice(3)} `), 'ok');
+    assert.equal(await verify('login', email, code), 'expired');
+    assert.equal(await verify('register', `other-${email}`, code), 'expired');
+    assert.equal(await verify('register', `  ${email.toUpperCase()} `, ` ${code.slice(0, 3)} ${code.slice(3)} `), 'ok');
   });
 
-  it('treats a code past its 5 minutes as absent even though the item is still in the table', async () => {
+  it('treats a code past its 5 minutes as absent even though the items are still in the table', async () => {
     const code = await issue();
     now += 300_000;
     const raw = await stack.documentClient().send(new GetCommand({ TableName: stack.config.tables.cache, Key: { pk: `otp#register#${email}` } }));
     assert.ok(raw.Item, 'DynamoDB still holds the expired item');
-    assert.equal(await codes.verify('register', email, code), 'expired');
+    assert.equal(await verify('register', email, code), 'expired');
   });
 
   it('accepts a code just before it expires', async () => {
     const code = await issue();
     now += 299_000;
-    assert.equal(await codes.verify('register', email, code), 'ok');
+    assert.equal(await verify('register', email, code), 'ok');
   });
 
-  it('gives exactly one of 20 concurrent verifications of the right code "ok"', async () => {
+  it('gives exactly one of 20 concurrent verifications of the right code, from 20 instances, "ok"', async () => {
     const code = await issue();
-    const results = await Promise.all(Array.from({ length: 20 }, () => codesFor().verify('register', email, code)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => verify('register', email, code, bot(), codesFor())));
     assert.equal(results.filter((r) => r === 'ok').length, 1, results.join(','));
-    assert.ok(results.every((r) => r === 'ok' || r === 'expired' || r === 'too_many_attempts' || r === 'invalid'));
+    assert.ok(results.every((r) => r === 'ok' || r === 'expired' || r === 'throttled'), results.join(','));
   });
 
-  it('refuses the right code after 5 wrong attempts', async () => {
+  it('checks at most the account budget of 20 concurrent wrong guesses from 20 sources on 20 instances', async () => {
     const code = await issue();
-    for (let i = 0; i < 5; i++) assert.equal(await codes.verify('register', email, wrong(code)), 'invalid', `attempt ${i + 1}`);
-    assert.equal(await codes.verify('register', email, code), 'too_many_attempts');
+    const wrongGuess = wrong(code);
+    const results = await Promise.all(Array.from({ length: 20 }, () => verify('register', email, wrongGuess, bot(), codesFor())));
+    assert.equal(results.filter((r) => r === 'invalid').length, stack.config.bruteForce.perAccount.max, results.join(','));
+    assert.equal(results.filter((r) => r === 'throttled').length, 20 - stack.config.bruteForce.perAccount.max);
+    assert.equal(await verify('register', email, code, { ip: '192.0.2.1', device: { account: email, deviceId: 'owner' } }), 'ok', 'the owner’s browser is not kept out');
   });
 
-  it('accepts the right code on the 5th attempt', async () => {
+  it('pauses one source after 5 wrong guesses across all live codes, even for the right code, but not the owner elsewhere', async () => {
+    const first = await issue('login');
+    now += 60_000;
+    const second = await issue('login');
+    const attacker = bot();
+    for (let i = 0; i < 5; i++) assert.equal(await verify('login', email, wrong(wrong(first)), attacker), 'invalid', `attempt ${i + 1}`);
+    const paused = await codes.verify('login', email, second, attacker);
+    assert.deepEqual(paused, { ok: false, reason: 'throttled', retryAfterS: stack.config.bruteForce.perAccountAndSource.windowS });
+    assert.equal(await verify('login', email, first), 'ok');
+    assert.equal(await verify('login', email, second), 'ok');
+  });
+
+  it('counts malformed input as a guess', async () => {
     const code = await issue();
-    for (let i = 0; i < 4; i++) assert.equal(await codes.verify('register', email, wrong(code)), 'invalid');
-    assert.equal(await codes.verify('register', email, code), 'ok');
+    for (const junk of ['', 'abcdef', '1234567', '12345']) assert.equal(await verify('register', email, junk), 'invalid');
+    assert.equal(await verify('register', email, wrong(code)), 'invalid');
+    assert.equal(await verify('register', email, code), 'throttled');
   });
 
-  it('counts parallel guesses: of 12 concurrent wrong guesses only 5 are checked', async () => {
-    const code = await issue();
-    const results = await Promise.all(Array.from({ length: 12 }, () => codesFor().verify('register', email, wrong(code))));
-    assert.equal(results.filter((r) => r === 'invalid').length, 5, results.join(','));
-    assert.equal(results.filter((r) => r === 'too_many_attempts').length, 7);
-    assert.equal(await codes.verify('register', email, code), 'too_many_attempts');
+  it("keeps the owner's code working while someone requests up to 2 more; a 4th retires the oldest", async () => {
+    const owners = await issue('login');
+    const attackers: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      now += 60_000;
+      attackers.push(await issue('login'));
+    }
+    assert.equal(await verify('login', email, owners), 'ok');
+    now += 60_000;
+    const fourth = await issue('login');
+    // Now live: the two attackers' and the fourth; the owner's (spent anyway) was retired.
+    assert.equal(await verify('login', email, attackers[0]!), 'ok');
+    assert.equal(await verify('login', email, fourth), 'ok');
   });
 
-  it('counts malformed input as an attempt', async () => {
-    const code = await issue();
-    for (const junk of ['', 'abcdef', '1234567', '12345']) assert.equal(await codes.verify('register', email, junk), 'invalid');
-    assert.equal(await codes.verify('register', email, wrong(code)), 'invalid');
-    assert.equal(await codes.verify('register', email, code), 'too_many_attempts');
+  it('retires the oldest live code when a 4th is issued', async () => {
+    const oldest = await issue();
+    for (let i = 0; i < 3; i++) {
+      now += 60_000;
+      await issue();
+    }
+    const raw = await stack.documentClient().send(new GetCommand({ TableName: stack.config.tables.cache, Key: { pk: `otp#register#${email}` } }));
+    assert.equal(raw.Item?.codes.length, 3);
+    assert.equal(await verify('register', email, oldest), 'invalid', 'not among the live codes');
   });
 
-  it('throttles resends: refused before 60 s with retryAfterS, allowed at 60 s, and the new code replaces the old', async () => {
-    const first = await issue();
-    now += 45_000;
-    assert.deepEqual(await codes.issue('register', email), { ok: false, reason: 'resend_too_soon', retryAfterS: 15 });
-    now += 14_000;
-    assert.deepEqual(await codes.issue('register', email), { ok: false, reason: 'resend_too_soon', retryAfterS: 1 });
-    now += 1_000;
-    const second = await issue();
-    if (second !== first) assert.equal(await codes.verify('register', email, first), 'invalid', 'the old code no longer works');
-    assert.equal(await codes.verify('register', email, second), 'ok');
-  });
-
-  it('does not let a verification of the old code consume a newer code issued while it was checking', async () => {
+  it('consumes only the code it checked when a newer code is issued meanwhile', async () => {
     const old = await issue();
     // A hasher that lets another instance issue a new code (a resend) between this verification
-    // counting its attempt and consuming the code it counted on: the window a slow request has.
+    // reading the live codes and consuming the one it matched: the window a slow request has.
     let newer = '';
     let resend: (() => Promise<void>) | undefined = async () => {
       now += 60_000;
       newer = await issue();
     };
+    const cache = cacheFor();
     const racing = new OneTimeCodes({
-      cache: cacheFor(),
+      cache,
       hasher: {
         hash: (input) => hasher.hash(input),
         async verify(input, hash) {
@@ -167,24 +198,16 @@ describe('OneTimeCodes on DynamoDB Local', () => {
       },
       settings,
       clock,
+      throttle: new LoginThrottle({ cache, settings: stack.config.bruteForce, clock, kind: 'code' }),
     });
-    assert.equal(await racing.verify('register', email, old), 'expired', 'the code it checked was replaced before it could be used');
+    assert.equal(await verify('register', email, old, owner, racing), 'ok');
     assert.notEqual(newer, '');
-    assert.equal(await codes.verify('register', email, newer), 'ok', 'the newer code is still there');
+    assert.equal(await verify('register', email, newer), 'ok', 'the newer code is still there');
   });
 
   it('lets one of several simultaneous issue requests through', async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => codesFor().issue('register', email)));
     assert.equal(results.filter((r) => r.ok).length, 1);
-  });
-
-  it('gives a fresh code fresh attempts', async () => {
-    const code = await issue();
-    for (let i = 0; i < 5; i++) await codes.verify('register', email, wrong(code));
-    assert.equal(await codes.verify('register', email, code), 'too_many_attempts');
-    now += 60_000;
-    const fresh = await issue();
-    assert.equal(await codes.verify('register', email, fresh), 'ok');
   });
 
   it('sends at most 5 codes per address per hour, across purposes', async () => {
@@ -209,6 +232,6 @@ describe('OneTimeCodes on DynamoDB Local', () => {
 
   it('refuses to issue for an invalid address', async () => {
     await assert.rejects(codes.issue('register', 'nope'), TypeError);
-    assert.equal(await codes.verify('register', 'nope', '123456'), 'invalid');
+    assert.equal(await verify('register', 'nope', '123456'), 'invalid');
   });
 });

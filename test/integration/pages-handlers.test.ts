@@ -246,18 +246,39 @@ describe('password sign-in and sign-out', () => {
     }
   });
 
-  it('locks the account after repeated failures with a 429 that says when to retry', async () => {
+  it('pauses a failing source with a 429 that says when to retry, and no other', async () => {
     const victim = newEmail('lock');
     await register(new Browser(), victim);
     const browser = new Browser('198.51.100.30');
     const form = await browser.get('/login');
-    for (let i = 0; i < stack.config.bruteForce.maxFailuresPerAccount; i++) {
+    for (let i = 0; i < stack.config.bruteForce.perAccountAndSource.max; i++) {
       assert.equal((await browser.submit(form, { email: victim, password: `wrong ${i}` })).status, 401);
     }
-    const locked = await browser.submit(form, { email: victim, password: PASSWORD });
-    assert.equal(locked.status, 429);
-    assert.match(locked.body, /Try again in \d+ minutes?/);
-    assert.ok(Number(locked.headers['Retry-After']) > 0);
+    const paused = await browser.submit(form, { email: victim, password: PASSWORD });
+    assert.equal(paused.status, 429);
+    assert.match(paused.body, /Try again in \d+ minutes?\. You can sign in with a code/);
+    assert.ok(Number(paused.headers['Retry-After']) > 0);
+    const elsewhere = new Browser('198.51.100.31');
+    assert.equal((await elsewhere.submit(await elsewhere.get('/login'), { email: victim, password: PASSWORD })).status, 303);
+  });
+
+  it('keeps the owner signing in from their browser (device cookie) while an attacker with many sources spends the account budget', async () => {
+    const victim = newEmail('device');
+    const owner = new Browser('198.51.100.40');
+    await register(owner, victim);
+    const signedIn = await owner.submit(await owner.get('/login'), { email: victim, password: PASSWORD });
+    assert.equal(signedIn.status, 303);
+    assert.ok(signedIn.setCookies.some((l) => /^__Host-device=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/.test(l)), signedIn.setCookies.join('\n'));
+
+    for (let i = 0; i < 3 * stack.config.bruteForce.perAccount.max; i++) {
+      const attacker = new Browser(`2001:db8:${i.toString(16)}::1`);
+      await attacker.submit(await attacker.get('/login'), { email: victim, password: `guess ${i}` });
+    }
+    const stranger = new Browser('198.51.100.41');
+    const slowed = await stranger.submit(await stranger.get('/login'), { email: victim, password: PASSWORD });
+    assert.equal(slowed.status, 429, 'unknown sources share the account budget');
+    const again = await owner.submit(await owner.get('/login'), { email: victim, password: PASSWORD });
+    assert.equal(again.status, 303, again.body);
   });
 
   it('signs out: the session is revoked everywhere, even for a copied cookie', async () => {
@@ -370,7 +391,7 @@ describe('code sign-in', () => {
     assert.deepEqual(await callsFor(newEmail('nobody')), await callsFor(email));
   });
 
-  it('refuses a wrong code with 400 and offers a new code once the code is used up', async () => {
+  it('refuses a wrong code with 400, and after 5 from one source answers 429 with the wait, keeping the code form', async () => {
     const browser = new Browser();
     const other = newEmail('otp2');
     await register(new Browser(), other);
@@ -382,14 +403,19 @@ describe('code sign-in', () => {
     let answer = await browser.submit(codeStep, { code: wrong });
     assert.equal(answer.status, 400);
     assert.ok(answer.forms.some((f) => f.inputNames.includes('code')), 'the user can retry');
-    for (let i = 1; i < stack.config.otp.maxAttempts; i++) {
+    for (let i = 1; i < stack.config.bruteForce.perAccountAndSource.max; i++) {
       answer = await browser.submit(codeStep, { code: wrong });
       assert.equal(answer.status, 400);
     }
-    const exhausted = await browser.submit(codeStep, { code });
-    assert.equal(exhausted.status, 400);
-    assert.match(exhausted.body, /Request a new one/);
-    assert.ok(exhausted.forms.some((f) => f.fields.some(([n, v]) => n === 'step' && v === 'resend')));
+    const paused = await browser.submit(codeStep, { code });
+    assert.equal(paused.status, 429);
+    assert.match(paused.body, /Try again in \d+ minutes?/);
+    assert.ok(Number(paused.headers['Retry-After']) > 0);
+    assert.ok(paused.forms.some((f) => f.inputNames.includes('code')), 'the code still works after the wait');
+    const elsewhere = new Browser('198.51.100.50');
+    const fresh = await elsewhere.submit(await elsewhere.get('/login/code'), { email: other });
+    const signedIn = await elsewhere.submit(fresh, { code });
+    assert.equal(signedIn.status, 303, 'the code mailed first still works from another source');
   });
 });
 

@@ -6,7 +6,9 @@ import { HmacKeyedHasher } from '../../lib/auth/keyed-hasher.js';
 import { OneTimeCodes } from '../../lib/auth/one-time-codes.js';
 import { OutboxMailer } from '../../lib/store/outbox-mailer.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
-import { isAcceptablePassword, normalizeName, Registration } from '../../lib/auth/registration.js';
+import type { AttemptOrigin } from '../../lib/auth/attempt-scopes.js';
+import { LoginThrottle } from '../../lib/auth/login-throttle.js';
+import { isAcceptablePassword, normalizeName, Registration, type VerifyStepResult } from '../../lib/auth/registration.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
@@ -24,12 +26,16 @@ describe('Registration on DynamoDB Local', () => {
   let issuedCodes: string[];
   let n = 0;
   let email: string;
+  /** Each test's browser: its own source, so budgets spent in one test stay there. */
+  let origin: AttemptOrigin;
   const password = 'a long enough passphrase';
+  const verdict = (result: VerifyStepResult) => (result.ok ? 'ok' : result.reason);
 
   /** A separate "instance": its own clients and objects, nothing shared but the tables and the clock. */
   function instance(otp: Partial<TestStack['config']['otp']> = {}) {
     const cache = new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock });
-    const codes = new OneTimeCodes({ cache, hasher: keyedHasher, settings: { ...stack.config.otp, ...otp }, clock });
+    const throttle = new LoginThrottle({ cache, settings: stack.config.bruteForce, clock, kind: 'code' });
+    const codes = new OneTimeCodes({ cache, hasher: keyedHasher, settings: { ...stack.config.otp, ...otp }, clock, throttle });
     const issue = codes.issue.bind(codes);
     codes.issue = async (purpose, address) => {
       const result = await issue(purpose, address);
@@ -69,7 +75,7 @@ describe('Registration on DynamoDB Local', () => {
 
   async function verified(address = email, on = registration): Promise<string> {
     const flowId = await started(address, on);
-    assert.equal(await on.verifyCode(flowId, await mailedCode(address)), 'ok');
+    assert.equal(verdict(await on.verifyCode(flowId, await mailedCode(address), origin)), 'ok');
     return flowId;
   }
 
@@ -81,6 +87,7 @@ describe('Registration on DynamoDB Local', () => {
   });
   beforeEach(() => {
     email = `reg${++n}@example.com`;
+    origin = { ip: `198.51.100.${n}` };
     issuedCodes = [];
   });
   after(() => stack.close());
@@ -94,7 +101,7 @@ describe('Registration on DynamoDB Local', () => {
     assert.equal(mail?.subject, 'Your Example ID verification code');
     assert.match(mail?.text ?? '', /within 5 minutes/);
 
-    assert.equal(await registration.verifyCode(flowId, await mailedCode()), 'ok');
+    assert.equal(verdict(await registration.verifyCode(flowId, await mailedCode(), origin)), 'ok');
     assert.deepEqual(await registration.get(flowId), { email, step: 'details' });
 
     const result = await registration.complete(flowId, { password, name: '  Ada Lovelace ' });
@@ -132,7 +139,7 @@ describe('Registration on DynamoDB Local', () => {
     // Even the code that was issued (never mailed) does not verify the flow.
     assert.equal(issuedCodes.length, 2);
     const realCodeForExisting = issuedCodes[0]!;
-    const resultWithRealCode = await registration.verifyCode(forExisting.flowId, realCodeForExisting);
+    const resultWithRealCode = verdict(await registration.verifyCode(forExisting.flowId, realCodeForExisting, origin));
     assert.equal(resultWithRealCode, 'invalid');
     assert.deepEqual(await registration.complete(forExisting.flowId, { password, name: 'Mallory' }), { ok: false, reason: 'not_verified' });
 
@@ -140,8 +147,8 @@ describe('Registration on DynamoDB Local', () => {
     const [againExisting, againFresh] = [await registration.start(email), await registration.start(fresh)];
     assert.ok(againExisting.ok && againFresh.ok);
     assert.deepEqual({ ...againExisting, flowId: '' }, { ...againFresh, flowId: '' });
-    for (let i = 0; i < 4; i++) assert.equal(await registration.verifyCode(forExisting.flowId, '000000'), 'invalid');
-    assert.equal(await registration.verifyCode(forExisting.flowId, '000000'), 'too_many_attempts');
+    for (let i = 0; i < 4; i++) assert.equal(verdict(await registration.verifyCode(forExisting.flowId, '000000', origin)), 'invalid');
+    assert.equal(verdict(await registration.verifyCode(forExisting.flowId, '000000', origin)), 'throttled');
     assert.equal((await users.findByEmail(email))?.name, 'Existing');
   });
 
@@ -150,18 +157,20 @@ describe('Registration on DynamoDB Local', () => {
     assert.deepEqual(await registration.complete(flowId, { password, name: 'Eve' }), { ok: false, reason: 'not_verified' });
     const code = await mailedCode();
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    assert.equal(await registration.verifyCode(flowId, wrong), 'invalid');
+    assert.equal(verdict(await registration.verifyCode(flowId, wrong, origin)), 'invalid');
     assert.deepEqual(await registration.complete(flowId, { password, name: 'Eve' }), { ok: false, reason: 'not_verified' });
     assert.equal(await users.findByEmail(email), undefined);
-    assert.equal(await registration.verifyCode(flowId, code), 'ok', 'the right code still works after a wrong one');
+    assert.equal(verdict(await registration.verifyCode(flowId, code, origin)), 'ok', 'the right code still works after a wrong one');
   });
 
-  it('stops at too_many_attempts after 5 wrong codes', async () => {
+  it('pauses a source after 5 wrong codes, with the time to wait, and lets another source finish', async () => {
     const flowId = await started();
     const code = await mailedCode();
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    for (let i = 0; i < 5; i++) assert.equal(await registration.verifyCode(flowId, wrong), 'invalid');
-    assert.equal(await registration.verifyCode(flowId, code), 'too_many_attempts');
+    for (let i = 0; i < 5; i++) assert.equal(verdict(await registration.verifyCode(flowId, wrong, origin)), 'invalid');
+    const paused = await registration.verifyCode(flowId, code, origin);
+    assert.deepEqual(paused, { ok: false, reason: 'throttled', retryAfterS: stack.config.bruteForce.perAccountAndSource.windowS });
+    assert.equal(verdict(await registration.verifyCode(flowId, code, { ip: '192.0.2.200' })), 'ok', 'the code still works');
   });
 
   it('refuses weak passwords and keeps the flow for another try', async () => {
@@ -186,7 +195,7 @@ describe('Registration on DynamoDB Local', () => {
     const unknown = randomBytes(16).toString('base64url');
     for (const id of [unknown, 'x', '', '../../etc']) {
       assert.equal(await registration.get(id), undefined);
-      assert.equal(await registration.verifyCode(id, '123456'), 'unknown_flow');
+      assert.equal(verdict(await registration.verifyCode(id, '123456', origin)), 'unknown_flow');
       assert.deepEqual(await registration.complete(id, { password, name: 'N' }), { ok: false, reason: 'unknown_flow' });
       assert.deepEqual(await registration.resend(id), { ok: false, reason: 'unknown_flow' });
     }
@@ -200,7 +209,7 @@ describe('Registration on DynamoDB Local', () => {
     assert.equal(await users.findByEmail(email), undefined);
   });
 
-  it('resends no sooner than 60 s, and the new code replaces the old one', async () => {
+  it('resends no sooner than 60 s, and the earlier code keeps working', async () => {
     const flowId = await started();
     const first = await mailedCode();
     now += 20_000;
@@ -209,8 +218,8 @@ describe('Registration on DynamoDB Local', () => {
     assert.deepEqual(await registration.resend(flowId), { ok: true, flowId });
     const second = await mailedCode();
     assert.equal((await outbox.latest(email)).length, 2);
-    if (first !== second) assert.equal(await registration.verifyCode(flowId, first), 'invalid');
-    assert.equal(await registration.verifyCode(flowId, second), 'ok');
+    assert.equal(verdict(await registration.verifyCode(flowId, first, origin)), 'ok', 'a resend does not cancel the code mailed before');
+    assert.equal(verdict(await registration.verifyCode(flowId, second, origin)), 'ok');
     assert.deepEqual(await registration.resend(flowId), { ok: true, flowId }, 'nothing to resend once verified');
     assert.equal((await outbox.latest(email)).length, 2, 'and no mail');
   });
@@ -223,7 +232,7 @@ describe('Registration on DynamoDB Local', () => {
     assert.deepEqual({ ...restarted, flowId: '' }, { ok: true, flowId: '', resendAfterS: 40 });
     assert.ok(restarted.ok && restarted.flowId !== firstFlow);
     assert.equal((await outbox.latest(email)).length, 1, 'no second mail');
-    assert.equal(await registration.verifyCode(restarted.flowId, code), 'ok');
+    assert.equal(verdict(await registration.verifyCode(restarted.flowId, code, origin)), 'ok');
   });
 
   it('refuses a 6th start for one address within an hour', async () => {
@@ -239,14 +248,14 @@ describe('Registration on DynamoDB Local', () => {
   it('answers ok to a second submit of the code once the flow is verified', async () => {
     const flowId = await started();
     const code = await mailedCode();
-    assert.equal(await registration.verifyCode(flowId, code), 'ok');
-    assert.equal(await instance().registration.verifyCode(flowId, code), 'ok');
+    assert.equal(verdict(await registration.verifyCode(flowId, code, origin)), 'ok');
+    assert.equal(verdict(await instance().registration.verifyCode(flowId, code, origin)), 'ok');
   });
 
   it('verifies a flow once when tabs submit the right code at the same time', async () => {
     const flowId = await started();
     const code = await mailedCode();
-    const results = await Promise.all(Array.from({ length: 5 }, () => instance().registration.verifyCode(flowId, code)));
+    const results = await Promise.all(Array.from({ length: 5 }, () => instance().registration.verifyCode(flowId, code, origin).then(verdict)));
     // The losers answer 'ok' when they see the winner's step change, 'expired' when they look first.
     assert.ok(results.includes('ok'), results.join(','));
     assert.ok(results.every((r) => r === 'ok' || r === 'expired'), results.join(','));
@@ -265,7 +274,7 @@ describe('Registration on DynamoDB Local', () => {
     const instances = Array.from({ length: 10 }, () => instance({ maxPerHour: 20 }));
     const flows: string[] = [];
     for (const [i, { registration: on }] of instances.entries()) {
-      // Each flow is verified before the next one replaces the code.
+      // Each flow is verified with the code it mailed, before the next flow starts.
       flows.push(await verified(i % 2 ? email : email.toUpperCase(), on));
       now += 61_000;
     }
@@ -284,7 +293,7 @@ describe('Registration on DynamoDB Local', () => {
     const second = await started(email.toUpperCase());
     const [notice] = await outbox.latest(email, 1);
     assert.match(notice?.text ?? '', /already have an account/);
-    assert.equal(await registration.verifyCode(second, issuedCodes.at(-1)!), 'invalid');
+    assert.equal(verdict(await registration.verifyCode(second, issuedCodes.at(-1)!, origin)), 'invalid');
   });
 });
 

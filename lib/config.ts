@@ -35,6 +35,44 @@ export interface SigningSettings {
   revocationCheckS: number;
 }
 
+/** At most `max` attempts in a fixed window of `windowS` seconds, started by the window's first attempt. */
+export interface AttemptLimit {
+  max: number;
+  windowS: number;
+}
+
+/**
+ * The kinds of secret a person proves an account with, each with its own guessing budget: a
+ * password slowdown must never block sign-in with a mailed code (account recovery).
+ */
+export const SECRET_KINDS = ['password', 'code'] as const;
+export type SecretKind = (typeof SECRET_KINDS)[number];
+
+/** NIST SP 800-63B section 5.2.2: at most 100 failed attempts against one account, across all its secrets. */
+export const MAX_GUESSES_PER_ACCOUNT_PER_DAY = 100;
+
+/**
+ * The most attempts a limit allows in any 24 hours. Windows do not overlap (a new one starts
+ * only after the last has ended), so any 24 hours meet at most ceil(1 day / window) + 1 of them.
+ */
+export function attemptsPerRollingDay(limit: AttemptLimit): number {
+  return limit.max * (Math.ceil(DAY_S / limit.windowS) + 1);
+}
+
+/** Guessing budgets, per kind of secret (see lib/auth/attempt-scopes.ts). */
+export interface BruteForceSettings {
+  /** One source against one account: its own typos or guesses, nobody else's. */
+  perAccountAndSource: AttemptLimit;
+  /** One source across every account (credential stuffing). */
+  perSource: AttemptLimit;
+  /** Every source without the account's device cookie, together: bounds the attacker's guesses per day. */
+  perAccount: AttemptLimit;
+  /** One browser holding the account's device cookie: counted instead of the three above. */
+  perDevice: AttemptLimit;
+  /** How long a device cookie is honoured after the sign-in that set it. */
+  deviceCookieLifetimeS: number;
+}
+
 export interface Config {
   appName: string;
   stage: string;
@@ -57,9 +95,10 @@ export interface Config {
     clientCacheTtlS: number;
   };
   session: { absoluteLifetimeS: number; idleTimeoutS: number };
-  otp: { ttlS: number; maxAttempts: number; resendAfterS: number; maxPerHour: number };
+  /** `maxLive`: codes per purpose and address that work at once; a newer one retires the oldest beyond that. */
+  otp: { ttlS: number; resendAfterS: number; maxPerHour: number; maxLive: number };
   registration: { ttlS: number };
-  bruteForce: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowS: number; lockoutS: number };
+  bruteForce: BruteForceSettings;
   mail: { mode: 'ses' | 'outbox'; from: string };
   /** argon2id cost of new password hashes (lib/auth/password-hasher.ts); stored with each hash, upgraded on sign-in. */
   password: PasswordSettings;
@@ -224,26 +263,38 @@ const SECTIONS = {
     return { dataProtection, signing, tokens };
   },
 
-  accounts: (read: Reader): Pick<Config, 'session' | 'otp' | 'registration' | 'bruteForce' | 'password'> => ({
-    session: {
-      absoluteLifetimeS: read.int('SESSION_ABSOLUTE_LIFETIME_S', 7 * DAY_S),
-      idleTimeoutS: read.int('SESSION_IDLE_TIMEOUT_S', 8 * 60 * 60),
-    },
-    otp: {
-      ttlS: read.int('OTP_TTL_S', 5 * 60),
-      maxAttempts: read.int('OTP_MAX_ATTEMPTS', 5),
-      resendAfterS: read.int('OTP_RESEND_AFTER_S', 60),
-      maxPerHour: read.int('OTP_MAX_PER_HOUR', 5),
-    },
-    registration: { ttlS: read.int('REGISTRATION_TTL_S', 30 * 60) },
-    bruteForce: {
-      maxFailuresPerAccount: read.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 5),
-      maxFailuresPerIp: read.int('LOGIN_MAX_FAILURES_PER_IP', 50),
-      windowS: read.int('LOGIN_FAILURE_WINDOW_S', 15 * 60),
-      lockoutS: read.int('LOGIN_LOCKOUT_S', 15 * 60),
-    },
-    password: readPasswordSettings(read),
-  }),
+  accounts: (read: Reader): Pick<Config, 'session' | 'otp' | 'registration' | 'bruteForce' | 'password'> => {
+    const failureWindowS = read.int('LOGIN_FAILURE_WINDOW_S', 15 * 60);
+    const bruteForce: BruteForceSettings = {
+      perAccountAndSource: { max: read.int('LOGIN_MAX_FAILURES_PER_ACCOUNT_SOURCE', 5), windowS: failureWindowS },
+      perSource: { max: read.int('LOGIN_MAX_FAILURES_PER_SOURCE', 50), windowS: failureWindowS },
+      perAccount: { max: read.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 7), windowS: read.int('LOGIN_ACCOUNT_WINDOW_S', 4 * 60 * 60) },
+      perDevice: { max: read.int('LOGIN_MAX_FAILURES_PER_DEVICE', 10), windowS: read.int('LOGIN_DEVICE_WINDOW_S', DAY_S) },
+      deviceCookieLifetimeS: read.int('LOGIN_DEVICE_COOKIE_LIFETIME_S', 180 * DAY_S),
+    };
+    // Attackers hold no device cookie, so the per-account budget of every kind is all they get.
+    const perDay = SECRET_KINDS.length * attemptsPerRollingDay(bruteForce.perAccount);
+    if (perDay > MAX_GUESSES_PER_ACCOUNT_PER_DAY) {
+      read.problems.push(
+        `LOGIN_MAX_FAILURES_PER_ACCOUNT and LOGIN_ACCOUNT_WINDOW_S allow ${perDay} guesses per account per day across ${SECRET_KINDS.join(' and ')}; at most ${MAX_GUESSES_PER_ACCOUNT_PER_DAY} (NIST SP 800-63B 5.2.2)`,
+      );
+    }
+    return {
+      session: {
+        absoluteLifetimeS: read.int('SESSION_ABSOLUTE_LIFETIME_S', 7 * DAY_S),
+        idleTimeoutS: read.int('SESSION_IDLE_TIMEOUT_S', 8 * 60 * 60),
+      },
+      otp: {
+        ttlS: read.int('OTP_TTL_S', 5 * 60),
+        resendAfterS: read.int('OTP_RESEND_AFTER_S', 60),
+        maxPerHour: read.int('OTP_MAX_PER_HOUR', 5),
+        maxLive: read.int('OTP_MAX_LIVE', 3),
+      },
+      registration: { ttlS: read.int('REGISTRATION_TTL_S', 30 * 60) },
+      bruteForce,
+      password: readPasswordSettings(read),
+    };
+  },
 
   mail: (read: Reader): Pick<Config, 'mail'> => {
     const mail = {

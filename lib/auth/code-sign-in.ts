@@ -7,6 +7,7 @@
  * address has no account. So only the owner of the mailbox learns whether an account exists,
  * and the throttles (resend gate, hourly limit) cap mail to any address alike.
  */
+import type { AttemptOrigin } from './attempt-scopes.js';
 import type { CodePurpose, IssueResult, VerifyCodeResult } from './one-time-codes.js';
 import { findAccount, type AccountReads } from './account-lookup.js';
 import { normalizeEmail } from './email-address.js';
@@ -16,7 +17,7 @@ import type { User } from './user-store.js';
 /** The parts of OneTimeCodes and UserStore this flow uses. */
 export interface CodeIssuer {
   issue(purpose: CodePurpose, email: string): Promise<IssueResult>;
-  verify(purpose: CodePurpose, email: string, code: string): Promise<VerifyCodeResult>;
+  verify(purpose: CodePurpose, email: string, code: string, origin: AttemptOrigin): Promise<VerifyCodeResult>;
   readonly ttlS: number;
 }
 
@@ -28,7 +29,7 @@ export type CodeSignInStart =
   /** A code was sent recently or too many this hour; the last one (if any) still works. */
   | { ok: false; reason: 'resend_too_soon' | 'hourly_limit'; email: string; retryAfterS: number };
 
-export type CodeSignInResult = { ok: true; user: User } | { ok: false; reason: Exclude<VerifyCodeResult, 'ok'> };
+export type CodeSignInResult = { ok: true; user: User } | Exclude<VerifyCodeResult, { ok: true }>;
 
 export class CodeSignIn {
   private readonly codes: CodeIssuer;
@@ -56,9 +57,9 @@ export class CodeSignIn {
     return { ok: true, email };
   }
 
-  async verify(email: string, code: string): Promise<CodeSignInResult> {
-    const result = await this.codes.verify('login', email, code);
-    if (result !== 'ok') return { ok: false, reason: result };
+  async verify(email: string, code: string, origin: AttemptOrigin): Promise<CodeSignInResult> {
+    const result = await this.codes.verify('login', email, code, origin);
+    if (!result.ok) return result;
     // A code is only mailed to account holders; without an account nobody can know it, but
     // if the account was deleted in between, there is nobody to sign in.
     const user = await this.users.findByEmail(email);

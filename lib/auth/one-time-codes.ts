@@ -3,19 +3,26 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { TtlStore } from '../ttl-store.js';
 import { normalizeEmail } from './email-address.js';
+import type { AttemptOrigin } from './attempt-scopes.js';
 import type { KeyedHasher } from './keyed-hasher.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 /**
  * Six-digit codes mailed to prove control of an address. All state is in the TTL table, so the
  * code issued by one instance is checked by another:
  *
- *   otp#<purpose>#<email>         { codeId, codeHash, attempts }   the live code (one per purpose and address)
- *   otp-resend#<purpose>#<email>  { gateId }                       exists while a resend is too soon
- *   otp-hourly#<email>            { count }                        codes sent to the address in a fixed hour
+ *   otp#<purpose>#<email>         { codes: [{ codeId, codeHash, expiresAt }] }  the last `maxLive` codes issued
+ *   otp-unused#<codeId>           { issuedAt }                                  present until the code is used
+ *   otp-resend#<purpose>#<email>  { gateId }                                    exists while a resend is too soon
+ *   otp-hourly#<email>            { count }                                     codes sent to the address in a fixed hour
  *
- * Attempts are counted with a capped atomic ADD before the code is compared, and a correct code
- * is consumed with a delete conditioned on its code id, so neither parallel guessing nor parallel
- * use of one correct code gets around the rules.
+ * Anyone can ask for a code for any address, so a new code does not cancel the earlier ones:
+ * the owner's code keeps working while someone else requests more, up to `maxLive` codes
+ * (beyond that the oldest goes). Guesses are counted per account and source, across all live
+ * codes and both purposes, by a LoginThrottle for codes (see attempt-scopes.ts), before any code
+ * is compared; so more live codes never mean more attempts, and failing on purpose from
+ * elsewhere does not spend the owner's. A correct code is consumed with a conditional delete of
+ * its `otp-unused` item, so of parallel uses of one code exactly one succeeds.
  */
 export type CodePurpose = 'register' | 'login';
 
@@ -23,14 +30,21 @@ export type IssueResult =
   | { ok: true; code: string }
   | { ok: false; reason: 'resend_too_soon' | 'hourly_limit'; retryAfterS: number };
 
-export type VerifyCodeResult = 'ok' | 'invalid' | 'expired' | 'too_many_attempts';
+export type VerifyCodeResult =
+  | { ok: true }
+  | { ok: false; reason: 'invalid' | 'expired' }
+  /** Too many guesses from here, or at this account: nothing was compared; the codes still work after the wait. */
+  | { ok: false; reason: 'throttled'; retryAfterS: number };
 
-interface CodeItem extends Record<string, unknown> {
+interface LiveCode extends Record<string, unknown> {
   codeId: string;
   codeHash: string;
-  attempts: number;
-  issuedAt: string;
+  /** Epoch seconds. */
+  expiresAt: number;
 }
+
+const INVALID: VerifyCodeResult = { ok: false, reason: 'invalid' };
+const EXPIRED: VerifyCodeResult = { ok: false, reason: 'expired' };
 
 const HOUR_S = 60 * 60;
 const CODE_SPACE = 1_000_000;
@@ -41,12 +55,15 @@ export class OneTimeCodes {
   private readonly hasher: KeyedHasher;
   private readonly settings: Config['otp'];
   private readonly clock: Clock;
+  /** The guessing budgets of mailed codes (kind 'code'). */
+  private readonly throttle: LoginThrottle;
 
-  constructor(options: { cache: TtlStore; hasher: KeyedHasher; settings: Config['otp']; clock: Clock }) {
+  constructor(options: { cache: TtlStore; hasher: KeyedHasher; settings: Config['otp']; clock: Clock; throttle: LoginThrottle }) {
     this.cache = options.cache;
     this.hasher = options.hasher;
     this.settings = options.settings;
     this.clock = options.clock;
+    this.throttle = options.throttle;
   }
 
   /** How long a code lives, for the text of the mail. */
@@ -55,8 +72,9 @@ export class OneTimeCodes {
   }
 
   /**
-   * Issues a fresh code, replacing any earlier one for the same purpose and address. The caller
-   * mails it; the code itself is never stored. Throws for an address normalizeEmail rejects.
+   * Issues a fresh code; earlier ones for the same purpose and address keep working, up to
+   * `maxLive` codes. The caller mails it; the code itself is never stored. Throws for an address
+   * normalizeEmail rejects.
    */
   async issue(purpose: CodePurpose, email: string): Promise<IssueResult> {
     const address = requireEmail(email);
@@ -79,52 +97,77 @@ export class OneTimeCodes {
 
     const code = String(randomInt(0, CODE_SPACE)).padStart(6, '0');
     const codeId = randomId();
-    const item: CodeItem = {
+    const entry: LiveCode = {
       codeId,
       codeHash: await this.hasher.hash(hashInput(purpose, address, codeId, code)),
-      attempts: 0,
-      issuedAt: new Date(this.clock()).toISOString(),
+      expiresAt: this.nowS() + this.settings.ttlS,
     };
-    await this.cache.put(codeKey(purpose, address), item, this.settings.ttlS);
+    // The unused marker first: a code listed without it can never be used, never the reverse.
+    await this.cache.put(unusedKey(codeId), { issuedAt: new Date(this.clock()).toISOString() }, this.settings.ttlS);
+    // Issues for one purpose and address are one at a time (the resend gate), so keepLast holds.
+    await this.cache.append(codesKey(purpose, address), 'codes', [entry], { ttlS: this.settings.ttlS, keepLast: this.settings.maxLive });
     return { ok: true, code };
   }
 
   /**
-   * 'expired' means "there is no live code": it was never issued, has expired, was already used,
-   * or was replaced by a newer one. We do not tell these apart (that would need to keep dead
+   * Checks `code` against every live code for the purpose and address.
+   * 'expired' means "no live code matches and can be used": none was issued, they have expired
+   * or been retired, or this one was already used. We do not tell these apart (that would need to keep dead
    * codes around), and the remedy is the same for all of them: ask for a new code.
-   * 'invalid' means a live code exists and this is not it; 'too_many_attempts' means the live
-   * code has used up its attempts (even the right code is refused from then on).
+   * 'invalid' means live codes exist and this is none of them; 'throttled' that too many guesses
+   * came from this origin or at this address, and nothing was compared.
    */
-  async verify(purpose: CodePurpose, email: string, code: string): Promise<VerifyCodeResult> {
+  async verify(purpose: CodePurpose, email: string, code: string, origin: AttemptOrigin): Promise<VerifyCodeResult> {
     const address = normalizeEmail(email);
-    if (!address) return 'invalid';
-    const key = codeKey(purpose, address);
+    if (!address) return INVALID;
+    const nowS = this.nowS();
+    const live = ((await this.cache.get<{ codes: LiveCode[] }>(codesKey(purpose, address)))?.codes ?? []).filter((entry) => entry.expiresAt > nowS);
+    // Without a live code there is nothing to guess, so nothing is counted.
+    if (live.length === 0) return EXPIRED;
 
-    // Count the attempt before looking at the code: each parallel guess costs one attempt.
-    const counted = await this.cache.increment<CodeItem>(key, 'attempts', { atMost: this.settings.maxAttempts });
-    if (!counted) return (await this.cache.get(key)) ? 'too_many_attempts' : 'expired';
+    // Count the guess before comparing: each parallel guess costs its place.
+    const started = await this.throttle.begin(address, origin);
+    if (!started.allowed) return { ok: false, reason: 'throttled', retryAfterS: started.retryAfterS };
+    let matched: LiveCode | undefined;
+    try {
+      matched = await this.matching(purpose, address, live, code.replace(/[\s-]/g, ''));
+    } catch (error) {
+      // A key-ring outage is nobody's wrong guess; best effort, since the cache may be down too.
+      await this.throttle.giveBack(started.attempt).catch(() => undefined);
+      throw error;
+    }
+    if (!matched) return INVALID;
 
-    const candidate = code.replace(/[\s-]/g, '');
-    // The format check happens after counting, so malformed input costs an attempt like any wrong code.
-    const matches =
-      CODE_FORMAT.test(candidate) && (await this.hasher.verify(hashInput(purpose, address, counted.codeId, candidate), counted.codeHash));
-    if (!matches) return 'invalid';
+    // Single use: of concurrent correct verifications exactly one deletes the marker.
+    if (!(await this.cache.consume(unusedKey(matched.codeId)))) return EXPIRED;
+    // The code is spent now; a failed give-back must not fail the sign-in it completes.
+    await this.throttle.giveBack(started.attempt).catch(() => undefined);
+    return { ok: true };
+  }
 
-    // Single use: of concurrent correct verifications exactly one deletes the item. The code id
-    // condition keeps us from deleting a newer code issued in the meantime.
-    const consumed = await this.cache.consume(key, { codeId: counted.codeId });
-    return consumed ? 'ok' : 'expired';
+  /** The live code `candidate` is, if any. Malformed input was counted like any wrong code. */
+  private async matching(purpose: CodePurpose, address: string, live: readonly LiveCode[], candidate: string): Promise<LiveCode | undefined> {
+    if (!CODE_FORMAT.test(candidate)) return undefined;
+    const matches = await Promise.all(live.map((entry) => this.hasher.verify(hashInput(purpose, address, entry.codeId, candidate), entry.codeHash)));
+    return live.find((_, i) => matches[i]);
+  }
+
+  private nowS(): number {
+    return Math.floor(this.clock() / 1000);
   }
 
   private secondsUntil(ttl: number | undefined): number {
-    const nowS = Math.floor(this.clock() / 1000);
+    const nowS = this.nowS();
     return Math.max(1, (ttl ?? nowS) - nowS);
   }
 }
 
-function codeKey(purpose: CodePurpose, address: string): string {
+function codesKey(purpose: CodePurpose, address: string): string {
   return `otp#${purpose}#${address}`;
+}
+
+function unusedKey(codeId: string): string {
+  return `otp-unused#${codeId}`;
 }
 
 /** Binds the hash to its purpose, address and issue: a hash copied to another item does not verify. */

@@ -1,15 +1,22 @@
 import type { User, UserStore } from './user-store.js';
 import { findAccount } from './account-lookup.js';
+import type { AttemptOrigin } from './attempt-scopes.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 
-export type PasswordLoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'locked'; retryAfterS?: number };
+export type PasswordLoginResult =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'invalid' }
+  /** Too many guesses from this origin or at this address: no password was checked; try again after the wait. */
+  | { ok: false; reason: 'throttled'; retryAfterS: number };
+
+type CheckedResult = Exclude<PasswordLoginResult, { reason: 'throttled' }>;
 
 /**
  * Email + password sign-in. Every failure looks the same from outside ('invalid'), and an
  * unknown address costs the same argon2id work and directory reads as a known one, so neither
- * the answer nor its timing tells whether an account exists. The throttle counts the attempt
- * before the password is checked (see LoginThrottle).
+ * the answer nor its timing tells whether an account exists. The throttle (kind 'password')
+ * counts the attempt before any hash is computed (see LoginThrottle).
  */
 export class PasswordLogin {
   private readonly users: UserStore;
@@ -25,22 +32,23 @@ export class PasswordLogin {
     this.dummyHash = this.hasher.unmatchableHash();
   }
 
-  async login(email: string, password: string, ip: string): Promise<PasswordLoginResult> {
-    const started = await this.throttle.begin(email, ip);
-    if (started.locked) return { ok: false, reason: 'locked', retryAfterS: started.retryAfterS };
-    let result: Exclude<PasswordLoginResult, { reason: 'locked' }>;
+  async login(email: string, password: string, origin: AttemptOrigin): Promise<PasswordLoginResult> {
+    const started = await this.throttle.begin(email, origin);
+    if (!started.allowed) return { ok: false, reason: 'throttled', retryAfterS: started.retryAfterS };
+    let result: CheckedResult;
     try {
       result = await this.verify(email, password);
     } catch (error) {
       // A directory outage is nobody's failed guess; best effort, since the cache may be down too.
-      await this.throttle.abandoned(started.attempt).catch(() => undefined);
+      await this.throttle.giveBack(started.attempt).catch(() => undefined);
       throw error;
     }
-    await (result.ok ? this.throttle.succeeded(started.attempt) : this.throttle.failed(started.attempt));
+    // A wrong password keeps its place in the budgets; a right one gives it back.
+    if (result.ok) await this.throttle.giveBack(started.attempt);
     return result;
   }
 
-  private async verify(email: string, password: string): Promise<Exclude<PasswordLoginResult, { reason: 'locked' }>> {
+  private async verify(email: string, password: string): Promise<CheckedResult> {
     const user = await findAccount(this.users, email);
     const stored = user?.passwordHash ?? this.dummyHash;
     const result = await this.hasher.verify(password, stored);

@@ -5,6 +5,7 @@ import type { TtlStore } from '../ttl-store.js';
 import { EmailTakenError, type User, type UserStore } from './user-store.js';
 import { normalizeEmail } from './email-address.js';
 import type { Mailer, MailMessage } from './mailer.js';
+import type { AttemptOrigin } from './attempt-scopes.js';
 import type { OneTimeCodes, VerifyCodeResult } from './one-time-codes.js';
 import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
 
@@ -37,7 +38,7 @@ export type ResendResult =
   | { ok: true; flowId: string }
   | { ok: false; reason: 'unknown_flow' | 'resend_too_soon' | 'hourly_limit'; retryAfterS?: number };
 
-export type VerifyStepResult = VerifyCodeResult | 'unknown_flow';
+export type VerifyStepResult = VerifyCodeResult | { ok: false; reason: 'unknown_flow' };
 
 export type CompleteResult =
   | { ok: true; user: User }
@@ -58,6 +59,8 @@ export const MAX_NAME_LENGTH = 100;
 
 /** Not six digits: OneTimeCodes counts it as an attempt and answers 'invalid'. */
 const NEVER_MATCHES = 'never-matches';
+const VERIFIED: VerifyStepResult = { ok: true };
+const UNKNOWN_FLOW: VerifyStepResult = { ok: false, reason: 'unknown_flow' };
 const FLOW_ID = /^[A-Za-z0-9_-]{22}$/;
 /** C0/C1 controls, lone surrogates, line/paragraph separators and bidirectional overrides. */
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
@@ -121,26 +124,26 @@ export class Registration {
     return { ok: true, flowId };
   }
 
-  /** On a flow that is already verified (a second tab, a double submit) answers 'ok' without a code. */
-  async verifyCode(flowId: string, code: string): Promise<VerifyStepResult> {
+  /** On a flow that is already verified (a second tab, a double submit) answers ok without a code. */
+  async verifyCode(flowId: string, code: string, origin: AttemptOrigin): Promise<VerifyStepResult> {
     const flow = await this.flow(flowId);
-    if (!flow) return 'unknown_flow';
-    if (flow.step === 'details') return 'ok';
+    if (!flow) return UNKNOWN_FLOW;
+    if (flow.step === 'details') return VERIFIED;
     // For an address that already has an account, check a candidate that can never match: the
     // attempt is counted and capped like any wrong guess, and even the issued code (never
     // mailed) is not consumed, so the answers stay those of a wrong code on a new address.
-    const result = await this.codes.verify('register', flow.email, flow.existing ? NEVER_MATCHES : code);
-    if (flow.existing) return result === 'ok' ? 'invalid' : result;
-    if (result === 'expired') {
+    const result = await this.codes.verify('register', flow.email, flow.existing ? NEVER_MATCHES : code, origin);
+    if (flow.existing) return result.ok ? { ok: false, reason: 'invalid' } : result;
+    if (!result.ok && result.reason === 'expired') {
       // A concurrent request (the other tab) may have used the code for this very flow.
-      return (await this.flow(flowId))?.step === 'details' ? 'ok' : 'expired';
+      return (await this.flow(flowId))?.step === 'details' ? VERIFIED : result;
     }
-    if (result !== 'ok') return result;
+    if (!result.ok) return result;
 
     const advanced = await this.cache.update(flowKey(flowId), { step: 'details', verifiedAt: new Date(this.clock()).toISOString() }, { where: { step: 'code' } });
-    if (advanced) return 'ok';
+    if (advanced) return VERIFIED;
     // The flow expired between the read and now, or another request advanced it.
-    return (await this.flow(flowId))?.step === 'details' ? 'ok' : 'unknown_flow';
+    return (await this.flow(flowId))?.step === 'details' ? VERIFIED : UNKNOWN_FLOW;
   }
 
   /**

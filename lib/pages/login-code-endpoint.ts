@@ -4,12 +4,14 @@
  * cookie, and the code forms are bound to that cookie's flow.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { KnownDevice } from '../auth/attempt-scopes.js';
 import type { CodeSignIn, CodeSignInStart } from '../auth/code-sign-in.js';
 import { MAX_EMAIL_LENGTH } from '../auth/email-address.js';
 import { BadRequestError } from '../http/errors.js';
-import { formBody, method, query } from '../http/request.js';
+import { formBody, method, query, sourceIp } from '../http/request.js';
 import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
+import { deviceAfterSignIn } from '../session/device-cookie.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { loginCodeBinding, newLoginCodeFlow, type LoginCodeCookie } from '../session/flow-cookies.js';
 import { afterSignIn, safeReturnTo } from '../session/return-to.js';
@@ -18,13 +20,15 @@ import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from './login-code.js';
-import { waitText } from './login.js';
+import { tooManyCodesMessage, waitText } from './login.js';
 
 export interface LoginCodeEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
   sessions: Pick<Sessions, 'start'>;
   codeSignIn: Pick<CodeSignIn, 'start' | 'verify'>;
   flowCookie: Pick<FlowCookie<LoginCodeCookie>, 'read' | 'write' | 'clear'>;
+  /** `__Host-device`: read to count guesses against the device's budget, renewed on sign-in. */
+  deviceCookie: Pick<FlowCookie<KnownDevice>, 'read' | 'write'>;
   formActionOrigins: FormActionOriginsFor;
 }
 
@@ -77,22 +81,26 @@ export class LoginCodeEndpoint {
 
     if (step === 'resend') {
       const started = await codeSignIn.start(flow.email);
-      const notice = throttledNotice(started) ?? 'We have sent a new code. Codes sent earlier no longer work.';
+      const notice = throttledNotice(started) ?? 'We have sent a new code. The last few codes we sent also work.';
       return this.codeEntry(event, 200, flow, returnTo, { notice }, [await flowCookie.write(flow)]);
     }
 
-    const result = await codeSignIn.verify(flow.email, form.get('code') ?? '');
+    const device = await this.deps.deviceCookie.read(event);
+    const result = await codeSignIn.verify(flow.email, form.get('code') ?? '', { ip: sourceIp(event), device });
     if (result.ok) {
       const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['otp'] });
-      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, flowCookie.clear()] });
+      const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));
+      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, deviceCookie, flowCookie.clear()] });
     }
     if (result.reason === 'invalid') {
       return this.codeEntry(event, 400, flow, returnTo, { error: 'That code is not right. Check the email and try again.' });
     }
-    const message =
-      result.reason === 'too_many_attempts'
-        ? 'Too many wrong codes were entered. For your security, this code no longer works. Request a new one.'
-        : 'This code has expired or has already been used. Request a new one.';
+    if (result.reason === 'throttled') {
+      // The codes still work after the wait: keep the form, say how long.
+      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
+      return this.codeEntry(event, 429, flow, returnTo, { error: tooManyCodesMessage(retryAfterS) }, [], { 'Retry-After': String(retryAfterS) });
+    }
+    const message = 'This code has expired or has already been used. Request a new one.';
     const af = await antiforgery.issue(event, { flow: loginCodeBinding(flow) });
     return html(400, loginCodeRestartPage({ antiforgeryToken: af.token, returnTo, message }), { cookies: af.cookies });
   }
@@ -104,11 +112,12 @@ export class LoginCodeEndpoint {
     returnTo: string | undefined,
     messages: { error?: string; notice?: string },
     extraCookies: string[] = [],
+    headers: Record<string, string> = {},
   ): Promise<HttpResponse> {
     const af = await this.deps.antiforgery.issue(event, { flow: loginCodeBinding(flow) });
     const body = loginCodeEntryPage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...messages });
     // The code form's POST may end at a client's redirect URI.
-    return html(status, body, { cookies: [...af.cookies, ...extraCookies], formActionOrigins: this.deps.formActionOrigins(returnTo) });
+    return html(status, body, { cookies: [...af.cookies, ...extraCookies], headers, formActionOrigins: this.deps.formActionOrigins(returnTo) });
   }
 }
 

@@ -1,10 +1,13 @@
 /** GET/POST /login: sign-in with email and password. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { KnownDevice } from '../auth/attempt-scopes.js';
 import { MAX_EMAIL_LENGTH } from '../auth/email-address.js';
 import type { PasswordLogin } from '../auth/password-login.js';
 import { formBody, method, query, sourceIp } from '../http/request.js';
 import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
+import { deviceAfterSignIn } from '../session/device-cookie.js';
+import type { FlowCookie } from '../session/flow-cookie.js';
 import { afterSignIn, loginUrl, safeReturnTo } from '../session/return-to.js';
 import type { Sessions } from '../session/sessions.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
@@ -15,6 +18,8 @@ export interface LoginEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
   sessions: Pick<Sessions, 'start'>;
   passwordLogin: Pick<PasswordLogin, 'login'>;
+  /** `__Host-device`: read to count guesses against the device's budget, renewed on sign-in. */
+  deviceCookie: Pick<FlowCookie<KnownDevice>, 'read' | 'write'>;
   formActionOrigins: FormActionOriginsFor;
 }
 
@@ -40,16 +45,18 @@ export class LoginEndpoint {
     if (!check.ok) return antiforgeryRejection(event, check.reason, loginUrl(returnTo));
 
     const email = form.get('email') ?? '';
-    const result = await this.deps.passwordLogin.login(email, form.get('password') ?? '', sourceIp(event));
+    const device = await this.deps.deviceCookie.read(event);
+    const result = await this.deps.passwordLogin.login(email, form.get('password') ?? '', { ip: sourceIp(event), device });
     if (result.ok) {
       const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['pwd'] });
-      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie] });
+      const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));
+      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, deviceCookie] });
     }
 
     const af = await this.deps.antiforgery.issue(event);
     const formActionOrigins = this.deps.formActionOrigins(returnTo);
-    if (result.reason === 'locked') {
-      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS ?? 60));
+    if (result.reason === 'throttled') {
+      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
       return html(429, loginPage({ antiforgeryToken: af.token, returnTo, email, error: lockedMessage(retryAfterS) }), {
         cookies: af.cookies,
         headers: { 'Retry-After': String(retryAfterS) },

@@ -25,9 +25,17 @@ ${inputField({ name: 'password', label: 'Password', type: 'password', autocomple
   });
 }
 
-/** "Try again in ..." for a lockout, rounded up to what a person would read. */
+/**
+ * "Try again in ..." when password guesses are paused, rounded up to what a person would read.
+ * Codes have a budget of their own, so signing in with one still works meanwhile.
+ */
 export function lockedMessage(retryAfterS: number | undefined): string {
-  return `Too many failed sign-in attempts. For your security, sign-in is paused. Try again in ${waitText(retryAfterS)}.`;
+  return `Too many failed sign-in attempts. For your security, sign-in with a password is paused. Try again in ${waitText(retryAfterS)}. You can sign in with a code sent to your email instead.`;
+}
+
+/** When guesses at mailed codes are paused; the codes themselves still work after the wait. */
+export function tooManyCodesMessage(retryAfterS: number): string {
+  return `Too many wrong codes were entered. For your security, checking codes is paused. Try again in ${waitText(retryAfterS)}.`;
 }
 
 export function waitText(seconds: number | undefined): string {

@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Registration } from '../auth/registration.js';
 import { BadRequestError } from '../http/errors.js';
-import { cookies as requestCookies, formBody, method, query } from '../http/request.js';
+import { cookies as requestCookies, formBody, method, query, sourceIp } from '../http/request.js';
 import { html, redirect, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
@@ -18,7 +18,7 @@ import type { Sessions } from '../session/sessions.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
-import { waitText } from './login.js';
+import { tooManyCodesMessage, waitText } from './login.js';
 import { REGISTER_PATH, registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from './register.js';
 
 export interface RegisterEndpointDeps {
@@ -107,7 +107,7 @@ export class RegisterEndpoint {
     const resent = await this.deps.registration.resend(flow.flowId);
     if (resent.ok) {
       if (flow.step === 'details') return this.detailsStep(event, 200, flow, returnTo, {});
-      return this.codeStep(event, 200, flow, returnTo, { notice: 'We have sent a new code. Codes sent earlier no longer work.' });
+      return this.codeStep(event, 200, flow, returnTo, { notice: 'We have sent a new code. The last few codes we sent also work.' });
     }
     if (resent.reason === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
     const retryAfterS = Math.max(1, Math.ceil(resent.retryAfterS ?? 60));
@@ -119,14 +119,16 @@ export class RegisterEndpoint {
   }
 
   private async verifyCode(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined, code: string): Promise<HttpResponse> {
-    const result = await this.deps.registration.verifyCode(flow.flowId, code);
-    if (result === 'ok') return this.detailsStep(event, 200, { ...flow, step: 'details' }, returnTo, {});
-    if (result === 'invalid') return this.codeStep(event, 400, flow, returnTo, { error: WRONG_CODE });
-    if (result === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
-    const message =
-      result === 'too_many_attempts'
-        ? 'Too many wrong codes were entered. For your security, this code no longer works. Request a new one.'
-        : 'This code has expired or has already been used. Request a new one.';
+    const result = await this.deps.registration.verifyCode(flow.flowId, code, { ip: sourceIp(event) });
+    if (result.ok) return this.detailsStep(event, 200, { ...flow, step: 'details' }, returnTo, {});
+    if (result.reason === 'invalid') return this.codeStep(event, 400, flow, returnTo, { error: WRONG_CODE });
+    if (result.reason === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
+    if (result.reason === 'throttled') {
+      // The codes still work after the wait: keep the form, say how long.
+      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
+      return this.codeStep(event, 429, flow, returnTo, { error: tooManyCodesMessage(retryAfterS) }, [], { 'Retry-After': String(retryAfterS) });
+    }
+    const message = 'This code has expired or has already been used. Request a new one.';
     return this.restartStep(event, returnTo, 'Request a new code', message, { canResend: true, flowId: flow.flowId });
   }
 

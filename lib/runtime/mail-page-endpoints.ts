@@ -7,7 +7,7 @@ import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
 import { LoginCodeEndpoint } from '../pages/login-code-endpoint.js';
 import { RegisterEndpoint } from '../pages/register-endpoint.js';
 import { getCodeSignIn, getRegistration } from './mail-services.js';
-import { getAntiforgery, getLoginCodeCookie, getRegistrationCookie, getSessions } from './services.js';
+import { getAntiforgery, getDeviceCookie, getLoginCodeCookie, getRegistrationCookie, getSessions } from './services.js';
 
 export const getLoginCodeEndpoint = /* @__PURE__ */ once(
   (): LoginCodeEndpoint =>
@@ -16,6 +16,7 @@ export const getLoginCodeEndpoint = /* @__PURE__ */ once(
       sessions: getSessions(),
       codeSignIn: getCodeSignIn(),
       flowCookie: getLoginCodeCookie(),
+      deviceCookie: getDeviceCookie(),
       formActionOrigins: formActionOriginsForReturnTo,
     }),
 );

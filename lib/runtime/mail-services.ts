@@ -4,6 +4,7 @@
  * mail bundle the SES client.
  */
 import type { KeyedHasher } from '../auth/keyed-hasher.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import type { Mailer } from '../auth/mailer.js';
 import { OneTimeCodes } from '../auth/one-time-codes.js';
 import { OutboxMailer } from '../store/outbox-mailer.js';
@@ -23,9 +24,12 @@ import { CodeSignIn } from '../auth/code-sign-in.js';
  */
 export const getCodeHasher = /* @__PURE__ */ once((): KeyedHasher => new KeyRingKeyedHasher(getDataProtectionKeyRing(), `${getConfig().appName}/one-time-codes`));
 
-export const getOneTimeCodes = /* @__PURE__ */ once(
-  (): OneTimeCodes => new OneTimeCodes({ cache: getCache(), hasher: getCodeHasher(), settings: getConfig().otp, clock: getClock() }),
-);
+/** Mailed codes count guesses in budgets of their own, apart from passwords' (services.ts). */
+export const getOneTimeCodes = /* @__PURE__ */ once((): OneTimeCodes => {
+  const config = getConfig();
+  const throttle = new LoginThrottle({ cache: getCache(), settings: config.bruteForce, clock: getClock(), kind: 'code' });
+  return new OneTimeCodes({ cache: getCache(), hasher: getCodeHasher(), settings: config.otp, clock: getClock(), throttle });
+});
 
 export const getMailer = /* @__PURE__ */ once((): Mailer => {
   const config = getConfig();

@@ -7,7 +7,7 @@ import { once } from '../once.js';
 import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
 import { HomeEndpoint } from '../pages/home-endpoint.js';
 import { LoginEndpoint } from '../pages/login-endpoint.js';
-import { getAntiforgery, getPasswordLogin, getSessions, getUserDirectory } from './services.js';
+import { getAntiforgery, getDeviceCookie, getPasswordLogin, getSessions, getUserDirectory } from './services.js';
 
 export const getHomeEndpoint = /* @__PURE__ */ once(
   (): HomeEndpoint => new HomeEndpoint({ antiforgery: getAntiforgery(), sessions: getSessions(), users: getUserDirectory() }),
@@ -19,6 +19,7 @@ export const getLoginEndpoint = /* @__PURE__ */ once(
       antiforgery: getAntiforgery(),
       sessions: getSessions(),
       passwordLogin: getPasswordLogin(),
+      deviceCookie: getDeviceCookie(),
       formActionOrigins: formActionOriginsForReturnTo,
     }),
 );

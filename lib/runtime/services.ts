@@ -11,6 +11,7 @@
  * Everything here is stateless across instances except through the two shared stores: the key
  * ring (DynamoDB `keys`, keys wrapped by KMS) and the TTL table (DynamoDB `cache`).
  */
+import type { KnownDevice } from '../auth/attempt-scopes.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
 import { PasswordLogin } from '../auth/password-login.js';
@@ -21,6 +22,7 @@ import type { RingRotation } from '../keyring/rotation.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
 import { once } from '../once.js';
 import { Antiforgery } from '../session/antiforgery.js';
+import { deviceCookie } from '../session/device-cookie.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from '../session/flow-cookies.js';
 import { Sessions } from '../session/sessions.js';
@@ -44,8 +46,9 @@ export const getDataProtector = /* @__PURE__ */ once((): DataProtector => create
 
 export const getPasswordHasher = /* @__PURE__ */ once((): PasswordHasher => new PasswordHasher(getConfig().password));
 
+/** The guessing budgets of passwords; mailed codes have their own (mail-services.ts). */
 export const getLoginThrottle = /* @__PURE__ */ once(
-  (): LoginThrottle => new LoginThrottle({ cache: getCache(), settings: getConfig().bruteForce, clock: getClock() }),
+  (): LoginThrottle => new LoginThrottle({ cache: getCache(), settings: getConfig().bruteForce, clock: getClock(), kind: 'password' }),
 );
 
 export const getPasswordLogin = /* @__PURE__ */ once(
@@ -67,6 +70,11 @@ export const getRegistrationCookie = /* @__PURE__ */ once(
 );
 
 export const getLoginCodeCookie = /* @__PURE__ */ once((): FlowCookie<LoginCodeCookie> => loginCodeCookie({ protector: getDataProtector(), clock: getClock() }));
+
+export const getDeviceCookie = /* @__PURE__ */ once(
+  (): FlowCookie<KnownDevice> =>
+    deviceCookie({ protector: getDataProtector(), lifetimeS: getConfig().bruteForce.deviceCookieLifetimeS, clock: getClock() }),
+);
 
 /** The OpenID Provider over this instance's client, key ring and protector (one ring cache, one unwrap per key). */
 export const getOidcProvider = /* @__PURE__ */ once(

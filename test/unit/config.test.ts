@@ -77,3 +77,20 @@ describe('config: sections', () => {
     ]);
   });
 });
+
+describe('config: guessing budgets', () => {
+  it('refuses per-account budgets that would allow more than 100 guesses a day across passwords and codes (NIST SP 800-63B)', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfigSections(['accounts'], env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    assert.deepEqual(problems({}), [], 'the defaults: 2 x 7 x (6 + 1) = 98');
+    assert.match(problems({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '8' }).join(), /allow 112 guesses per account per day/);
+    assert.match(problems({ LOGIN_ACCOUNT_WINDOW_S: '3600' }).join(), /allow 350 guesses/);
+    assert.deepEqual(problems({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '10', LOGIN_ACCOUNT_WINDOW_S: String(6 * 3600) }), [], '2 x 10 x (4 + 1) = 100');
+  });
+});

@@ -9,12 +9,17 @@ import { DependencyUnavailableError } from '../errors.js';
 /** Code that catches an outage may rethrow it as the cause of its own error; a few levels bound the walk (and cycles). */
 const MAX_CAUSE_DEPTH = 5;
 
-export function isDependencyFailure(error: unknown): boolean {
+/** The outage behind `error` (itself or one of its causes), which names the dependency and the wait. */
+export function dependencyFailureOf(error: unknown): DependencyUnavailableError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
-    if (current instanceof DependencyUnavailableError) return true;
-    if (!(current instanceof Error)) return false;
+    if (current instanceof DependencyUnavailableError) return current;
+    if (!(current instanceof Error)) return undefined;
     current = current.cause;
   }
-  return false;
+  return undefined;
+}
+
+export function isDependencyFailure(error: unknown): boolean {
+  return dependencyFailureOf(error) !== undefined;
 }

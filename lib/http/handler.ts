@@ -5,13 +5,21 @@
  * succeed later, and clients and load balancers should not treat it as our bug), everything
  * else with a generic 500. No answer ever carries a stack trace or the message of an error that
  * was not written for the client.
+ *
+ * Also the observability frame of every request: one log line (route, status, outcome, latency),
+ * the metrics the request counted published once at its end, 503s counted by dependency and 429s
+ * by function, and the request's source made available to audit events (lib/observability).
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { isDependencyFailure } from './dependency-failure.js';
+import { observeInvocation } from '../observability/invocation.js';
+import { logger } from '../observability/logger.js';
+import { countMetric } from '../observability/metrics.js';
+import { dependencyFailureOf } from './dependency-failure.js';
 import { renderErrorPage } from './error-page.js';
-import { DEFAULT_RETRY_AFTER_S, DependencyUnavailableError } from '../errors.js';
 import { HttpError } from './errors.js';
+import { sourceIp } from './request.js';
 import { html, json, serviceUnavailable, type HttpResponse } from './response.js';
+import { sourceKey } from './source-address.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
@@ -55,53 +63,74 @@ export function api(handler: HttpHandler): HttpHandler {
 }
 
 function guard(handler: HttpHandler, answers: FailureAnswers): HttpHandler {
-  return async (event, context) => {
-    try {
-      return await handler(event, context);
-    } catch (error) {
-      if (error instanceof HttpError) {
-        logFailure('warn', error.status, error, event, context);
-        return answers.refused(error);
-      }
-      if (isDependencyFailure(error)) {
-        logFailure('error', 503, error, event, context);
-        return answers.unavailable(
-          error instanceof DependencyUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_S,
-        );
-      }
-      logFailure('error', 500, error, event, context);
-      return answers.internal();
-    }
-  };
+  return (event, context) =>
+    observeInvocation(
+      () => sourceKey(sourceIp(event)),
+      async () => {
+        const startedAt = performance.now();
+        logger.addContext(context);
+        const { response, failure } = await answer(handler, answers, event, context);
+        logRequest(event, context, response.statusCode ?? 200, performance.now() - startedAt, failure);
+        return response;
+      },
+    );
 }
 
-/** Messages can be long or multi-line; one bounded JSON line keeps logs greppable. */
+interface Answered {
+  response: HttpResponse;
+  /** Why the handler did not answer by itself, for the request line. */
+  failure?: unknown;
+}
+
+async function answer(handler: HttpHandler, answers: FailureAnswers, event: APIGatewayProxyEventV2, context: Context): Promise<Answered> {
+  try {
+    return { response: await handler(event, context) };
+  } catch (error) {
+    if (error instanceof HttpError) return { response: answers.refused(error), failure: error };
+    const outage = dependencyFailureOf(error);
+    if (outage !== undefined) {
+      countMetric('DependencyFailure', { dependency: outage.dependency });
+      return { response: answers.unavailable(outage.retryAfterSeconds), failure: error };
+    }
+    return { response: answers.internal(), failure: error };
+  }
+}
+
+/** Messages can be long or multi-line; a bounded single line keeps logs greppable. */
 const MAX_LOGGED_MESSAGE = 500;
 
 /**
- * One JSON line per failure. Only the error's name, code and message and where it happened:
- * never the body, query or cookies, which carry passwords, codes and session tokens.
+ * One line per request: route, status, outcome and latency (the function and request id come
+ * from `addContext`), and for a failure the error's name, code and message. Never the body,
+ * query, headers or cookies, which carry passwords, codes and tokens.
  */
-function logFailure(
-  level: 'warn' | 'error',
-  status: number,
-  error: unknown,
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): void {
-  const entry = {
-    level,
-    msg: 'request failed',
+function logRequest(event: APIGatewayProxyEventV2, context: Context, status: number, latencyMs: number, failure: unknown): void {
+  if (status === 429) countMetric('Throttled', { function: context.functionName ?? 'unknown' });
+  const http = event.requestContext.http;
+  const line = {
+    route: event.routeKey === '$default' || event.routeKey === undefined ? `${http.method} ${http.path}` : event.routeKey,
     status,
-    error: error instanceof Error ? error.name : typeof error,
-    code: codeOf(error),
-    message: error instanceof Error ? error.message.slice(0, MAX_LOGGED_MESSAGE) : undefined,
-    method: event.requestContext.http.method,
-    path: event.requestContext.http.path,
-    requestId: context.awsRequestId,
+    outcome: outcomeOf(status),
+    latencyMs: Math.round(latencyMs * 10) / 10,
     apiRequestId: event.requestContext.requestId,
+    ...(failure !== undefined ? { error: describeError(failure) } : {}),
   };
-  (level === 'warn' ? console.warn : console.error)(JSON.stringify(entry));
+  if (status >= 500) logger.error('request', line);
+  else if (failure !== undefined) logger.warn('request', line);
+  else logger.info('request', line);
+}
+
+function outcomeOf(status: number): 'ok' | 'refused' | 'throttled' | 'unavailable' | 'error' {
+  if (status < 400) return 'ok';
+  if (status === 429) return 'throttled';
+  if (status === 503) return 'unavailable';
+  return status < 500 ? 'refused' : 'error';
+}
+
+function describeError(error: unknown): { name: string; code?: string; message?: string } {
+  if (!(error instanceof Error)) return { name: typeof error };
+  const code = codeOf(error);
+  return { name: error.name, ...(code !== undefined ? { code } : {}), message: error.message.slice(0, MAX_LOGGED_MESSAGE).replace(/\s+/g, ' ') };
 }
 
 function codeOf(error: unknown): string | undefined {

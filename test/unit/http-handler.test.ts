@@ -6,6 +6,9 @@ import { BadRequestError, HttpError } from '../../lib/http/errors.js';
 import { api, page, type HttpHandler } from '../../lib/http/handler.js';
 import { json } from '../../lib/http/response.js';
 import { KeyWrapperUnavailableError } from '../../lib/kms/key-wrapper.js';
+import { audit } from '../../lib/observability/audit.js';
+import { countMetric } from '../../lib/observability/metrics.js';
+import { captureOutput } from '../support/captured-output.js';
 import { fakeContext, fakeEvent } from '../support/fake-http-event.js';
 
 /** An HttpError no wrapper knows by name: the wrappers must render it from the contract alone. */
@@ -24,12 +27,17 @@ function failing(error: unknown): HttpHandler {
   };
 }
 
-/** Captures console output so tests can check what is (and is not) logged. */
+/** The wrappers' request lines (as written), so tests can check what is (and is not) logged. */
 function captureLogs(t: TestContext) {
-  const lines: string[] = [];
-  t.mock.method(console, 'error', (line: string) => lines.push(line));
-  t.mock.method(console, 'warn', (line: string) => lines.push(line));
-  return lines;
+  const output = captureOutput(t);
+  return {
+    get length() {
+      return output.requests.length;
+    },
+    line: (i: number) => output.lines.filter((line) => JSON.parse(line).message === 'request')[i] ?? '',
+    entry: (i: number) => (output.requests[i] ?? {}) as Record<string, any>,
+    output,
+  };
 }
 
 function awsError(name: string, httpStatusCode: number): Error {
@@ -52,9 +60,11 @@ describe('page and api wrappers', () => {
     assert.equal(response.statusCode, 400);
     assert.match(response.body ?? '', /<p>The form is too large\.<\/p>/);
     assert.equal(logs.length, 1);
-    const entry = JSON.parse(logs[0] ?? '');
-    assert.equal(entry.level, 'warn');
-    assert.equal(entry.code, 'payload_too_large');
+    const entry = logs.entry(0);
+    assert.equal(entry.level, 'WARN');
+    assert.equal(entry.status, 400);
+    assert.equal(entry.outcome, 'refused');
+    assert.equal(entry.error.code, 'payload_too_large');
   });
 
   it('turn BadRequestError into RFC 6749 invalid_request, whatever its own code', async (t) => {
@@ -63,7 +73,7 @@ describe('page and api wrappers', () => {
     assert.equal(response.statusCode, 400);
     assert.deepEqual(JSON.parse(response.body ?? ''), { error: 'invalid_request', error_description: 'The form is too large.' });
     assert.equal(response.headers?.['Cache-Control'], 'no-store');
-    assert.equal(JSON.parse(logs[0] ?? '').code, 'payload_too_large');
+    assert.equal(logs.entry(0).error.code, 'payload_too_large');
   });
 
   it('render any HttpError with its own status, error, description and headers', async (t) => {
@@ -76,8 +86,8 @@ describe('page and api wrappers', () => {
     assert.equal(response.headers?.['Content-Type'], 'application/json');
     assert.equal(response.headers?.['Cache-Control'], 'no-store');
     assert.match(String(response.headers?.['Content-Security-Policy']), /default-src 'none'/);
-    const entry = JSON.parse(logs[0] ?? '');
-    assert.deepEqual([entry.level, entry.status, entry.error, entry.code], ['warn', 418, 'TeapotError', 'teapot']);
+    const entry = logs.entry(0);
+    assert.deepEqual([entry.level, entry.status, entry.error.name, entry.error.code], ['WARN', 418, 'TeapotError', 'teapot']);
   });
 
   it('render an HttpError on a page with its status and message, but without its challenge', async (t) => {
@@ -132,13 +142,15 @@ describe('page and api wrappers', () => {
       assert.doesNotMatch(body ?? '', /secret|undefined|TypeError|at \//);
     }
     assert.equal(logs.length, 2);
-    const entry = JSON.parse(logs[0] ?? '');
-    assert.ok(!(logs[0] ?? '').includes('\n'));
+    const entry = logs.entry(0);
+    assert.equal(entry.level, 'ERROR');
     assert.equal(entry.status, 500);
-    assert.equal(entry.error, 'TypeError');
-    assert.equal(entry.requestId, 'lambda-request-1');
+    assert.equal(entry.outcome, 'error');
+    assert.equal(entry.error.name, 'TypeError');
+    assert.equal(entry.function_request_id, 'lambda-request-1');
     assert.equal(entry.apiRequestId, 'api-request-1');
     assert.equal(entry.stack, undefined);
+    assert.doesNotMatch(logs.line(0), /"stack"|\\n\s+at /);
   });
 
   it('never log the body, query or cookies', async (t) => {
@@ -150,14 +162,14 @@ describe('page and api wrappers', () => {
     });
     await page(failing(new Error('boom')))(event, fakeContext);
     assert.equal(logs.length, 1);
-    assert.doesNotMatch(logs[0] ?? '', /hunter2|sekret/);
+    assert.doesNotMatch(logs.output.lines.join('\n'), /hunter2|sekret/);
   });
 
   it('handle thrown non-errors as 500', async (t) => {
     const logs = captureLogs(t);
     const response = await api(failing('a string'))(fakeEvent(), fakeContext);
     assert.equal(response.statusCode, 500);
-    assert.equal(JSON.parse(logs[0] ?? '').error, 'string');
+    assert.equal(logs.entry(0).error.name, 'string');
   });
 });
 
@@ -195,5 +207,67 @@ describe('isDependencyFailure', () => {
     const cyclic = new Error('cyclic');
     cyclic.cause = cyclic;
     assert.equal(isDependencyFailure(cyclic), false);
+  });
+});
+
+describe('the wrappers as the observability frame of a request', () => {
+  const lambdaContext = { ...fakeContext, functionName: 'identity-test-token' } as typeof fakeContext;
+
+  it('log one line per request: function, request id, route, status, outcome and latency', async (t) => {
+    const output = captureOutput(t);
+    await api(async () => json(200, { ok: true }))(fakeEvent(), lambdaContext);
+    assert.equal(output.requests.length, 1);
+    const entry = output.requests[0]!;
+    assert.equal(entry.level, 'INFO');
+    assert.equal(entry.function_name, 'identity-test-token');
+    assert.equal(entry.function_request_id, 'lambda-request-1');
+    assert.equal(entry.route, 'POST /login');
+    assert.deepEqual([entry.status, entry.outcome], [200, 'ok']);
+    assert.equal(typeof entry.latencyMs, 'number');
+  });
+
+  it('publish what a request counted once, after it ended, in one EMF line per dimension set', async (t) => {
+    const output = captureOutput(t);
+    const handler = api(async () => {
+      countMetric('TokenIssued', { grant: 'refresh_token' });
+      countMetric('TokenIssued', { grant: 'refresh_token' });
+      countMetric('RefreshReuseDetected', {});
+      assert.equal(output.metrics.size, 0, 'nothing is published while the request runs');
+      return json(200, {});
+    });
+    await handler(fakeEvent(), lambdaContext);
+    assert.deepEqual(Object.fromEntries(output.metrics), { 'TokenIssued{grant=refresh_token}': 2, RefreshReuseDetected: 1 });
+    assert.equal(output.records.filter((record) => record._aws !== undefined).length, 2);
+    const line = output.records.find((record) => record.TokenIssued !== undefined)!;
+    assert.deepEqual((line._aws as { CloudWatchMetrics: unknown }).CloudWatchMetrics, [{ Namespace: 'identity', Dimensions: [['service', 'grant']], Metrics: [{ Name: 'TokenIssued', Unit: 'Count' }] }]);
+  });
+
+  it('count a dependency outage by dependency, and a 429 by function', async (t) => {
+    const output = captureOutput(t);
+    await api(failing(new Error('wrapped', { cause: new DependencyUnavailableError('kms', { retryAfterSeconds: 7 }) })))(fakeEvent(), lambdaContext);
+    await page(async () => json(429, {}))(fakeEvent(), lambdaContext);
+    assert.deepEqual(Object.fromEntries(output.metrics), { 'DependencyFailure{dependency=kms}': 1, 'Throttled{function=identity-test-token}': 1 });
+    assert.deepEqual(output.requests.map((entry) => entry.outcome), ['unavailable', 'throttled']);
+  });
+
+  it('give audit events the request source: IPv4 as is, IPv6 cut to its /64', async (t) => {
+    const output = captureOutput(t);
+    const handler = page(async () => {
+      audit({ event: 'session.ended', actor: { type: 'user', id: 'u1' }, subject: { type: 'session', id: 's1' } });
+      return json(200, {});
+    });
+    for (const sourceIp of ['192.0.2.7', '2001:db8:1:2:3:4:5:6']) {
+      const base = fakeEvent();
+      await handler(fakeEvent({ requestContext: { ...base.requestContext, http: { ...base.requestContext.http, sourceIp } } }), lambdaContext);
+    }
+    assert.deepEqual(output.audits.map((entry) => entry.source), ['192.0.2.7', '2001:db8:1:2::/64']);
+    assert.ok(output.audits.every((entry) => typeof entry.time === 'string' && entry.event === 'session.ended'));
+  });
+
+  it('count nothing outside a request (CLIs print no metric lines)', async (t) => {
+    const output = captureOutput(t);
+    countMetric('KmsUnwrap', { ring: 'dataprotection', outcome: 'ok' });
+    await api(async () => json(200, {}))(fakeEvent(), lambdaContext);
+    assert.equal(output.metrics.size, 0);
   });
 });

@@ -3,6 +3,7 @@ import { findAccount } from './account-lookup.js';
 import type { AttemptOrigin } from './attempt-scopes.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { logger } from '../observability/logger.js';
 
 export type PasswordLoginResult =
   | { ok: true; user: User }
@@ -63,7 +64,7 @@ export class PasswordLogin {
       await this.users.updatePasswordHash(user.id, passwordHash);
       return { ok: true, user: { ...user, passwordHash } };
     } catch (error) {
-      console.warn(`password rehash failed for user ${user.id}: ${(error as Error).name}`);
+      logger.warn('password rehash failed', { userId: user.id, error: (error as Error).name });
       return { ok: true, user };
     }
   }

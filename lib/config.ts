@@ -100,6 +100,12 @@ export interface Config {
   registration: { ttlS: number };
   bruteForce: BruteForceSettings;
   mail: { mode: 'ses' | 'outbox'; from: string };
+  /**
+   * Mail abuse limits (lib/auth/mail-budget.ts): mails per source (an IPv4 address or an IPv6
+   * /64) per fixed hour and day, and a global per-minute cap, counted over `shards` items, that
+   * opens a circuit breaker for `circuitCooldownS` when reached.
+   */
+  mailBudget: { perSourcePerHour: number; perSourcePerDay: number; perMinute: number; shards: number; circuitCooldownS: number };
   /** argon2id cost of new password hashes (lib/auth/password-hasher.ts); stored with each hash, upgraded on sign-in. */
   password: PasswordSettings;
 }
@@ -306,6 +312,26 @@ const SECTIONS = {
       read.problems.push('MAIL_MODE=outbox is for the local stack only (it logs one-time codes): use MAIL_MODE=ses in AWS');
     }
     return { mail };
+  },
+
+  mailBudget: (read: Reader): Pick<Config, 'mailBudget'> => {
+    const mailBudget = {
+      perSourcePerHour: read.int('MAIL_MAX_PER_SOURCE_PER_HOUR', 10),
+      perSourcePerDay: read.int('MAIL_MAX_PER_SOURCE_PER_DAY', 30),
+      perMinute: read.int('MAIL_MAX_PER_MINUTE', 600),
+      shards: read.int('MAIL_COUNTER_SHARDS', 10),
+      circuitCooldownS: read.int('MAIL_CIRCUIT_COOLDOWN_S', 120),
+    };
+    if (mailBudget.perSourcePerDay < mailBudget.perSourcePerHour) {
+      read.problems.push('MAIL_MAX_PER_SOURCE_PER_DAY must be at least MAIL_MAX_PER_SOURCE_PER_HOUR');
+    }
+    // Each shard must allow at least one mail; a send may try every shard, so keep them few.
+    if (mailBudget.shards > Math.min(100, mailBudget.perMinute)) {
+      read.problems.push('MAIL_COUNTER_SHARDS must be at most 100 and at most MAIL_MAX_PER_MINUTE');
+    }
+    // The minute's counters must be gone when the breaker closes, or it would trip again at once.
+    if (mailBudget.circuitCooldownS < 60) read.problems.push('MAIL_CIRCUIT_COOLDOWN_S must be at least 60 (the counting window)');
+    return { mailBudget };
   },
 };
 

@@ -5,12 +5,14 @@
  * user lookup, a code issued under the same throttles, one mail), and the page answers the
  * same. Only the mail differs: an account holder gets the code, anyone else a notice that the
  * address has no account. So only the owner of the mailbox learns whether an account exists,
- * and the throttles (resend gate, hourly limit) cap mail to any address alike.
+ * and the throttles (resend gate, hourly limit) cap mail to any address alike. Each mail is
+ * first reserved in the sender's mail budget (MailBudget), which does not look at the address.
  */
 import type { AttemptOrigin } from './attempt-scopes.js';
 import type { CodePurpose, IssueResult, VerifyCodeResult } from './one-time-codes.js';
 import { findAccount, type AccountReads } from './account-lookup.js';
 import { normalizeEmail } from './email-address.js';
+import type { MailBudget } from './mail-budget.js';
 import type { Mailer, MailMessage } from './mailer.js';
 import type { User } from './user-store.js';
 
@@ -26,8 +28,11 @@ export type UserLookup = AccountReads;
 export type CodeSignInStart =
   | { ok: true; email: string }
   | { ok: false; reason: 'invalid_email' }
-  /** A code was sent recently or too many this hour; the last one (if any) still works. */
-  | { ok: false; reason: 'resend_too_soon' | 'hourly_limit'; email: string; retryAfterS: number };
+  /**
+   * A code was sent recently or too many this hour (the last one, if any, still works), or the
+   * source has used its mail budget.
+   */
+  | { ok: false; reason: 'resend_too_soon' | 'hourly_limit' | 'source_limit'; email: string; retryAfterS: number };
 
 export type CodeSignInResult = { ok: true; user: User } | Exclude<VerifyCodeResult, { ok: true }>;
 
@@ -35,24 +40,40 @@ export class CodeSignIn {
   private readonly codes: CodeIssuer;
   private readonly users: UserLookup;
   private readonly mailer: Mailer;
+  private readonly mailBudget: Pick<MailBudget, 'reserve' | 'release'>;
   private readonly issuerName: string;
   private readonly registerUrl: string;
 
-  constructor(options: { codes: CodeIssuer; users: UserLookup; mailer: Mailer; issuerName?: string; registerUrl?: string }) {
+  constructor(options: {
+    codes: CodeIssuer;
+    users: UserLookup;
+    mailer: Mailer;
+    mailBudget: Pick<MailBudget, 'reserve' | 'release'>;
+    issuerName?: string;
+    registerUrl?: string;
+  }) {
     this.codes = options.codes;
     this.users = options.users;
     this.mailer = options.mailer;
+    this.mailBudget = options.mailBudget;
     this.issuerName = options.issuerName ?? 'Identity';
     this.registerUrl = options.registerUrl ?? '/register';
   }
 
-  async start(input: string): Promise<CodeSignInStart> {
+  /** `source`: the client's IP address, whose mail budget pays for the mail. */
+  async start(input: string, source: string): Promise<CodeSignInStart> {
     const email = normalizeEmail(input);
     if (!email) return { ok: false, reason: 'invalid_email' };
     // The same reads with or without an account: the step's timing must not tell them apart.
     const user = await findAccount(this.users, email);
+    // Before the code is issued: a source past its budget spends nothing of the address's throttles.
+    const budget = await this.mailBudget.reserve(source);
+    if (!budget.ok) return { ...budget, email };
     const issued = await this.codes.issue('login', email);
-    if (!issued.ok) return { ok: false, reason: issued.reason, email, retryAfterS: issued.retryAfterS };
+    if (!issued.ok) {
+      await this.mailBudget.release(budget.reservation);
+      return { ok: false, reason: issued.reason, email, retryAfterS: issued.retryAfterS };
+    }
     await this.mailer.send(user ? this.codeMail(email, issued.code) : this.noAccountMail(email));
     return { ok: true, email };
   }

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { TtlStore } from '../ttl-store.js';
 import { EmailTakenError, type User, type UserStore } from './user-store.js';
 import { normalizeEmail } from './email-address.js';
+import type { MailBudget } from './mail-budget.js';
 import type { Mailer, MailMessage } from './mailer.js';
 import type { AttemptOrigin } from './attempt-scopes.js';
 import type { OneTimeCodes, VerifyCodeResult } from './one-time-codes.js';
@@ -25,6 +26,10 @@ import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
  * in with your password or a code" instead of carrying the code. `verifyCode` on such a flow counts
  * and caps attempts exactly as for a wrong code, and never answers 'ok'.
  * Only the owner of the mailbox learns that the account exists.
+ *
+ * Every mail is first reserved in the sender's mail budget (MailBudget: per source, and the
+ * global breaker), before the code is issued: a source past its budget gets 'source_limit' and
+ * spends neither mail nor the address's own throttles.
  */
 export type StartResult =
   /**
@@ -32,11 +37,11 @@ export type StartResult =
    * mailed a moment ago is the one to enter (codes belong to the address, not to a flow).
    */
   | { ok: true; flowId: string; resendAfterS?: number }
-  | { ok: false; reason: 'invalid_email' | 'hourly_limit'; retryAfterS?: number };
+  | { ok: false; reason: 'invalid_email' | 'hourly_limit' | 'source_limit'; retryAfterS?: number };
 
 export type ResendResult =
   | { ok: true; flowId: string }
-  | { ok: false; reason: 'unknown_flow' | 'resend_too_soon' | 'hourly_limit'; retryAfterS?: number };
+  | { ok: false; reason: 'unknown_flow' | 'resend_too_soon' | 'hourly_limit' | 'source_limit'; retryAfterS?: number };
 
 export type VerifyStepResult = VerifyCodeResult | { ok: false; reason: 'unknown_flow' };
 
@@ -70,6 +75,7 @@ export class Registration {
   private readonly codes: OneTimeCodes;
   private readonly users: UserStore;
   private readonly mailer: Mailer;
+  private readonly mailBudget: Pick<MailBudget, 'reserve' | 'release'>;
   private readonly hasher: PasswordHasher;
   private readonly settings: Config['registration'];
   private readonly clock: Clock;
@@ -80,6 +86,7 @@ export class Registration {
     codes: OneTimeCodes;
     users: UserStore;
     mailer: Mailer;
+    mailBudget: Pick<MailBudget, 'reserve' | 'release'>;
     hasher: PasswordHasher;
     settings: Config['registration'];
     clock: Clock;
@@ -89,18 +96,23 @@ export class Registration {
     this.codes = options.codes;
     this.users = options.users;
     this.mailer = options.mailer;
+    this.mailBudget = options.mailBudget;
     this.hasher = options.hasher;
     this.settings = options.settings;
     this.clock = options.clock;
     this.issuerName = options.issuerName ?? 'Identity';
   }
 
-  async start(email: string): Promise<StartResult> {
+  /** `source`: the client's IP address, whose mail budget pays for the mail. */
+  async start(email: string, source: string): Promise<StartResult> {
     const address = normalizeEmail(email);
     if (!address) return { ok: false, reason: 'invalid_email' };
     // One read either way (see UserStore.isEmailTaken), then the same steps for both cases.
     const existing = await this.users.isEmailTaken(address);
+    const budget = await this.mailBudget.reserve(source);
+    if (!budget.ok) return budget;
     const issued = await this.codes.issue('register', address);
+    if (!issued.ok) await this.mailBudget.release(budget.reservation);
     if (!issued.ok && issued.reason === 'hourly_limit') return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
 
     const flowId = randomBytes(16).toString('base64url');
@@ -114,12 +126,17 @@ export class Registration {
   }
 
   /** A new code for a flow still at the code step. On a verified flow there is nothing to resend: ok, no mail. */
-  async resend(flowId: string): Promise<ResendResult> {
+  async resend(flowId: string, source: string): Promise<ResendResult> {
     const flow = await this.flow(flowId);
     if (!flow) return { ok: false, reason: 'unknown_flow' };
     if (flow.step !== 'code') return { ok: true, flowId };
+    const budget = await this.mailBudget.reserve(source);
+    if (!budget.ok) return budget;
     const issued = await this.codes.issue('register', flow.email);
-    if (!issued.ok) return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
+    if (!issued.ok) {
+      await this.mailBudget.release(budget.reservation);
+      return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
+    }
     await this.mailer.send(this.mailFor(flow, issued.code));
     return { ok: true, flowId };
   }

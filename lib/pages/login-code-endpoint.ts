@@ -21,6 +21,7 @@ import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from './login-code.js';
 import { tooManyCodesMessage, waitText } from './login.js';
+import { mailLimitRefusal } from './mail-limit.js';
 
 export interface LoginCodeEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
@@ -61,12 +62,14 @@ export class LoginCodeEndpoint {
       const check = await antiforgery.validate(event, form);
       if (!check.ok) return antiforgeryRejection(event, check.reason, startAgain);
       const email = form.get('email') ?? '';
-      const started = await codeSignIn.start(email);
+      const started = await codeSignIn.start(email, sourceIp(event));
       if (!started.ok && started.reason === 'invalid_email') {
-        const af = await antiforgery.issue(event);
-        return html(400, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo, email, error: 'Enter a valid email address, like name@example.com.' }), {
-          cookies: af.cookies,
-        });
+        return this.emailStep(event, 400, returnTo, email, 'Enter a valid email address, like name@example.com.');
+      }
+      if (!started.ok && started.reason === 'source_limit') {
+        // No mail, so no flow: the address step again, with the wait.
+        const refusal = mailLimitRefusal(started.retryAfterS);
+        return this.emailStep(event, refusal.status, returnTo, email, refusal.message, refusal.headers);
       }
       const flow = newLoginCodeFlow(started.email);
       return this.codeEntry(event, 200, flow, returnTo, { notice: throttledNotice(started) }, [await flowCookie.write(flow)]);
@@ -80,7 +83,11 @@ export class LoginCodeEndpoint {
     if (!flow) return antiforgeryRejection(event, 'flow_mismatch', startAgain);
 
     if (step === 'resend') {
-      const started = await codeSignIn.start(flow.email);
+      const started = await codeSignIn.start(flow.email, sourceIp(event));
+      if (!started.ok && started.reason === 'source_limit') {
+        const refusal = mailLimitRefusal(started.retryAfterS);
+        return this.codeEntry(event, refusal.status, flow, returnTo, { error: refusal.message }, [], refusal.headers);
+      }
       const notice = throttledNotice(started) ?? 'We have sent a new code. The last few codes we sent also work.';
       return this.codeEntry(event, 200, flow, returnTo, { notice }, [await flowCookie.write(flow)]);
     }
@@ -103,6 +110,18 @@ export class LoginCodeEndpoint {
     const message = 'This code has expired or has already been used. Request a new one.';
     const af = await antiforgery.issue(event, { flow: loginCodeBinding(flow) });
     return html(400, loginCodeRestartPage({ antiforgeryToken: af.token, returnTo, message }), { cookies: af.cookies });
+  }
+
+  private async emailStep(
+    event: APIGatewayProxyEventV2,
+    status: number,
+    returnTo: string | undefined,
+    email: string,
+    error: string,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResponse> {
+    const af = await this.deps.antiforgery.issue(event);
+    return html(status, loginCodeEmailPage({ antiforgeryToken: af.token, returnTo, email, error }), { cookies: af.cookies, headers });
   }
 
   private async codeEntry(

@@ -19,6 +19,7 @@ import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { tooManyCodesMessage, waitText } from './login.js';
+import { mailLimitRefusal } from './mail-limit.js';
 import { REGISTER_PATH, registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from './register.js';
 
 export interface RegisterEndpointDeps {
@@ -69,7 +70,7 @@ export class RegisterEndpoint {
       const check = await antiforgery.validate(event, form);
       if (!check.ok) return antiforgeryRejection(event, check.reason, hrefWithReturnTo(REGISTER_PATH, returnTo, { restart: '1' }));
       const email = form.get('email') ?? '';
-      const started = await registration.start(email);
+      const started = await registration.start(email, sourceIp(event));
       if (started.ok) {
         const flow = await registration.get(started.flowId);
         if (!flow) return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
@@ -81,6 +82,10 @@ export class RegisterEndpoint {
         return this.codeStep(event, 200, { flowId: started.flowId, ...flow }, returnTo, notice === undefined ? {} : { notice }, [cookie]);
       }
       if (started.reason === 'invalid_email') return this.emailStep(event, 400, returnTo, { email, error: INVALID_EMAIL });
+      if (started.reason === 'source_limit') {
+        const refusal = mailLimitRefusal(started.retryAfterS ?? 60);
+        return this.emailStep(event, refusal.status, returnTo, { email, error: refusal.message }, [], refusal.headers);
+      }
       const retryAfterS = Math.max(1, Math.ceil(started.retryAfterS ?? 60));
       const error = `Too many codes were requested for this address. Try again in ${waitText(retryAfterS)}.`;
       return this.emailStep(event, 429, returnTo, { email, error }, [], { 'Retry-After': String(retryAfterS) });
@@ -104,12 +109,16 @@ export class RegisterEndpoint {
   }
 
   private async resend(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined): Promise<HttpResponse> {
-    const resent = await this.deps.registration.resend(flow.flowId);
+    const resent = await this.deps.registration.resend(flow.flowId, sourceIp(event));
     if (resent.ok) {
       if (flow.step === 'details') return this.detailsStep(event, 200, flow, returnTo, {});
       return this.codeStep(event, 200, flow, returnTo, { notice: 'We have sent a new code. The last few codes we sent also work.' });
     }
     if (resent.reason === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
+    if (resent.reason === 'source_limit') {
+      const refusal = mailLimitRefusal(resent.retryAfterS ?? 60);
+      return this.codeStep(event, refusal.status, flow, returnTo, { error: refusal.message }, [], refusal.headers);
+    }
     const retryAfterS = Math.max(1, Math.ceil(resent.retryAfterS ?? 60));
     const wait =
       resent.reason === 'resend_too_soon'

@@ -5,6 +5,7 @@
  */
 import type { KeyedHasher } from '../auth/keyed-hasher.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
+import { MailBudget, mailCircuitOpenLine } from '../auth/mail-budget.js';
 import type { Mailer } from '../auth/mailer.js';
 import { OneTimeCodes } from '../auth/one-time-codes.js';
 import { OutboxMailer } from '../store/outbox-mailer.js';
@@ -37,6 +38,17 @@ export const getMailer = /* @__PURE__ */ once((): Mailer => {
   return new SesMailer({ from: config.mail.from, client: createSesClient({ region: config.region }) });
 });
 
+export const getMailBudget = /* @__PURE__ */ once((): MailBudget => {
+  const config = getConfig();
+  return new MailBudget({
+    cache: getCache(),
+    settings: config.mailBudget,
+    clock: getClock(),
+    // Straight to stdout: console.* in Lambda prefixes each line, and EMF needs the bare JSON.
+    onCircuitOpen: (opened) => void process.stdout.write(`${mailCircuitOpenLine(opened, config.appName)}\n`),
+  });
+});
+
 export const getRegistration = /* @__PURE__ */ once(
   (): Registration =>
     new Registration({
@@ -44,6 +56,7 @@ export const getRegistration = /* @__PURE__ */ once(
       codes: getOneTimeCodes(),
       users: getUserDirectory(),
       mailer: getMailer(),
+      mailBudget: getMailBudget(),
       hasher: getPasswordHasher(),
       settings: getConfig().registration,
       clock: getClock(),
@@ -52,5 +65,11 @@ export const getRegistration = /* @__PURE__ */ once(
 
 export const getCodeSignIn = /* @__PURE__ */ once(
   (): CodeSignIn =>
-    new CodeSignIn({ codes: getOneTimeCodes(), users: getUserDirectory(), mailer: getMailer(), registerUrl: `${getConfig().issuer}/register` }),
+    new CodeSignIn({
+      codes: getOneTimeCodes(),
+      users: getUserDirectory(),
+      mailer: getMailer(),
+      mailBudget: getMailBudget(),
+      registerUrl: `${getConfig().issuer}/register`,
+    }),
 );

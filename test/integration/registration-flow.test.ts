@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HmacKeyedHasher } from '../../lib/auth/keyed-hasher.js';
+import { MailBudget } from '../../lib/auth/mail-budget.js';
 import { OneTimeCodes } from '../../lib/auth/one-time-codes.js';
 import { OutboxMailer } from '../../lib/store/outbox-mailer.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
@@ -51,6 +52,8 @@ describe('Registration on DynamoDB Local', () => {
         codes,
         users: directory,
         mailer,
+        // The test stack's budgets are generous: these tests are about the flow, not the budget.
+        mailBudget: new MailBudget({ cache, settings: stack.config.mailBudget, clock, onCircuitOpen: () => {} }),
         hasher: passwordHasher,
         settings: stack.config.registration,
         clock,
@@ -68,7 +71,7 @@ describe('Registration on DynamoDB Local', () => {
   }
 
   async function started(address = email, on = registration): Promise<string> {
-    const result = await on.start(address);
+    const result = await on.start(address, origin.ip);
     assert.ok(result.ok, JSON.stringify(result));
     return result.flowId;
   }
@@ -117,14 +120,14 @@ describe('Registration on DynamoDB Local', () => {
   });
 
   it('refuses an invalid address', async () => {
-    assert.deepEqual(await registration.start('not-an-email'), { ok: false, reason: 'invalid_email' });
+    assert.deepEqual(await registration.start('not-an-email', origin.ip), { ok: false, reason: 'invalid_email' });
   });
 
   it('answers an already-registered address exactly like a new one, but mails a notice instead of a code', async () => {
     await users.create({ email, name: 'Existing', emailVerified: true });
     const fresh = `fresh-${email}`;
-    const forExisting = await registration.start(email.toUpperCase());
-    const forFresh = await registration.start(fresh);
+    const forExisting = await registration.start(email.toUpperCase(), origin.ip);
+    const forFresh = await registration.start(fresh, origin.ip);
     assert.ok(forExisting.ok && forFresh.ok);
     assert.deepEqual(Object.keys(forExisting).sort(), Object.keys(forFresh).sort());
     assert.equal(forExisting.flowId.length, forFresh.flowId.length);
@@ -144,7 +147,7 @@ describe('Registration on DynamoDB Local', () => {
     assert.deepEqual(await registration.complete(forExisting.flowId, { password, name: 'Mallory' }), { ok: false, reason: 'not_verified' });
 
     // Throttling and attempt limits answer the same as for a new address.
-    const [againExisting, againFresh] = [await registration.start(email), await registration.start(fresh)];
+    const [againExisting, againFresh] = [await registration.start(email, origin.ip), await registration.start(fresh, origin.ip)];
     assert.ok(againExisting.ok && againFresh.ok);
     assert.deepEqual({ ...againExisting, flowId: '' }, { ...againFresh, flowId: '' });
     for (let i = 0; i < 4; i++) assert.equal(verdict(await registration.verifyCode(forExisting.flowId, '000000', origin)), 'invalid');
@@ -197,7 +200,7 @@ describe('Registration on DynamoDB Local', () => {
       assert.equal(await registration.get(id), undefined);
       assert.equal(verdict(await registration.verifyCode(id, '123456', origin)), 'unknown_flow');
       assert.deepEqual(await registration.complete(id, { password, name: 'N' }), { ok: false, reason: 'unknown_flow' });
-      assert.deepEqual(await registration.resend(id), { ok: false, reason: 'unknown_flow' });
+      assert.deepEqual(await registration.resend(id, origin.ip), { ok: false, reason: 'unknown_flow' });
     }
 
     const flowId = await verified();
@@ -213,14 +216,14 @@ describe('Registration on DynamoDB Local', () => {
     const flowId = await started();
     const first = await mailedCode();
     now += 20_000;
-    assert.deepEqual(await registration.resend(flowId), { ok: false, reason: 'resend_too_soon', retryAfterS: 40 });
+    assert.deepEqual(await registration.resend(flowId, origin.ip), { ok: false, reason: 'resend_too_soon', retryAfterS: 40 });
     now += 40_000;
-    assert.deepEqual(await registration.resend(flowId), { ok: true, flowId });
+    assert.deepEqual(await registration.resend(flowId, origin.ip), { ok: true, flowId });
     const second = await mailedCode();
     assert.equal((await outbox.latest(email)).length, 2);
     assert.equal(verdict(await registration.verifyCode(flowId, first, origin)), 'ok', 'a resend does not cancel the code mailed before');
     assert.equal(verdict(await registration.verifyCode(flowId, second, origin)), 'ok');
-    assert.deepEqual(await registration.resend(flowId), { ok: true, flowId }, 'nothing to resend once verified');
+    assert.deepEqual(await registration.resend(flowId, origin.ip), { ok: true, flowId }, 'nothing to resend once verified');
     assert.equal((await outbox.latest(email)).length, 2, 'and no mail');
   });
 
@@ -228,7 +231,7 @@ describe('Registration on DynamoDB Local', () => {
     const firstFlow = await started();
     const code = await mailedCode();
     now += 20_000;
-    const restarted = await registration.start(email);
+    const restarted = await registration.start(email, origin.ip);
     assert.deepEqual({ ...restarted, flowId: '' }, { ok: true, flowId: '', resendAfterS: 40 });
     assert.ok(restarted.ok && restarted.flowId !== firstFlow);
     assert.equal((await outbox.latest(email)).length, 1, 'no second mail');
@@ -240,7 +243,7 @@ describe('Registration on DynamoDB Local', () => {
       await started();
       now += 61_000;
     }
-    const sixth = await registration.start(email);
+    const sixth = await registration.start(email, origin.ip);
     assert.equal(!sixth.ok && sixth.reason, 'hourly_limit');
     assert.ok(!sixth.ok && sixth.retryAfterS !== undefined && sixth.retryAfterS > 0 && sixth.retryAfterS <= 3600);
   });

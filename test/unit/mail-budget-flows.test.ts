@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { Config } from '../../lib/config.js';
+import { loadConfigSections, type Config } from '../../lib/config.js';
 import { CodeSignIn } from '../../lib/auth/code-sign-in.js';
 import { HmacKeyedHasher } from '../../lib/auth/keyed-hasher.js';
+import { LoginThrottle } from '../../lib/auth/login-throttle.js';
 import { MailBudget } from '../../lib/auth/mail-budget.js';
 import type { MailMessage } from '../../lib/auth/mailer.js';
 import { OneTimeCodes } from '../../lib/auth/one-time-codes.js';
@@ -19,7 +20,7 @@ import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 import { InMemoryUserStore } from '../support/in-memory-user-store.js';
 import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
 
-const OTP: Config['otp'] = { ttlS: 300, maxAttempts: 5, resendAfterS: 60, maxPerHour: 5 };
+const { otp: OTP, bruteForce: GUESS_BUDGETS } = loadConfigSections(['accounts'], {});
 const BUDGET: Config['mailBudget'] = { perSourcePerHour: 10, perSourcePerDay: 30, perMinute: 600, shards: 10, circuitCooldownS: 120 };
 const ATTACKER = '198.51.100.7';
 const OTHER = '203.0.113.9';
@@ -31,7 +32,8 @@ async function setup(budget: Partial<Config['mailBudget']> = {}) {
   const cache = new InMemoryTtlStore(clock);
   const users = new InMemoryUserStore(clock);
   await users.create({ email: EXISTING, name: 'Ada', passwordHash: 'x', emailVerified: true });
-  const codes = new OneTimeCodes({ cache, hasher: new HmacKeyedHasher(randomBytes(32)), settings: OTP, clock });
+  const throttle = new LoginThrottle({ cache, settings: GUESS_BUDGETS, clock, kind: 'code' });
+  const codes = new OneTimeCodes({ cache, hasher: new HmacKeyedHasher(randomBytes(32)), settings: OTP, clock, throttle });
   const sent: MailMessage[] = [];
   const mailer = { send: async (message: MailMessage) => void sent.push(message) };
   const mailBudget = new MailBudget({ cache, settings: { ...BUDGET, ...budget }, clock, onCircuitOpen: () => {} });

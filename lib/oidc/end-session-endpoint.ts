@@ -29,6 +29,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { renderErrorPage } from '../http/error-page.js';
+import { auditSessionEnded } from './oidc-events.js';
 import { isCrossSiteRequest } from '../http/cross-site.js';
 import { method, repeatedNames, requestParams } from '../http/request.js';
 import { html as htmlResponse, redirect, type HttpResponse } from '../http/response.js';
@@ -94,7 +95,10 @@ export class EndSessionEndpoint {
     }
     if (current === undefined && isCrossSiteRequest(event, this.ownOrigin)) return unseenSession(event, target);
 
-    if (current !== undefined) await this.deps.sessions.revoke(current.session);
+    if (current !== undefined) {
+      await this.deps.sessions.revoke(current.session);
+      auditSessionEnded(current.session, 'user');
+    }
     // Also drops a cookie that no longer signs anyone in (revoked, expired): the request is our
     // own site's, so the browser showed us every cookie it has.
     const cookies = [this.deps.sessions.clearCookie()];
@@ -121,6 +125,7 @@ export class EndSessionEndpoint {
     if (hintSid === undefined || hintSid === current?.session.sessionId) return;
     const authTime = typeof hint.claims.auth_time === 'number' ? hint.claims.auth_time : Math.floor(this.deps.clock() / 1000);
     await this.deps.sessions.revoke({ sessionId: hintSid, expiresAt: authTime + this.deps.config.session.absoluteLifetimeS });
+    auditSessionEnded({ subject: String(hint.claims.sub), sessionId: hintSid }, 'relying-party', audienceOf(hint.claims.aud));
   }
 
   private async verifyHint(token: string): Promise<VerifiedToken | undefined> {

@@ -14,6 +14,7 @@ import { redirect, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import { antiforgeryRejection } from '../pages/antiforgery-rejection.js';
 import type { Sessions } from '../session/sessions.js';
+import { auditSessionEnded } from './oidc-events.js';
 import { findPostLogoutRedirect, POST_LOGOUT_PARAMS, postLogoutRedirectUrl, type ClientLookup } from './post-logout-redirect.js';
 
 export interface LogoutFormEndpointDeps {
@@ -36,7 +37,10 @@ export class LogoutFormEndpoint {
       state: single(form, POST_LOGOUT_PARAMS.state),
     });
     const current = await this.deps.sessions.read(event);
-    if (current) await this.deps.sessions.revoke(current.session);
+    if (current) {
+      await this.deps.sessions.revoke(current.session);
+      auditSessionEnded(current.session, 'user');
+    }
     return redirect(target !== undefined ? postLogoutRedirectUrl(target) : '/', { status: 303, cookies: [this.deps.sessions.clearCookie()] });
   }
 }

@@ -10,9 +10,10 @@ import type { Config } from '../config.js';
 import { json, type HttpResponse } from '../http/response.js';
 import type { User } from '../auth/user-store.js';
 import { authenticateClient, type ClientLookup } from './client-authentication.js';
-import type { OAuthClient } from './client-metadata.js';
+import type { GrantType, OAuthClient } from './client-metadata.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
 import type { GrantFactsWithId, GrantStore } from './grant-store.js';
+import { countRefreshReuse, countTokenIssued } from './oidc-events.js';
 import { verifyPkce } from './pkce.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { parseScope } from './scopes.js';
@@ -48,11 +49,11 @@ export class TokenEndpoint {
     const { client } = await authenticateClient(this.deps.clients, authorization, form);
     switch (grantType) {
       case 'authorization_code':
-        return tokenResponse(await this.authorizationCode(client, form));
+        return tokenResponse('authorization_code', await this.authorizationCode(client, form));
       case 'refresh_token':
-        return tokenResponse(await this.refreshToken(client, form));
+        return tokenResponse('refresh_token', await this.refreshToken(client, form));
       case 'client_credentials':
-        return tokenResponse(await this.clientCredentials(client, form));
+        return tokenResponse('client_credentials', await this.clientCredentials(client, form));
       default:
         throw new UnsupportedGrantType('Supported: authorization_code, refresh_token, client_credentials.');
     }
@@ -149,6 +150,7 @@ export class TokenEndpoint {
       case 'revoked':
         throw new InvalidGrant('The refresh token has been revoked or expired.');
       case 'reused':
+        countRefreshReuse();
         throw new InvalidGrant('The refresh token was already used; every token of this sign-in has been revoked.');
       case 'rotated':
         return {
@@ -235,7 +237,8 @@ export class TokenEndpoint {
   }
 }
 
-function tokenResponse(body: TokenResponseBody): HttpResponse {
+function tokenResponse(grant: GrantType, body: TokenResponseBody): HttpResponse {
+  countTokenIssued(grant);
   // json() already sends no-store; Pragma for HTTP/1.0 caches (RFC 6749 section 5.1).
   return json(200, body, { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
 }

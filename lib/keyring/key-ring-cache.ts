@@ -5,6 +5,8 @@
  * Holds records only, no key material: the JWKS function uses it without any KMS access.
  */
 import type { Clock } from '../clock.js';
+import { logger } from '../observability/logger.js';
+import { countMetric } from '../observability/metrics.js';
 import type { KeyRingRepository } from './key-ring-repository.js';
 import type { KeyRecord } from './key-ring-policy.js';
 
@@ -121,6 +123,7 @@ export class KeyRingCache {
   private async load(consistent: boolean, startedAt: number, readNumber: number): Promise<Snapshot> {
     try {
       const keys = await this.repository.load(this.ring, { consistent });
+      countMetric('KeyRingRefresh', { ring: this.ring, outcome: 'ok' });
       // A consistent re-read (after a lost creation race) may overtake a refresh in flight.
       if (this.snapshot !== undefined && readNumber < this.snapshotRead) return this.snapshot;
       this.snapshot = snapshotOf(withAdded(keys, this.added));
@@ -128,11 +131,12 @@ export class KeyRingCache {
       this.refreshDueAt = startedAt + this.refreshMs;
       return this.snapshot;
     } catch (error) {
+      countMetric('KeyRingRefresh', { ring: this.ring, outcome: 'failed' });
       // Keys are only ever added, so a slightly old ring still protects and unprotects:
       // a DynamoDB hiccup must not take down warm instances.
       if (this.snapshot === undefined) throw error;
       this.refreshDueAt = this.clock() + Math.min(this.refreshMs, RETRY_AFTER_FAILURE_MS);
-      console.warn(JSON.stringify({ level: 'warn', msg: 'key ring refresh failed; using cached ring', ring: this.ring, error: errorName(error) }));
+      logger.warn('key ring refresh failed; using cached ring', { ring: this.ring, error: errorName(error) });
       return this.snapshot;
     }
   }

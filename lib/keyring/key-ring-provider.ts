@@ -8,6 +8,8 @@ import type { Clock } from '../clock.js';
 import { IdentityServerError } from '../errors.js';
 import { KeyUnwrapError } from '../kms/key-unwrap-error.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
+import { logger } from '../observability/logger.js';
+import { countMetric } from '../observability/metrics.js';
 import type { KeyRingRepository } from './key-ring-repository.js';
 import { createKeyUnderLease, type CreatedKey } from './key-creation.js';
 import type { KeyKind } from './key-kind.js';
@@ -125,16 +127,18 @@ export class KeyRingProvider<M> {
     const promise = keyWrapper
       .unwrap(record.wrapped, { app, ring: kind.ring, keyId: record.keyId })
       .then((plaintext) => {
+        countMetric('KmsUnwrap', { ring: kind.ring, outcome: 'ok' });
         const material = kind.open(plaintext, record);
         this.unwrapped.set(record.keyId, material);
         return material;
       });
     this.materials.set(record.keyId, promise);
     promise.catch((error: unknown) => {
+      countMetric('KmsUnwrap', { ring: kind.ring, outcome: 'failed' });
       // A key that does not unwrap under its own context never will (keys are immutable);
       // anything else (KMS outage) may pass, so the next caller tries again.
       if (error instanceof KeyUnwrapError) {
-        console.error(JSON.stringify({ level: 'error', msg: 'stored key does not unwrap under its own context', ring: kind.ring, keyId: record.keyId }));
+        logger.error('stored key does not unwrap under its own context', { ring: kind.ring, keyId: record.keyId });
       } else if (this.materials.get(record.keyId) === promise) {
         this.materials.delete(record.keyId);
       }

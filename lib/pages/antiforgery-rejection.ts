@@ -1,10 +1,11 @@
 /**
  * The answer to a POST whose antiforgery check failed: 400 and a page with a "start again"
- * link, never a 500. The reason goes to the log (one JSON line, no token values), the page
- * says nothing about it.
+ * link, never a 500. The reason goes to the log (no token values; the request line beside it
+ * carries the ids), the page says nothing about it.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { html, type HttpResponse } from '../http/response.js';
+import { logger } from '../observability/logger.js';
 import { formExpiredPage } from './form-expired.js';
 import type { AntiforgeryFailure } from '../session/antiforgery.js';
 
@@ -14,8 +15,6 @@ export function antiforgeryRejection(
   startAgainHref: string,
   message?: string,
 ): HttpResponse {
-  console.warn(
-    JSON.stringify({ level: 'warn', msg: 'antiforgery check failed', reason, path: event.requestContext.http.path, apiRequestId: event.requestContext.requestId }),
-  );
+  logger.warn('antiforgery check failed', { reason, path: event.requestContext.http.path });
   return html(400, formExpiredPage(startAgainHref, message));
 }

@@ -22,6 +22,7 @@ import { hrefWithReturnTo } from './form-parts.js';
 import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from './login-code.js';
 import { tooManyCodesMessage, waitText } from './login.js';
 import { mailLimitRefusal } from './mail-limit.js';
+import { countCodeSent, countSignIn } from './page-events.js';
 
 export interface LoginCodeEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
@@ -63,6 +64,7 @@ export class LoginCodeEndpoint {
       if (!check.ok) return antiforgeryRejection(event, check.reason, startAgain);
       const email = form.get('email') ?? '';
       const started = await codeSignIn.start(email, sourceIp(event));
+      countCodeSent('sign-in', started);
       if (!started.ok && started.reason === 'invalid_email') {
         return this.emailStep(event, 400, returnTo, email, 'Enter a valid email address, like name@example.com.');
       }
@@ -84,6 +86,7 @@ export class LoginCodeEndpoint {
 
     if (step === 'resend') {
       const started = await codeSignIn.start(flow.email, sourceIp(event));
+      countCodeSent('sign-in', started);
       if (!started.ok && started.reason === 'source_limit') {
         const refusal = mailLimitRefusal(started.retryAfterS);
         return this.codeEntry(event, refusal.status, flow, returnTo, { error: refusal.message }, [], refusal.headers);
@@ -94,6 +97,7 @@ export class LoginCodeEndpoint {
 
     const device = await this.deps.deviceCookie.read(event);
     const result = await codeSignIn.verify(flow.email, form.get('code') ?? '', { ip: sourceIp(event), device });
+    countSignIn('code', result);
     if (result.ok) {
       const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['otp'] });
       const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));

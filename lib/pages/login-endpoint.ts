@@ -13,6 +13,7 @@ import type { Sessions } from '../session/sessions.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage } from './login.js';
+import { countSignIn } from './page-events.js';
 
 export interface LoginEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
@@ -47,6 +48,7 @@ export class LoginEndpoint {
     const email = form.get('email') ?? '';
     const device = await this.deps.deviceCookie.read(event);
     const result = await this.deps.passwordLogin.login(email, form.get('password') ?? '', { ip: sourceIp(event), device });
+    countSignIn('password', result);
     if (result.ok) {
       const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['pwd'] });
       const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));

@@ -20,6 +20,7 @@ import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { tooManyCodesMessage, waitText } from './login.js';
 import { mailLimitRefusal } from './mail-limit.js';
+import { auditAccountCreated, countCodeSent } from './page-events.js';
 import { REGISTER_PATH, registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from './register.js';
 
 export interface RegisterEndpointDeps {
@@ -71,6 +72,7 @@ export class RegisterEndpoint {
       if (!check.ok) return antiforgeryRejection(event, check.reason, hrefWithReturnTo(REGISTER_PATH, returnTo, { restart: '1' }));
       const email = form.get('email') ?? '';
       const started = await registration.start(email, sourceIp(event));
+      countCodeSent('registration', started);
       if (started.ok) {
         const flow = await registration.get(started.flowId);
         if (!flow) return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
@@ -110,6 +112,7 @@ export class RegisterEndpoint {
 
   private async resend(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined): Promise<HttpResponse> {
     const resent = await this.deps.registration.resend(flow.flowId, sourceIp(event));
+    countCodeSent('registration', resent);
     if (resent.ok) {
       if (flow.step === 'details') return this.detailsStep(event, 200, flow, returnTo, {});
       return this.codeStep(event, 200, flow, returnTo, { notice: 'We have sent a new code. The last few codes we sent also work.' });
@@ -145,6 +148,7 @@ export class RegisterEndpoint {
     const name = form.get('name') ?? '';
     const completed = await this.deps.registration.complete(flow.flowId, { name, password: form.get('password') ?? '' });
     if (completed.ok) {
+      auditAccountCreated(completed.user);
       const { cookie } = await this.deps.sessions.start({ subject: completed.user.id, methods: ['otp', 'pwd'] });
       return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, this.deps.flowCookie.clear()] });
     }

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { TtlStore } from '../ttl-store.js';
 import { normalizeEmail } from '../auth/email-address.js';
 import type { Mailer, MailMessage } from '../auth/mailer.js';
+import { logger } from '../observability/logger.js';
 
 /**
  * The local stack's mail: messages go to the TTL table (`outbox#<address>`, the last
@@ -23,7 +24,7 @@ export class OutboxMailer implements Mailer {
   constructor(options: { cache: TtlStore; clock: Clock; log?: (line: string) => void }) {
     this.cache = options.cache;
     this.clock = options.clock;
-    this.log = options.log ?? ((line) => console.log(line));
+    this.log = options.log ?? ((line) => logger.info('outbox mail (local stage only)', { mail: line }));
   }
 
   async send(message: MailMessage): Promise<void> {

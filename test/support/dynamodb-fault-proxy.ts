@@ -118,13 +118,14 @@ export async function startDynamoDbFaultProxy(upstream: string): Promise<DynamoD
       const operation = typeof header === 'string' && header.startsWith(TARGET_PREFIX) ? header.slice(TARGET_PREFIX.length) : 'unknown';
       const fault = faultFor(operation);
       const dropConnection = () => req.socket.destroy();
-      switch (fault?.kind) {
-        case undefined:
-          forward(req, body, (upstreamRes, answer) => {
-            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-            res.end(answer);
-          }, dropConnection);
-          return;
+      if (fault === undefined) {
+        forward(req, body, (upstreamRes, answer) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          res.end(answer);
+        }, dropConnection);
+        return;
+      }
+      switch (fault.kind) {
         case 'hang':
           // Left unanswered; the client's timeout (or close()) ends the socket.
           return;

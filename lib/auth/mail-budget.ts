@@ -43,7 +43,7 @@ export type MailReservationResult =
   /** The source has used its budget: no mail, try again after `retryAfterS`. */
   | { ok: false; reason: 'source_limit'; retryAfterS: number };
 
-/** What the breaker reports when it opens, for an alarm. */
+/** What the breaker reports when it opens (lib/runtime logs it and counts `MailCircuitOpen` for an alarm). */
 export interface MailCircuitOpened {
   openedAt: string;
   cooldownS: number;
@@ -153,21 +153,4 @@ export class MailBudget {
 
 function circuitOpen(retryAfterSeconds: number): DependencyUnavailableError {
   return new DependencyUnavailableError('mail', { retryAfterSeconds });
-}
-
-/**
- * The trip as one structured log line in CloudWatch Embedded Metric Format: the line is the log
- * entry and also publishes the `MailCircuitOpen` metric an alarm can watch.
- */
-export function mailCircuitOpenLine(opened: MailCircuitOpened, namespace: string): string {
-  return JSON.stringify({
-    _aws: {
-      Timestamp: Date.parse(opened.openedAt),
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: 'MailCircuitOpen', Unit: 'Count' }] }],
-    },
-    level: 'error',
-    msg: 'mail circuit open: global mail cap reached, new mail refused for the cool-down',
-    MailCircuitOpen: 1,
-    ...opened,
-  });
 }

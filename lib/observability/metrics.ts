@@ -20,6 +20,8 @@ export interface MetricDimensions {
   TokenIssued: { grant: 'authorization_code' | 'refresh_token' | 'client_credentials' };
   /** A rotated refresh token came back: its whole family was revoked. */
   RefreshReuseDetected: Record<never, never>;
+  /** The global mail cap was reached: new mail is refused for the cool-down (lib/auth/mail-budget.ts). Once per trip. */
+  MailCircuitOpen: Record<never, never>;
   /** An answer 503 because a dependency failed (`dynamodb`, `kms`, `ses`, `mail`). */
   DependencyFailure: { dependency: string };
   /** A key ring was read from the keys table (refresh interval, unknown key id, creation race). */

@@ -5,7 +5,7 @@
  */
 import type { KeyedHasher } from '../auth/keyed-hasher.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
-import { MailBudget, mailCircuitOpenLine } from '../auth/mail-budget.js';
+import { MailBudget } from '../auth/mail-budget.js';
 import type { Mailer } from '../auth/mailer.js';
 import { OneTimeCodes } from '../auth/one-time-codes.js';
 import { OutboxMailer } from '../store/outbox-mailer.js';
@@ -13,6 +13,8 @@ import { Registration } from '../auth/registration.js';
 import { SesMailer } from '../store/ses-mailer.js';
 import { KeyRingKeyedHasher } from '../auth/key-ring-keyed-hasher.js';
 import { once } from '../once.js';
+import { logger } from '../observability/logger.js';
+import { countMetric } from '../observability/metrics.js';
 import { getCache, getClock, getConfig, getDataProtectionKeyRing, getPasswordHasher, getUserDirectory } from './services.js';
 import { createSesClient } from './ses-client.js';
 import { CodeSignIn } from '../auth/code-sign-in.js';
@@ -44,8 +46,11 @@ export const getMailBudget = /* @__PURE__ */ once((): MailBudget => {
     cache: getCache(),
     settings: config.mailBudget,
     clock: getClock(),
-    // Straight to stdout: console.* in Lambda prefixes each line, and EMF needs the bare JSON.
-    onCircuitOpen: (opened) => void process.stdout.write(`${mailCircuitOpenLine(opened, config.appName)}\n`),
+    // One log line and one metric per trip (the instance that opened it), for an alarm.
+    onCircuitOpen: (opened) => {
+      logger.error('mail circuit open: the global mail cap was reached, new mail is refused for the cool-down', { ...opened });
+      countMetric('MailCircuitOpen', {});
+    },
   });
 });
 

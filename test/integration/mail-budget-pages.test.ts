@@ -1,7 +1,8 @@
 /**
  * The mail budget end to end, on DynamoDB Local: the page handlers (/register, /login/code)
- * invoked as Lambda would, with the default budget (10 mails per source per hour), and the
- * global breaker's sharded counter on the real TTL table with a driven clock.
+ * invoked as Lambda would, with the default per-source budget (10 mails an hour) and a global
+ * cap of 40 a minute that the last test trips; and the breaker's sharded counter on the real TTL
+ * table from several instances with a driven clock.
  *
  * The incident: one source mailed 15 new addresses in 7 s through /register and /login/code.
  */
@@ -17,6 +18,7 @@ import { UserDirectory } from '../../lib/store/user-directory.js';
 import { httpEvent } from '../support/fake-http-event.js';
 import { parseForms, submitFields, type HtmlForm } from '../support/html-forms.js';
 import { OutboxReader } from '../support/outbox-reader.js';
+import { captureOutput } from '../support/captured-output.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -26,9 +28,10 @@ let outbox: OutboxReader;
 const handlers: Record<string, Handler> = {};
 
 before(async () => {
-  // The production defaults, over the test stack's generous ones.
+  // The production per-source defaults, over the test stack's generous ones.
   stack = await startTestStack({
-    env: { MAIL_MAX_PER_SOURCE_PER_HOUR: '10', MAIL_MAX_PER_SOURCE_PER_DAY: '30', MAIL_MAX_PER_MINUTE: '600', MAIL_COUNTER_SHARDS: '10' },
+    // A global cap of 40 a minute (over 4 shards): the tests before the breaker's mail 23 in all.
+    env: { MAIL_MAX_PER_SOURCE_PER_HOUR: '10', MAIL_MAX_PER_SOURCE_PER_DAY: '30', MAIL_MAX_PER_MINUTE: '40', MAIL_COUNTER_SHARDS: '4' },
   });
   Object.assign(process.env, stack.env);
   handlers['/login/code'] = (await import('../../functions/login-code.js')).handler;
@@ -138,20 +141,27 @@ describe('mail budget through the page handlers', () => {
     assert.equal(await mailsTo(existing), 0);
   });
 
-  it('answers 503 with Retry-After on both pages while the breaker is open', async () => {
-    const cache = new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock: systemClock });
-    await cache.put('mail-circuit#open', { openedAt: new Date().toISOString() }, 100);
-    try {
-      for (const path of ['/register', '/login/code']) {
-        const email = newEmail('breaker');
-        const answer = await askForMail(path, email, '192.0.2.200');
-        assert.equal(answer.status, 503, path);
-        assert.ok(Number(answer.headers['Retry-After']) >= 99, `Retry-After ${answer.headers['Retry-After']}`);
-        assert.equal(await mailsTo(email), 0);
-      }
-    } finally {
-      await cache.delete('mail-circuit#open');
+  it('trips the global breaker at the cap: 503 + Retry-After on both pages for every source, no mail, one MailCircuitOpen', async (t) => {
+    const output = captureOutput(t);
+    let tripped = false;
+    // Every mail from a source of its own: only the global cap can refuse them.
+    for (let i = 1; i <= 41 && !tripped; i++) {
+      const answer = await askForMail(i % 2 === 0 ? '/login/code' : '/register', newEmail('many'), `192.0.2.${i}`);
+      tripped = answer.status === 503;
+      if (!tripped) assert.equal(answer.status, 200, answer.body);
     }
+    assert.ok(tripped, 'at most MAIL_MAX_PER_MINUTE mails go out in a minute');
+    for (const path of ['/register', '/login/code']) {
+      const email = newEmail('refused');
+      const answer = await askForMail(path, email, '198.18.0.1');
+      assert.equal(answer.status, 503, path);
+      const retryAfter = Number(answer.headers['Retry-After']);
+      assert.ok(retryAfter > 100 && retryAfter <= 120, `Retry-After ${retryAfter}`);
+      assert.match(answer.body, /Temporarily unavailable/);
+      assert.equal(await mailsTo(email), 0);
+    }
+    assert.equal(output.metrics.get('MailCircuitOpen'), 1, 'one metric per trip, not per refused mail');
+    assert.equal(output.records.filter((record) => String(record.message).startsWith('mail circuit open')).length, 1);
   });
 });
 

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import type { Config } from '../../lib/config.js';
 import { loadConfigSections } from '../../lib/config.js';
 import { DependencyUnavailableError } from '../../lib/errors.js';
-import { MailBudget, mailCircuitOpenLine, type MailCircuitOpened, type MailReservation } from '../../lib/auth/mail-budget.js';
+import { MailBudget, type MailCircuitOpened, type MailReservation } from '../../lib/auth/mail-budget.js';
 import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 
 const SETTINGS: Config['mailBudget'] = { perSourcePerHour: 10, perSourcePerDay: 30, perMinute: 600, shards: 10, circuitCooldownS: 120 };
@@ -146,16 +146,6 @@ describe('MailBudget: global circuit breaker', () => {
     for (let i = 0; i < 50; i++) assert.equal(typeof (await reserve()), 'number');
     assert.equal(opened.length, 0, 'one source alone cannot trip the breaker');
     await allowed(10, source(1));
-  });
-
-  it('logs the trip as one EMF line with a MailCircuitOpen metric', () => {
-    const line = mailCircuitOpenLine({ openedAt: '2030-01-01T00:00:00.000Z', cooldownS: 120, perMinute: 600 }, 'identity');
-    assert.ok(!line.includes('\n'));
-    const entry = JSON.parse(line);
-    assert.equal(entry.MailCircuitOpen, 1);
-    assert.deepEqual(entry._aws.CloudWatchMetrics, [{ Namespace: 'identity', Dimensions: [[]], Metrics: [{ Name: 'MailCircuitOpen', Unit: 'Count' }] }]);
-    assert.equal(entry._aws.Timestamp, Date.UTC(2030, 0, 1));
-    assert.equal(entry.cooldownS, 120);
   });
 });
 

@@ -20,9 +20,10 @@ import type { TtlStore } from '../ttl-store.js';
  *
  * The global cap is a circuit breaker that protects the SES sending reputation and cost, not a
  * kill switch one attacker can pull: a mail counts globally only after its source's budget took
- * it, so each source adds at most its own budget (10 an hour by default) and reaching 600 in a
- * minute takes hundreds of sources at once. An attack of that size would hurt SES reputation
- * anyway; stopping briefly (503, an outage rather than the user's fault) is the cheaper failure.
+ * it, so each source adds at most its own budget (by default 10 an hour), tripping the breaker
+ * (600 a minute) takes at least 60 sources spending their whole hour in the same minute, and
+ * holding it open takes thousands. A flood of that size would hurt the SES reputation and bill
+ * anyway; a short pause (503, an outage rather than the user's fault) is the cheaper failure.
  *
  * The global counter is sharded so that no single item takes every send's write (DynamoDB allows
  * about 1,000 writes per second per partition): each mail adds one to a random shard, capped at

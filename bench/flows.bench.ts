@@ -7,7 +7,7 @@
  *     and on a warm one. DynamoDB commands are counted on the wire by a small HTTP proxy in front
  *     of DynamoDB Local that reads `X-Amz-Target` (no production hook needed, and it sees exactly
  *     what the handlers' own clients send); KMS calls by the local KMS endpoint itself.
- *  2. Warm POST /login latency at the stack's scrypt cost and at production's 2^17, beside one
+ *  2. Warm POST /login latency at the stack's argon2id cost and at production's (OWASP), beside one
  *     DynamoDB Local GetItem measured in the same run; and the calls of warm page requests.
  *  3. POST /token warm throughput and latency (code exchange, refresh), beside one UpdateItem.
  *
@@ -28,6 +28,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { tsImport } from 'tsx/esm/api';
 import { PasswordHasher } from '../lib/auth/password-hasher.js';
 import { systemClock } from '../lib/clock.js';
+import { loadConfigSections, type PasswordSettings } from '../lib/config.js';
 import { ClientRegistry } from '../lib/store/client-registry.js';
 import { UserDirectory } from '../lib/store/user-directory.js';
 import { seedKeys } from '../scripts/seed.js';
@@ -52,7 +53,9 @@ const TOKEN_N = Number(process.env.BENCH_TOKEN_N ?? 200);
 const BASELINE_N = Number(process.env.BENCH_BASELINE_N ?? 500);
 const PAGE_N = Number(process.env.BENCH_PAGE_N ?? 200);
 const IN_FLIGHT = 8;
-const PRODUCTION_LOG_N = 17;
+/** lib/config.ts's defaults: OWASP's argon2id cost. */
+const PRODUCTION_PASSWORD = loadConfigSections(['accounts'], {}).password;
+const cost = ({ argon2id }: PasswordSettings) => `argon2id m=${argon2id.memoryKiB} KiB t=${argon2id.iterations}`;
 
 const PASSWORD = 'correct horse battery staple';
 const CLIENT_ID = 'bench-spa';
@@ -316,7 +319,7 @@ try {
   const users = new UserDirectory({ client: setupClient, tableName: config.tables.directory, clock: systemClock });
 
   console.log(`Handlers in-process; DynamoDB Local at ${stack.dynamodbEndpoint}, local KMS at ${stack.kms.url}; node ${process.version}`);
-  console.log(`Stack scrypt cost 2^${config.password.scryptLogN} (PASSWORD_SCRYPT_LOG_N); production default 2^${PRODUCTION_LOG_N}.`);
+  console.log(`Stack password cost ${cost(config.password)} (PASSWORD_ARGON2_*); production default ${cost(PRODUCTION_PASSWORD)}.`);
 
   // ----------------------------------------------------------------------------------------
   // 1. Calls per step
@@ -519,13 +522,13 @@ try {
   const GETS_PER_ROUND = Math.max(1, Math.ceil(BASELINE_N / LOGIN_N));
   const UPDATES_PER_ROUND = Math.max(1, Math.ceil(BASELINE_N / TOKEN_N));
 
-  /** A login instance at a given scrypt cost, and a user whose stored hash has that cost (no rehash on login). */
-  async function loginAt(logN: number): Promise<{ handler: Handler; event: () => APIGatewayProxyEventV2 }> {
-    process.env.PASSWORD_SCRYPT_LOG_N = String(logN);
-    const handler = await coldInstance('login'); // reads its config at import
-    process.env.PASSWORD_SCRYPT_LOG_N = directEnv.PASSWORD_SCRYPT_LOG_N;
-    const address = email(`login${logN}`);
-    await users.create({ email: address, name: 'Bench User', emailVerified: true, passwordHash: await new PasswordHasher({ logN }).hash(PASSWORD) });
+  /** A login instance at a given password cost, and a user whose stored hash has that cost (no rehash on login). */
+  async function loginAt(settings: PasswordSettings): Promise<{ handler: Handler; event: () => APIGatewayProxyEventV2 }> {
+    process.env.PASSWORD_ARGON2_MEMORY_KIB = String(settings.argon2id.memoryKiB);
+    process.env.PASSWORD_ARGON2_ITERATIONS = String(settings.argon2id.iterations);
+    const handler = await coldInstance('login');
+    const address = email(`login${settings.argon2id.memoryKiB}`);
+    await users.create({ email: address, name: 'Bench User', emailVerified: true, passwordHash: await new PasswordHasher(settings).hash(PASSWORD) });
     const browser = new Browser();
     const form = await browser.get(handler, '/login');
     const loginForm = form.forms().find((f) => f.inputNames.includes('password'))!;
@@ -533,13 +536,15 @@ try {
     // The same anonymous form and af cookie every time: each POST is a fresh sign-in.
     const cookies = new Map(browser.jar);
     const event = () => httpEvent('POST', '/login', { body, cookies });
-    for (let i = 0; i < 3; i++) expectStatus(toAnswer('/login', await handler(event(), context)), 303, `login warm-up 2^${logN}`);
+    // The instance has read its config by the end of the warm-up; then the stack's cost again.
+    for (let i = 0; i < 3; i++) expectStatus(toAnswer('/login', await handler(event(), context)), 303, `login warm-up ${cost(settings)}`);
+    process.env.PASSWORD_ARGON2_MEMORY_KIB = directEnv.PASSWORD_ARGON2_MEMORY_KIB;
+    process.env.PASSWORD_ARGON2_ITERATIONS = directEnv.PASSWORD_ARGON2_ITERATIONS;
     return { handler, event };
   }
 
-  const stackLogN = config.password.scryptLogN;
-  const login12 = await loginAt(stackLogN);
-  const loginProd = await loginAt(PRODUCTION_LOG_N);
+  const login12 = await loginAt(config.password);
+  const loginProd = await loginAt(PRODUCTION_PASSWORD);
   const postLogin = (login: { handler: Handler }) => async (event: APIGatewayProxyEventV2) => {
     const result = await login.handler(event, context);
     if (result.statusCode !== 303) throw new Error(`POST /login answered ${result.statusCode}`);
@@ -552,7 +557,7 @@ try {
   const firstForm = await pageBrowser.get(loginPage, '/login');
   const pageLoginForm = firstForm.forms().find((f) => f.inputNames.includes('password'))!;
   const pageUser = email('pages');
-  await users.create({ email: pageUser, name: 'Bench User', emailVerified: true, passwordHash: await new PasswordHasher({ logN: stackLogN }).hash(PASSWORD) });
+  await users.create({ email: pageUser, name: 'Bench User', emailVerified: true, passwordHash: await new PasswordHasher(config.password).hash(PASSWORD) });
   expectStatus(
     toAnswer('/login', await loginPage(httpEvent('POST', '/login', { body: submitFields(pageLoginForm, { email: pageUser, password: PASSWORD }).toString(), cookies: pageBrowser.jar }), context)),
     303,
@@ -573,9 +578,9 @@ try {
 
   // Interleaved rounds: background load (GC, DynamoDB Local's JVM, the other core) hits the
   // baseline and the requests alike.
-  const hasher12 = new PasswordHasher({ logN: stackLogN });
+  const hasher12 = new PasswordHasher(config.password);
   const hash12 = await hasher12.hash(PASSWORD);
-  const hasherProd = new PasswordHasher({ logN: PRODUCTION_LOG_N });
+  const hasherProd = new PasswordHasher(PRODUCTION_PASSWORD);
   const hashProd = await hasherProd.hash(PASSWORD);
   const section2 = new Sampler();
   for (let i = 0; i < 200; i++) await getItem(); // warm-up: connection, DynamoDB Local's JIT
@@ -583,7 +588,7 @@ try {
     for (let i = 0; i < GETS_PER_ROUND; i++) await section2.time('getItem', getItem);
     const login = login12.event();
     await section2.time('login', () => postLogin(login12)(login));
-    await section2.time('scrypt', () => hasher12.verify(PASSWORD, hash12));
+    await section2.time('verify', () => hasher12.verify(PASSWORD, hash12));
     if (round < PAGE_N) {
       const page = httpEvent('GET', '/login');
       await section2.time('loginPage', () => expect200(loginPage)(page));
@@ -594,7 +599,7 @@ try {
   for (let round = 0; round < LOGIN_PROD_N; round++) {
     const login = loginProd.event();
     await section2.time('loginProd', () => postLogin(loginProd)(login));
-    if (round % 3 === 0) await section2.time('scryptProd', () => hasherProd.verify(PASSWORD, hashProd));
+    if (round % 3 === 0) await section2.time('verifyProd', () => hasherProd.verify(PASSWORD, hashProd));
   }
   const getBase = section2.summary('getItem');
 
@@ -613,10 +618,10 @@ try {
     ['request', 'n', 'p50 ms', 'p99 ms', 'p50 vs GetItem', 'DDB / KMS', 'note'],
     [
       latencyRow('DynamoDB Local GetItem (consistent)', getBase, undefined, undefined, 'baseline: one round trip'),
-      latencyRow(`POST /login  scrypt 2^${stackLogN}`, section2.summary('login'), getBase, loginPostWarm, describeCounts(loginPostWarm.ddb)),
-      latencyRow(`  scrypt verify alone 2^${stackLogN}`, section2.summary('scrypt'), getBase, undefined, 'in-process, no I/O'),
-      latencyRow(`POST /login  scrypt 2^${PRODUCTION_LOG_N}`, section2.summary('loginProd'), getBase, loginPostWarm, 'production cost; same calls'),
-      latencyRow(`  scrypt verify alone 2^${PRODUCTION_LOG_N}`, section2.summary('scryptProd'), getBase, undefined, 'in-process, no I/O'),
+      latencyRow(`POST /login  ${cost(config.password)}`, section2.summary('login'), getBase, loginPostWarm, describeCounts(loginPostWarm.ddb)),
+      latencyRow(`  verify alone ${cost(config.password)}`, section2.summary('verify'), getBase, undefined, 'in-process, no I/O'),
+      latencyRow(`POST /login  ${cost(PRODUCTION_PASSWORD)}`, section2.summary('loginProd'), getBase, loginPostWarm, 'production cost; same calls'),
+      latencyRow(`  verify alone ${cost(PRODUCTION_PASSWORD)}`, section2.summary('verifyProd'), getBase, undefined, 'in-process, no I/O'),
       latencyRow('GET  /login  anonymous', section2.summary('loginPage'), getBase, pageCalls.get('GET  /login  anonymous, no cookie')),
       latencyRow('GET  /  with session cookie', section2.summary('home'), getBase, pageCalls.get('GET  /  with session cookie')),
     ],

@@ -7,7 +7,7 @@ import { PasswordLogin } from '../../lib/auth/password-login.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { countCommands } from '../support/count-commands.js';
-import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
+import { scryptEraHash, TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
@@ -217,6 +217,19 @@ describe('LoginThrottle and PasswordLogin on DynamoDB Local', () => {
     // A login with unchanged parameters leaves the hash alone.
     assert.ok((await stronger.login(email, 'correct horse battery', owner)).ok);
     assert.equal((await users.findById(user.id))?.passwordHash, stored);
+  });
+
+  it('moves a scrypt-era hash to argon2id at the next successful sign-in, not after a wrong password', async () => {
+    const legacy = scryptEraHash('correct horse battery');
+    const user = await users.create({ email, name: 'U', passwordHash: legacy, emailVerified: true });
+    assert.deepEqual(await login.login(email, 'wrong password', owner), { ok: false, reason: 'invalid' });
+    assert.equal((await users.findById(user.id))?.passwordHash, legacy);
+    const result = await login.login(email, 'correct horse battery', owner);
+    assert.ok(result.ok);
+    const stored = (await users.findById(user.id))?.passwordHash ?? '';
+    assert.match(stored, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    assert.equal(result.user.passwordHash, stored);
+    assert.deepEqual(await hasher.verify('correct horse battery', stored), { ok: true, needsRehash: false });
   });
 
   it('does not let an account without a password sign in', async () => {

@@ -21,6 +21,8 @@ import { InvalidClientMetadataError, SUPPORTED_GRANT_TYPES, type GrantType, type
 import { ClientExistsError, type ClientStore } from '../lib/oidc/client-store.js';
 import { ClientRegistry } from '../lib/store/client-registry.js';
 import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
+import { audit, type AuditParty } from '../lib/observability/audit.js';
+import { operatorActor } from './operator.js';
 import { runIfMain } from './run-as-main.js';
 
 const USAGE = `usage:
@@ -46,6 +48,8 @@ export class UsageError extends Error {
 export interface ClientsCliDeps {
   registry: Pick<ClientStore, 'register' | 'list' | 'remove'>;
   print: (line: string) => void;
+  /** Named in the audit events (JSON lines on stdout) of `add` and `remove`; the OS user by default. */
+  actor?: AuditParty;
 }
 
 export async function runClientsCli(argv: readonly string[], deps: ClientsCliDeps): Promise<void> {
@@ -101,6 +105,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
           { replace: values.replace === true },
         );
         deps.print(`added ${describe(client)}`);
+        audit({ event: 'client.added', actor: deps.actor ?? operatorActor(), subject: { type: 'client', id: client.clientId }, detail: { type: client.type, replace: values.replace === true } });
         if (generated !== undefined) {
           deps.print(`client secret: ${generated}`);
           deps.print('  store it now: it is kept only hashed and cannot be shown again (to rotate it, repeat this add with --generate-secret --replace)');
@@ -123,6 +128,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
       if (id === undefined || extra.length > 0) throw new UsageError('remove needs exactly one client id');
       if (!(await deps.registry.remove(id))) throw new UsageError(`no client ${id}`);
       deps.print(`removed ${id}`);
+      audit({ event: 'client.removed', actor: deps.actor ?? operatorActor(), subject: { type: 'client', id } });
       return;
     }
     default:

@@ -16,13 +16,15 @@ import { keyStatus, type KeyRecord } from '../lib/keyring/key-ring-policy.js';
 import { DATA_PROTECTION_RING } from '../lib/dataprotection/master-key.js';
 import type { Revocation, RevocationOutcome } from '../lib/keyring/revocation.js';
 import type { KeyDescription } from '../lib/keyring/rotation.js';
-import { revokeApplicationKeys, rotateApplicationRings, type ApplicationRotationDeps } from '../lib/runtime/key-rotation.js';
+import { auditCreatedKeys, auditRevocation, revokeApplicationKeys, rotateApplicationRings, type ApplicationRotationDeps } from '../lib/runtime/key-rotation.js';
+import type { AuditParty } from '../lib/observability/audit.js';
 import type { KeyWrapper } from '../lib/kms/key-wrapper.js';
 import { kmsKeyWrapperFor } from '../lib/runtime/kms-client.js';
 import { SIGNING_RING } from '../lib/signing/signing-key-policy.js';
 import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import type { KeyRingRepository } from '../lib/keyring/key-ring-repository.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
+import { operatorActor } from './operator.js';
 import { runIfMain } from './run-as-main.js';
 
 export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
@@ -34,6 +36,8 @@ export interface KeysCliDeps {
   keyWrapper: () => KeyWrapper;
   now: () => Date;
   print: (line: string) => void;
+  /** Named in the audit events (JSON lines on stdout) of `rotate` and `revoke`; the OS user by default. */
+  actor?: AuditParty;
 }
 
 const USAGE = `usage:
@@ -73,6 +77,7 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
         const successor = rotation.successor ? ` successor ${rotation.successor.keyId} activates ${rotation.successor.activatesAt}` : '';
         deps.print(`${rotation.ring}: ${rotation.action}${successor}`);
       }
+      auditCreatedKeys(rotations, deps.actor ?? operatorActor());
       return;
     }
     case 'revoke': {
@@ -104,8 +109,10 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
  * before the keys are revoked, so the ring never reads empty and a signing replacement starts
  * its propagation at once.
  */
-function revoke(deps: KeysCliDeps, ring: string, revocation: Revocation, now: Date): Promise<RevocationOutcome> {
-  return revokeApplicationKeys({ config: deps.config, repository: deps.repository, keyWrapper: lazyKeyWrapper(deps.keyWrapper) }, ring, revocation, now);
+async function revoke(deps: KeysCliDeps, ring: string, revocation: Revocation, now: Date): Promise<RevocationOutcome> {
+  const outcome = await revokeApplicationKeys({ config: deps.config, repository: deps.repository, keyWrapper: lazyKeyWrapper(deps.keyWrapper) }, ring, revocation, now);
+  auditRevocation(ring, revocation, outcome, deps.actor ?? operatorActor());
+  return outcome;
 }
 
 /** KMS access built only when a key is actually created: a revocation must go through without it. */

@@ -11,6 +11,7 @@ import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import { revokeKeys, type Revocation, type RevocationOutcome } from '../keyring/revocation.js';
 import { rotateAhead, type RingRotation } from '../keyring/rotation.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
+import { audit, type AuditParty } from '../observability/audit.js';
 import { signingKeyKind } from '../signing/signing-key-material.js';
 
 export interface ApplicationRotationDeps {
@@ -35,4 +36,19 @@ export function revokeApplicationKeys(deps: ApplicationRotationDeps, ring: strin
   const kind = applicationKeyKinds(config).find((candidate) => candidate.ring === ring);
   if (kind === undefined) throw new Error(`unknown key ring "${ring}"`);
   return revokeKeys({ app: config.appName, repository, keyWrapper }, kind, revocation, now);
+}
+
+/** One `key.rotated` audit event per key a rotation (or a revocation's replacement) created. */
+export function auditCreatedKeys(rotations: readonly Pick<RingRotation, 'ring' | 'created'>[], actor: AuditParty): void {
+  for (const { ring, created } of rotations) {
+    for (const key of created) audit({ event: 'key.rotated', actor, subject: { type: 'key', id: key.keyId }, detail: { ring, activatesAt: key.activatesAt } });
+  }
+}
+
+/** The `key.revoked` audit event of a revocation that happened, and one per key created to replace the revoked ones. */
+export function auditRevocation(ring: string, revocation: Revocation, outcome: RevocationOutcome, actor: AuditParty): void {
+  if (!outcome.revoked) return;
+  auditCreatedKeys([{ ring, created: outcome.created }], actor);
+  const subject = 'keyId' in revocation ? revocation.keyId : `created-before ${revocation.createdBefore.toISOString()}`;
+  audit({ event: 'key.revoked', actor, subject: { type: 'key', id: subject }, detail: { ring } });
 }

@@ -54,6 +54,8 @@ export interface OfflineClusterOptions {
 export interface OfflineCluster {
   /** Base URL of each instance, `http://127.0.0.1:<port>`, by index. */
   instanceUrls: string[];
+  /** Process id of each instance, by index (the soak benchmark reads their memory). */
+  pids: number[];
   /** The load balancer, `http://localhost:<port>`: also the issuer. */
   proxyUrl: string;
   proxy: RoundRobinProxy;
@@ -152,6 +154,7 @@ export async function startOfflineCluster(options: OfflineClusterOptions): Promi
 
     return {
       instanceUrls: instances.map((i) => i.url),
+      pids: instances.map((i) => i.child.pid!),
       proxyUrl: proxy.url,
       proxy,
       env,

@@ -1,0 +1,176 @@
+/**
+ * Soak: mixed traffic for a fixed time against three independent `osls offline` instances
+ * behind the round-robin proxy (test/support/offline-cluster.ts), all on loopback: page views,
+ * password sign-ins, authorization-code exchanges, refreshes, userinfo, JWKS and discovery, from
+ * a few virtual users that each walk a whole sign-in-to-refresh session over and over.
+ *
+ * Reports requests, errors by status, p50/p99 latency per kind after warm-up, and each
+ * instance's resident memory after warm-up and at the end. Targets (exit code 1 when missed):
+ * no unexpected answer, and every instance's RSS at the end at most 110% of after warm-up.
+ *
+ *   npm run bench -- soak [--minutes 10] [--users 4]
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { PasswordHasher } from '../lib/auth/password-hasher.js';
+import { systemClock } from '../lib/clock.js';
+import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
+import { ClientRegistry } from '../lib/store/client-registry.js';
+import { UserDirectory } from '../lib/store/user-directory.js';
+import { startOfflineCluster, type OfflineCluster } from '../test/support/offline-cluster.js';
+import { TEST_PASSWORD_SETTINGS } from '../test/support/password-hashing.js';
+import { SessionClient, type Page } from '../test/support/session-client.js';
+import { startTestStack } from '../test/support/stack.js';
+
+const { values: options } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, users: { type: 'string', default: '4' } } });
+const MINUTES = Number(options.minutes);
+const USERS = Number(options.users);
+if (!(MINUTES > 0) || !Number.isInteger(USERS) || USERS < 1) throw new Error('--minutes must be > 0 and --users a positive integer');
+const DURATION_MS = MINUTES * 60_000;
+/** Bundles built, key rings cached, JIT warm: memory is compared from here on. */
+const WARM_UP_MS = Math.min(60_000, DURATION_MS / 5);
+const MAX_RSS_GROWTH = 1.1;
+const CLIENT_ID = 'soak-spa';
+const REDIRECT = 'http://127.0.0.1:9/cb';
+const PASSWORD = 'correct horse battery staple 42';
+
+interface Sample {
+  kind: string;
+  status: number;
+  ms: number;
+  afterWarmUp: boolean;
+}
+
+const samples: Sample[] = [];
+const unexpected = new Map<string, number>();
+let startedAt = 0;
+
+/** Times one request and checks its status; an unexpected one is counted, not thrown, so the soak goes on. */
+async function timed(kind: string, expected: number, send: () => Promise<Page>): Promise<Page | undefined> {
+  const began = performance.now();
+  let page: Page | undefined;
+  let status: number;
+  try {
+    page = await send();
+    status = page.status;
+  } catch {
+    status = 0;
+  }
+  samples.push({ kind, status, ms: performance.now() - began, afterWarmUp: Date.now() - startedAt >= WARM_UP_MS });
+  if (status !== expected) {
+    const key = `${kind} ${status === 0 ? 'no answer' : status}`;
+    unexpected.set(key, (unexpected.get(key) ?? 0) + 1);
+    return undefined;
+  }
+  return page;
+}
+
+function rssKiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? NaN);
+}
+
+/** One session of a person and their app: pages, sign-in, code exchange, refreshes, userinfo. */
+async function session(cluster: OfflineCluster, email: string): Promise<void> {
+  const browser = new SessionClient({ proxyUrl: cluster.proxyUrl, instanceUrls: cluster.instanceUrls, target: 'proxy', requestTimeoutMs: 30_000 });
+  await timed('page view', 200, () => browser.get('/'));
+  const form = await timed('page view', 200, () => browser.get('/login'));
+  if (form === undefined) return;
+  const signedIn = await timed('sign-in', 303, () => browser.submit(form, { overrides: { email, password: PASSWORD } }));
+  if (signedIn === undefined) return;
+  await timed('page view', 200, () => browser.get('/'));
+
+  const verifier = randomBytes(32).toString('base64url');
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT,
+    scope: 'openid email offline_access',
+    state: 'soak',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  const authorized = await timed('authorize', 302, () => browser.get(`/authorize?${query}`));
+  const code = authorized?.location ? new URL(authorized.location).searchParams.get('code') : null;
+  if (!code) return;
+  const api = new SessionClient({ proxyUrl: cluster.proxyUrl, instanceUrls: cluster.instanceUrls, target: 'proxy', requestTimeoutMs: 30_000 });
+  const exchanged = await timed('code exchange', 200, () =>
+    api.post('/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code, redirect_uri: REDIRECT, code_verifier: verifier }),
+  );
+  if (exchanged === undefined) return;
+  let tokens = JSON.parse(exchanged.body) as { access_token: string; refresh_token: string };
+  for (let i = 0; i < 2; i++) {
+    await timed('userinfo', 200, () => api.get('/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } }));
+    const refreshed = await timed('refresh', 200, () => api.post('/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: tokens.refresh_token }));
+    if (refreshed === undefined) return;
+    tokens = JSON.parse(refreshed.body) as typeof tokens;
+  }
+  await timed('page view', 200, () => api.get('/jwks'));
+  await timed('page view', 200, () => api.get('/.well-known/openid-configuration'));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const stack = await startTestStack();
+const cluster = await startOfflineCluster({ stack, instances: 3 });
+let failed = false;
+try {
+  const client = createDocumentClient({ region: cluster.config.region, endpoint: stack.dynamodbEndpoint });
+  const tables = cluster.config.tables;
+  await new ClientRegistry({ client, tableName: tables.directory, clock: systemClock }).register({
+    clientId: CLIENT_ID,
+    redirectUris: [REDIRECT],
+    grantTypes: ['authorization_code', 'refresh_token'],
+  });
+  const users = new UserDirectory({ client, tableName: tables.directory, clock: systemClock });
+  const passwordHash = await new PasswordHasher(TEST_PASSWORD_SETTINGS).hash(PASSWORD);
+  const emails = await Promise.all(
+    Array.from({ length: USERS }, async (_, i) => (await users.create({ email: `soak-${i}-${randomBytes(3).toString('hex')}@example.com`, name: `Soak ${i}`, passwordHash, emailVerified: true })).email),
+  );
+  client.destroy();
+
+  console.log(`soak: ${MINUTES} min, ${USERS} virtual users, 3 instances (ready in ${cluster.startupMs} ms), warm-up ${Math.round(WARM_UP_MS / 1000)} s`);
+  startedAt = Date.now();
+  const deadline = startedAt + DURATION_MS;
+  let warmRss: number[] | undefined;
+  const warmUpTimer = setTimeout(() => {
+    warmRss = cluster.pids.map(rssKiB);
+  }, WARM_UP_MS);
+  // The proxy logs every request; the soak needs none of it.
+  const logTrimmer = setInterval(() => cluster.proxy.resetLog(), 10_000);
+  await Promise.all(
+    emails.map(async (email) => {
+      while (Date.now() < deadline) await session(cluster, email);
+    }),
+  );
+  clearTimeout(warmUpTimer);
+  clearInterval(logTrimmer);
+  const endRss = cluster.pids.map(rssKiB);
+
+  const byStatus = new Map<number, number>();
+  for (const s of samples) byStatus.set(s.status, (byStatus.get(s.status) ?? 0) + 1);
+  console.log(`requests: ${samples.length} (${(samples.length / (DURATION_MS / 1000)).toFixed(1)}/s); by status: ${[...byStatus].sort().map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`).join(', ')}`);
+  console.log(`unexpected answers: ${unexpected.size === 0 ? 0 : [...unexpected].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  console.log('latency after warm-up (ms):   kind            count     p50     p99');
+  for (const kind of [...new Set(samples.map((s) => s.kind))]) {
+    const times = samples.filter((s) => s.kind === kind && s.afterWarmUp).map((s) => s.ms).sort((a, b) => a - b);
+    console.log(`  ${kind.padEnd(28)}${String(times.length).padStart(8)}${percentile(times, 50).toFixed(1).padStart(8)}${percentile(times, 99).toFixed(1).padStart(8)}`);
+  }
+  const warm = warmRss ?? endRss;
+  for (const [i, pid] of cluster.pids.entries()) {
+    const ratio = endRss[i]! / warm[i]!;
+    console.log(`instance ${i} (pid ${pid}): RSS after warm-up ${(warm[i]! / 1024).toFixed(1)} MiB, at the end ${(endRss[i]! / 1024).toFixed(1)} MiB (${(ratio * 100).toFixed(0)}%)`);
+    if (ratio > MAX_RSS_GROWTH) failed = true;
+  }
+  console.log(`load average (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+  if (unexpected.size > 0) failed = true;
+  console.log(failed ? 'soak: targets MISSED (unexpected answers, or RSS above 110% of after warm-up)' : 'soak: targets met');
+} finally {
+  await cluster.close();
+  await stack.close();
+}
+process.exit(failed ? 1 : 0);

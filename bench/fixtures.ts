@@ -8,10 +8,11 @@
  * the grant store exactly as /authorize and /token mint them, so a benchmark exchanges tokens
  * the server cannot tell from real ones.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Config } from '../lib/config.js';
-import { PasswordHasher } from '../lib/auth/password-hasher.js';
+import type { KeyWrapper } from '../lib/kms/key-wrapper.js';
 import type { GrantType } from '../lib/oidc/client-metadata.js';
 import { GrantStore } from '../lib/oidc/grant-store.js';
 import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
@@ -53,16 +54,27 @@ export interface BenchFixtures {
   ensureKeys(): Promise<void>;
   /** Registers (or replaces) a client. */
   registerClient(client: FixtureClient): Promise<void>;
-  /** A verified user; with `password`, one that can sign in with it (hashed as configured). */
-  createUser(input?: { email?: string; name?: string; password?: string }): Promise<FixtureUser>;
+  /**
+   * A verified user; with `passwordHash` (from bench/password-fixture.ts, kept apart so that
+   * harnesses that bundle this file need no native module), one that can sign in.
+   */
+  createUser(input?: { email?: string; name?: string; passwordHash?: string }): Promise<FixtureUser>;
   /** A live authorization code for `redirectUri`, valid `ttlS` seconds (default: the server's code lifetime). */
   mintAuthorizationCode(request: MintRequest & { redirectUri: string; nonce?: string; ttlS?: number }): Promise<MintedCode>;
   /** A live refresh token of a new family (scopes should include offline_access). */
   mintRefreshToken(request: MintRequest): Promise<string>;
 }
 
-export function createBenchFixtures(config: Config, clock: Clock = systemClock): BenchFixtures {
-  const client = documentClientFor(config);
+export interface BenchFixtureOptions {
+  clock?: Clock;
+  /** A harness that counts the server's calls can pass clients it marks as setup traffic. */
+  documentClient?: DynamoDBDocumentClient;
+  keyWrapper?: KeyWrapper;
+}
+
+export function createBenchFixtures(config: Config, options: BenchFixtureOptions = {}): BenchFixtures {
+  const clock = options.clock ?? systemClock;
+  const client = options.documentClient ?? documentClientFor(config);
   const cache = new TtlCache({ client, tableName: config.tables.cache, clock });
   const grants = new GrantStore({ cache, clock, refreshReuseGraceS: config.tokens.refreshReuseGraceS });
   const users = new UserDirectory({ client, tableName: config.tables.directory, clock });
@@ -91,7 +103,7 @@ export function createBenchFixtures(config: Config, clock: Clock = systemClock):
   return {
     async ensureKeys() {
       const repository = new DynamoDbKeyRingRepository({ client, tableName: config.tables.keys });
-      await rotateApplicationRings({ config, repository, keyWrapper: kmsKeyWrapperFor(config), clock });
+      await rotateApplicationRings({ config, repository, keyWrapper: options.keyWrapper ?? kmsKeyWrapperFor(config), clock });
     },
 
     async registerClient(input) {
@@ -100,7 +112,7 @@ export function createBenchFixtures(config: Config, clock: Clock = systemClock):
 
     async createUser(input = {}) {
       const email = input.email ?? `bench-${randomUUID()}@example.test`;
-      const passwordHash = input.password === undefined ? undefined : await new PasswordHasher(config.password).hash(input.password);
+      const { passwordHash } = input;
       const user = await users.create({ email, name: input.name ?? 'Bench User', emailVerified: true, ...(passwordHash !== undefined && { passwordHash }) });
       return { id: user.id, email: user.email };
     },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The project's copy of /work/shared/peer-bench/ours-token-bench.mjs, kept in bench/ so that it
-// moves with the code: the support bundle imports today's module paths, refresh tokens are minted
-// the way the token endpoint now redeems a code (GrantStore.findCode + redeemCode, one
-// transaction), and DIFFERENCES describes today's token endpoint. Everything measured is
+// moves with the code: clients, the user, codes and refresh tokens are set up through the
+// project's stable fixture API (bench/fixtures.ts, which mints exactly as /authorize and /token
+// do), and DIFFERENCES describes today's token endpoint. Everything measured is
 // unchanged. Run with --project pointing at this checkout (or a clone).
 //
 // Our side of the peer comparison: the project's POST /token Lambda handler (functions/token.ts)
@@ -165,20 +165,15 @@ async function serverRole() {
   mark(doc);
   const kmsClient = S.createKmsClient({ region: config.region, endpoint: config.endpoints.kms });
   mark(kmsClient);
-  // First keys of both rings, as `npm start` / the first deploy's rotation leave them.
-  const rotations = await S.rotateAhead({
-    config,
-    repository: new S.DynamoDbKeyRingRepository({ client: doc, tableName: config.tables.keys }),
-    keyWrapper: new S.KmsKeyWrapper({ client: kmsClient, keyId: config.kmsKeyId }),
-  });
   const clock = S.systemClock;
-  const registry = new S.ClientRegistry({ client: doc, tableName: config.tables.directory, clock });
+  // Setup and minting go through the project's stable fixture API (bench/fixtures.ts).
+  const fixtures = S.createBenchFixtures(config, { clock, documentClient: doc, keyWrapper: S.kmsKeyWrapperFor(config, kmsClient) });
+  // First keys of both rings, as `npm start` / the first deploy's rotation leave them.
+  await fixtures.ensureKeys();
   const grantTypes = ['authorization_code', 'refresh_token'];
-  await registry.register({ clientId: CONF.id, secret: CONF.secret, redirectUris: [REDIRECT], grantTypes: [...grantTypes, 'client_credentials'] }, { replace: true });
-  await registry.register({ clientId: PUB.id, redirectUris: [REDIRECT], grantTypes }, { replace: true });
-  const users = new S.UserDirectory({ client: doc, tableName: config.tables.directory, clock });
-  const user = await users.create({ email: `bench-user-${crypto.randomBytes(4).toString('hex')}@example.test`, name: 'Bench User', emailVerified: true });
-  const grants = new S.GrantStore({ cache: new S.TtlCache({ client: doc, tableName: config.tables.cache, clock }), clock, refreshReuseGraceS: config.tokens.refreshReuseGraceS });
+  await fixtures.registerClient({ clientId: CONF.id, secret: CONF.secret, redirectUris: [REDIRECT], grantTypes: [...grantTypes, 'client_credentials'] });
+  await fixtures.registerClient({ clientId: PUB.id, redirectUris: [REDIRECT], grantTypes });
+  const user = await fixtures.createUser();
 
   // ---------- the project's handlers (one instance each, as one warm Lambda instance per function)
   async function load(fn) {
@@ -316,34 +311,16 @@ async function serverRole() {
   // ---------- minting through the project's grant store (outside the timed region)
   const b64u = (b) => Buffer.from(b).toString('base64url');
   const nowS = () => Math.floor(clock() / 1000);
-  const { refreshTokenTtlS, accessTokenTtlS } = config.tokens;
   async function issue(client) {
-    const verifier = b64u(crypto.randomBytes(32));
-    const code = await grants.issueCode({
-      clientId: client.id,
-      subject: user.id,
-      scopes: [...SCOPES],
-      authTimeS: nowS(),
-      amr: ['pwd'],
-      sessionId: b64u(crypto.randomBytes(16)),
-      redirectUri: REDIRECT,
-      nonce: b64u(crypto.randomBytes(12)),
-      codeChallenge: b64u(crypto.createHash('sha256').update(verifier).digest()),
-      codeChallengeMethod: 'S256',
-    }, CODE_TTL_S);
-    return { code, verifier };
+    const { code, codeVerifier } = await fixtures.mintAuthorizationCode({
+      clientId: client.id, subject: user.id, scopes: [...SCOPES], redirectUri: REDIRECT, nonce: b64u(crypto.randomBytes(12)), ttlS: CODE_TTL_S,
+    });
+    return { code, verifier: codeVerifier };
   }
   async function mintOne(kind, pub) {
     const client = pub ? PUB : CONF;
-    const x = await issue(client);
-    if (kind === 'code') return x;
-    // A refresh token as a code exchange leaves it (the token endpoint's own steps): code
-    // redeemed, grant activated for the family's lifetime, the family's first token stored.
-    const issued = await grants.findCode(x.code);
-    if (!issued) throw new Error('mint: code not found');
-    const r = await grants.redeemCode(x.code, issued, { grantTtlS: refreshTokenTtlS + accessTokenTtlS, familyExpiresAtS: nowS() + refreshTokenTtlS });
-    if (r.outcome !== 'redeemed' || !r.refreshToken) throw new Error(`mint: code not redeemed (${r.outcome})`);
-    return { refresh_token: r.refreshToken };
+    if (kind === 'code') return issue(client);
+    return { refresh_token: await fixtures.mintRefreshToken({ clientId: client.id, subject: user.id, scopes: [...SCOPES] }) };
   }
   async function mint(kind, pub, n) {
     const out = new Array(n);
@@ -397,7 +374,6 @@ async function serverRole() {
   });
   process.send({
     ready: true, port, conf: CONF, pub: PUB, redirect: REDIRECT, pid: process.pid, sub: user.id,
-    rotations: rotations.map((r) => `${r.ring}: ${r.action}`),
     tokens: config.tokens,
   });
 }
@@ -463,14 +439,8 @@ async function buildBundles(workDir) {
         "export { loadConfig } from './lib/config.js';",
         "export { systemClock } from './lib/clock.js';",
         "export { createDocumentClient } from './lib/runtime/dynamodb-client.js';",
-        "export { createKmsClient } from './lib/runtime/kms-client.js';",
-        "export { KmsKeyWrapper } from './lib/kms/kms-key-wrapper.js';",
-        "export { DynamoDbKeyRingRepository } from './lib/store/key-ring-repository.js';",
-        "export { rotateApplicationRings as rotateAhead } from './lib/runtime/key-rotation.js';",
-        "export { ClientRegistry } from './lib/store/client-registry.js';",
-        "export { UserDirectory } from './lib/store/user-directory.js';",
-        "export { TtlCache } from './lib/store/ttl-cache.js';",
-        "export { GrantStore } from './lib/oidc/grant-store.js';",
+        "export { createKmsClient, kmsKeyWrapperFor } from './lib/runtime/kms-client.js';",
+        "export { createBenchFixtures } from './bench/fixtures.js';",
         "export { createTables } from './scripts/tables.js';",
       ].join('\n'),
     },
@@ -646,7 +616,7 @@ async function mainRole() {
     const info = await readyP;
     const origin = `http://127.0.0.1:${info.port}`;
     const rev = spawnSync('git', ['-C', PROJECT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || '?';
-    console.log(`project ${PROJECT} @ ${rev}: POST /token handler on ${origin} (pid ${info.pid}; keys ${info.rotations.join(', ')})`);
+    console.log(`project ${PROJECT} @ ${rev}: POST /token handler on ${origin} (pid ${info.pid})`);
     console.log(`tokens as shipped: AT ${info.tokens.accessTokenTtlS} s, ID ${info.tokens.idTokenTtlS} s, refresh family ${info.tokens.refreshTokenTtlS} s; codes minted with TTL ${CODE_TTL_S} s`);
     console.log('differences from the oidc-provider peer:');
     for (const d of DIFFERENCES) console.log(`  - ${d}`);

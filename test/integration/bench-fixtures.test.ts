@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createBenchFixtures, type BenchFixtures } from '../../bench/fixtures.js';
+import { hashPassword } from '../../bench/password-fixture.js';
 import { tokenHandler } from '../../functions/token.js';
 import { systemClock } from '../../lib/clock.js';
 import { httpEvent } from '../support/fake-http-event.js';
@@ -41,7 +42,7 @@ describe('bench fixtures', () => {
   after(() => stack.close());
 
   it('mints a code that the token endpoint exchanges once, with the PKCE verifier it returned', async () => {
-    const user = await fixtures.createUser({ password: 'correct horse battery staple' });
+    const user = await fixtures.createUser({ passwordHash: await hashPassword(stack.config, 'correct horse battery staple') });
     const minted = await fixtures.mintAuthorizationCode({ clientId: 'bench-spa', subject: user.id, scopes: ['openid', 'offline_access'], redirectUri: REDIRECT });
     const fields = { grant_type: 'authorization_code', client_id: 'bench-spa', code: minted.code, redirect_uri: REDIRECT, code_verifier: minted.codeVerifier };
     const answer = await token(fields);

@@ -118,6 +118,13 @@ describe('MailBudget: global circuit breaker', () => {
     assert.ok(Math.max(...counts) < 60, `no shard took most of the writes: ${counts.join(', ')}`);
   });
 
+  it('starts every mail of one source at the same shard, so its DynamoDB calls do not depend on chance', async () => {
+    const { reserve, store } = setup({ perMinute: 600, shards: 10 });
+    for (let i = 0; i < 8; i++) await reserve(IP);
+    const counts = await Promise.all(Array.from({ length: 10 }, async (_, shard) => (await store.get<{ count: number }>(`mail-global#${shard}`))?.count));
+    assert.deepEqual(counts.filter((count) => count !== undefined), [8]);
+  });
+
   it('refuses every source while open, reports the trip once, and charges no source for it', async () => {
     const { reserve, allowed, store, advance, opened } = setup(SMALL);
     for (let i = 0; i < 20; i++) await reserve(source(i));

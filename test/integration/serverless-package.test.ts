@@ -252,6 +252,44 @@ describe('osls package output', () => {
     assert.deepEqual(preflights, ['/.well-known/openid-configuration', '/jwks', '/revoke', '/token', '/userinfo'].map((path) => `OPTIONS ${path}`).sort());
     for (const [name, api] of ofType('AWS::ApiGatewayV2::Api')) assert.equal(api.Properties.CorsConfiguration, undefined, name);
   });
+
+  describe('alarms (infra/alarms.yml)', () => {
+    type Alarm = Resource & { Properties: { AlarmActions: unknown[]; MetricName?: string; Namespace?: string; Metrics?: { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] } } }[] } };
+    const alarms = () => Object.fromEntries(ofType('AWS::CloudWatch::Alarm')) as Record<string, Alarm>;
+    /** Every metric an alarm watches, as `namespace/name{dimension=value,...}`. */
+    const watched = (alarm: Alarm): string[] => {
+      const { Namespace, MetricName, Metrics } = alarm.Properties;
+      if (MetricName !== undefined) return [`${Namespace}/${MetricName}`];
+      return (Metrics ?? []).flatMap(({ MetricStat }) => {
+        if (MetricStat === undefined) return [];
+        const { Namespace: ns, MetricName: name, Dimensions } = MetricStat.Metric;
+        return [`${ns}/${name}{${Dimensions.map((d) => `${d.Name}=${typeof d.Value === 'string' ? d.Value : JSON.stringify(d.Value)}`).join(',')}}`];
+      });
+    };
+
+    it('alarm on the 5xx rate, dependency failures, refresh reuse, lockouts and the mail breaker', () => {
+      const byName = alarms();
+      assert.deepEqual(Object.keys(byName).sort(), ['Api5xxRateAlarm', 'DependencyFailureAlarm', 'LockoutSpikeAlarm', 'MailCircuitOpenAlarm', 'RefreshReuseAlarm']);
+      assert.deepEqual(watched(byName.Api5xxRateAlarm!), ['AWS/ApiGateway/5xx{ApiId={"Ref":"HttpApi"}}', 'AWS/ApiGateway/Count{ApiId={"Ref":"HttpApi"}}']);
+      assert.ok(resources.HttpApi, 'the API the 5xx alarm names exists');
+      for (const dependency of ['dynamodb', 'kms', 'key wrapping service', 'ses', 'mail']) {
+        assert.ok(watched(byName.DependencyFailureAlarm!).includes(`identity/DependencyFailure{service=identity,dependency=${dependency}}`), dependency);
+      }
+      assert.deepEqual(watched(byName.RefreshReuseAlarm!), ['identity/RefreshReuseDetected']);
+      assert.deepEqual(watched(byName.LockoutSpikeAlarm!), ['password', 'code'].map((method) => `identity/SignIn{service=identity,method=${method},outcome=throttled}`));
+      // The metric lib/auth/mail-budget.ts writes when the breaker opens.
+      assert.deepEqual(watched(byName.MailCircuitOpenAlarm!), ['identity/MailCircuitOpen']);
+    });
+
+    it('send every alarm to the one SNS topic, which mails ALARM_EMAIL only when it is set', () => {
+      const topics = ofType('AWS::SNS::Topic');
+      assert.deepEqual(topics.map(([name]) => name), ['AlarmTopic']);
+      for (const [name, alarm] of Object.entries(alarms())) assert.deepEqual(alarm.Properties.AlarmActions, [{ Ref: 'AlarmTopic' }], name);
+      const subscription = resources.AlarmEmailSubscription as Resource & { Condition?: string };
+      assert.equal(subscription.Condition, 'HasAlarmEmail');
+      assert.deepEqual(subscription.Properties.TopicArn, { Ref: 'AlarmTopic' });
+    });
+  });
 });
 
 describe('osls configuration renamed from the environment (README "Configuration")', () => {

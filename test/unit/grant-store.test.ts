@@ -5,6 +5,7 @@
  * test/integration/oidc-token-flows.test.ts.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { GrantStore, grantIdForCode, isUsableGrant, type AuthorizationCode } from '../../lib/oidc/grant-store.js';
 import type { TransactionItem, TransactionOutcome } from '../../lib/ttl-store.js';
@@ -180,6 +181,18 @@ describe('GrantStore refresh tokens', () => {
     assert.equal(successors.size, 1, JSON.stringify(results));
     assert.ok(results.every((r) => r.outcome === 'rotated'));
     assert.ok(isUsableGrant(await grants.grant(grantId)));
+  });
+
+  it('a refresh token stored before tokens carried their grant facts takes them from its grant, and rotates', async () => {
+    const { cache, grants, nowS, family } = setup();
+    const { grantId, token } = await family();
+    // The shape deployed stages stored until now: grant id, client and status only.
+    const legacy = 'legacy-refresh-token-0123456789';
+    const key = `oidc-refresh#${createHash('sha256').update(legacy).digest('base64url')}`;
+    await cache.put(key, { grantId, clientId: 'app', status: 'active' }, FAMILY_S);
+    const record = await grants.refreshToken(legacy);
+    assert.deepEqual(record, { ...(await grants.refreshToken(token)), ttl: nowS() + FAMILY_S });
+    assert.equal((await grants.rotateRefreshToken(legacy, record!)).outcome, 'rotated');
   });
 
   it('rotate nothing for a revoked grant, and refuse to outlive the family', async () => {

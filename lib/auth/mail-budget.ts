@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { DependencyUnavailableError } from '../errors.js';
@@ -26,10 +27,12 @@ import type { TtlStore } from '../ttl-store.js';
  * anyway; a short pause (503, an outage rather than the user's fault) is the cheaper failure.
  *
  * The global counter is sharded so that no single item takes every send's write (DynamoDB allows
- * about 1,000 writes per second per partition): each mail adds one to a random shard, capped at
- * that shard's share of the cap. A full shard does not trip the breaker by itself: the mail walks
+ * about 1,000 writes per second per partition): each mail adds one to a shard, capped at that
+ * shard's share of the cap. The shard is picked by a hash of the source, not at random: sources
+ * spread evenly over the shards, and a request's DynamoDB calls (a shard not yet live this minute
+ * costs a put) depend on its source, never on chance or on the address. A full shard does not trip the breaker by itself: the mail walks
  * on to the next shards, so the breaker trips when the minute's total reaches the cap rather than
- * when the unluckiest shard fills (randomly placed mails fill one shard well before the total).
+ * when the fullest shard fills (unevenly spread mails fill one shard well before the total).
  * The walk costs extra writes only once shards are full, that is, just before a trip.
  */
 export type MailBudgetSettings = Config['mailBudget'];
@@ -60,7 +63,6 @@ export class MailBudget {
   private readonly cache: TtlStore;
   private readonly settings: MailBudgetSettings;
   private readonly clock: Clock;
-  private readonly random: () => number;
   private readonly onCircuitOpen: (opened: MailCircuitOpened) => void;
 
   constructor(options: {
@@ -69,14 +71,11 @@ export class MailBudget {
     clock: Clock;
     /** Called once per trip, by the instance whose write opened the breaker. */
     onCircuitOpen: (opened: MailCircuitOpened) => void;
-    /** Picks the first shard to try; injectable so tests can aim at one. */
-    random?: () => number;
   }) {
     this.cache = options.cache;
     this.settings = options.settings;
     this.clock = options.clock;
     this.onCircuitOpen = options.onCircuitOpen;
-    this.random = options.random ?? Math.random;
   }
 
   /**
@@ -105,7 +104,7 @@ export class MailBudget {
       await this.uncount(held);
       throw circuitOpen(this.secondsUntil(open.ttl));
     }
-    const shard = await this.takeShard();
+    const shard = await this.takeShard(source);
     if (shard === undefined) {
       // Not the source's fault: its count is given back.
       await this.uncount(held);
@@ -120,9 +119,9 @@ export class MailBudget {
     await this.uncount(reservation.counters);
   }
 
-  private async takeShard(): Promise<string | undefined> {
+  private async takeShard(source: string): Promise<string | undefined> {
     const { shards, perMinute } = this.settings;
-    const first = Math.floor(this.random() * shards) % shards;
+    const first = createHash('sha256').update(source).digest().readUInt32BE(0) % shards;
     for (let step = 0; step < shards; step++) {
       const shard = (first + step) % shards;
       // The shards' caps add up to exactly perMinute.

@@ -388,6 +388,8 @@ describe('code sign-in', () => {
       const { Query: _keyRingRefresh, ...calls } = counter.counts();
       return calls;
     };
+    // The source's first mail this minute may start its mail-budget counters (a put more): warm them.
+    await callsFor(newEmail('warm-up'));
     assert.deepEqual(await callsFor(newEmail('nobody')), await callsFor(email));
   });
 

@@ -215,7 +215,12 @@ export class GrantStore {
   }
 
   async refreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
-    return toRefresh(await this.cache.get<Record<string, unknown>>(refreshKey(token)));
+    const item = await this.cache.get<Record<string, unknown>>(refreshKey(token));
+    if (item === undefined || readFacts(item) !== undefined || typeof item.grantId !== 'string') return toRefresh(item);
+    // Stored before tokens carried their grant's facts (families a deployed stage issued
+    // earlier): the grant has them, at one more read until the family rotates once.
+    const grant = await this.grant(item.grantId);
+    return grant === undefined ? undefined : toRefresh({ ...facts(grant), ...item });
   }
 
   /** A refresh token of the grant's family (random unless given), living until the family's absolute expiry. */

@@ -11,10 +11,12 @@ const args = process.argv.slice(2);
 const firstOption = args.findIndex((arg) => arg.startsWith('--'));
 const only = firstOption === -1 ? args : args.slice(0, firstOption);
 const benchArgs = firstOption === -1 ? [] : args.slice(firstOption);
-const benches = readdirSync('bench')
+const all = readdirSync('bench')
   .filter((name) => name.endsWith('.bench.ts'))
-  .filter((name) => only.length === 0 || only.some((o) => name.includes(o)))
   .sort();
+// A bench named exactly runs alone (`-- start` is start.bench.ts, not cold-start's too); other names pick every bench containing them.
+const exact = all.filter((name) => only.includes(name.slice(0, -'.bench.ts'.length)));
+const benches = exact.length > 0 ? exact : all.filter((name) => only.length === 0 || only.some((o) => name.includes(o)));
 
 let failed = 0;
 for (const bench of benches) {

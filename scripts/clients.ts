@@ -23,27 +23,36 @@ import { ClientRegistry } from '../lib/store/client-registry.js';
 import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import { audit, type AuditParty } from '../lib/observability/audit.js';
 import { operatorActor } from './operator.js';
+import { assertNoOptionsTakenByNpm, describeCliError, usageOf, UsageError } from './cli-errors.js';
 import { runIfMain } from './run-as-main.js';
 
-const USAGE = `usage:
-  clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
+const COMMANDS: Record<string, string> = {
+  add: `clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
               [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--replace]
-  clients list
-  clients remove <id>
---secret must be at least 32 random characters (e.g. \`openssl rand -base64 32\`);
---generate-secret makes one and prints it once.`;
+  --secret must be at least 32 random characters (e.g. \`openssl rand -base64 32\`); --generate-secret makes one and prints it once.`,
+  list: 'clients list',
+  remove: 'clients remove <id>',
+};
+const OPTIONS = {
+  id: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  public: { type: 'boolean' },
+  secret: { type: 'string' },
+  'generate-secret': { type: 'boolean' },
+  grant: { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  replace: { type: 'boolean' },
+} as const;
 
 /** 32 random bytes, base64url: 43 characters, 256 bits. */
 export function generateClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError } from './cli-errors.js';
+/** A usage error of `command` (the whole usage text when it is not a command). */
+const usageError = (message: string, command: string | undefined) => new UsageError(message, usageOf(COMMANDS, command));
 
 export interface ClientsCliDeps {
   registry: Pick<ClientStore, 'register' | 'list' | 'remove'>;
@@ -55,42 +64,28 @@ export interface ClientsCliDeps {
 export async function runClientsCli(argv: readonly string[], deps: ClientsCliDeps): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        id: { type: 'string' },
-        'redirect-uri': { type: 'string', multiple: true },
-        'post-logout-redirect-uri': { type: 'string', multiple: true },
-        public: { type: 'boolean' },
-        secret: { type: 'string' },
-        'generate-secret': { type: 'boolean' },
-        grant: { type: 'string', multiple: true },
-        scope: { type: 'string', multiple: true },
-        replace: { type: 'boolean' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw usageError(error instanceof Error ? error.message : String(error), argv[0]);
   }
   const [command, ...rest] = parsed.positionals;
   const values = parsed.values;
 
   switch (command) {
     case 'add': {
-      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-      if (!values.id) throw new UsageError('add needs --id');
+      if (rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, command);
+      if (!values.id) throw usageError('add needs --id', command);
       const secretOptions = [
         ...(values.public ? ['--public'] : []),
         ...(values.secret !== undefined ? ['--secret'] : []),
         ...(values['generate-secret'] ? ['--generate-secret'] : []),
       ];
-      if (secretOptions.length > 1) throw new UsageError(`give only one of --public, --secret and --generate-secret, not ${secretOptions.join(' and ')}`);
+      if (secretOptions.length > 1) throw usageError(`give only one of --public, --secret and --generate-secret, not ${secretOptions.join(' and ')}`, command);
       const generated = values['generate-secret'] === true ? generateClientSecret() : undefined;
       const secret = generated ?? values.secret;
       const grants = values.grant;
       for (const grant of grants ?? []) {
-        if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grant)) throw new UsageError(`unknown grant "${grant}"`);
+        if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grant)) throw usageError(`unknown grant "${grant}"`, command);
       }
       try {
         const client = await deps.registry.register(
@@ -111,8 +106,8 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
           deps.print('  store it now: it is kept only hashed and cannot be shown again (to rotate it, repeat this add with --generate-secret --replace)');
         }
       } catch (error) {
-        if (error instanceof InvalidClientMetadataError) throw new UsageError(error.message);
-        if (error instanceof ClientExistsError) throw new UsageError(`${error.message} (use --replace to overwrite it)`);
+        if (error instanceof InvalidClientMetadataError) throw usageError(error.message, command);
+        if (error instanceof ClientExistsError) throw usageError(`${error.message} (use --replace to overwrite it)`, command);
         throw error;
       }
       return;
@@ -125,14 +120,14 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
     }
     case 'remove': {
       const [id, ...extra] = rest;
-      if (id === undefined || extra.length > 0) throw new UsageError('remove needs exactly one client id');
-      if (!(await deps.registry.remove(id))) throw new UsageError(`no client ${id}`);
+      if (id === undefined || extra.length > 0) throw usageError('remove needs exactly one client id', command);
+      if (!(await deps.registry.remove(id))) throw usageError(`no client ${id}`, command);
       deps.print(`removed ${id}`);
       audit({ event: 'client.removed', actor: deps.actor ?? operatorActor(), subject: { type: 'client', id } });
       return;
     }
     default:
-      throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`);
+      throw usageError(command === undefined ? 'missing command' : `unknown command "${command}"`, undefined);
   }
 }
 
@@ -150,9 +145,11 @@ export function registryFor(config: SectionsConfig<'aws' | 'directoryTable'>, cl
   return new ClientRegistry({ client, tableName: config.tables.directory, clock: systemClock });
 }
 
-// Only the directory table: no issuer, other tables or KMS key to fake.
-const main = () => runClientsCli(process.argv.slice(2), { registry: registryFor(loadConfigSections(['aws', 'directoryTable'])), print: (line) => console.log(line) });
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  assertNoOptionsTakenByNpm('clients', argv, Object.keys(OPTIONS), usageOf(COMMANDS, argv[0]));
+  // Only the directory table: no issuer, other tables or KMS key to fake.
+  await runClientsCli(argv, { registry: registryFor(loadConfigSections(['aws', 'directoryTable'])), print: (line) => console.log(line) });
+}
 
-runIfMain(import.meta.url, main, {
-  exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1),
-});
+runIfMain(import.meta.url, main, { exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1), describe: describeCliError });

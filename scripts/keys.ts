@@ -25,6 +25,7 @@ import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import type { KeyRingRepository } from '../lib/keyring/key-ring-repository.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
 import { operatorActor } from './operator.js';
+import { assertNoOptionsTakenByNpm, describeCliError, usageOf, UsageError } from './cli-errors.js';
 import { runIfMain } from './run-as-main.js';
 
 export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
@@ -40,33 +41,28 @@ export interface KeysCliDeps {
   actor?: AuditParty;
 }
 
-const USAGE = `usage:
-  keys list
-  keys rotate
-  keys revoke <keyId> [--ring ${RINGS.join('|')}]
-  keys revoke --created-before <ISO date> [--ring ${RINGS.join('|')}]`;
+const RING_OPTION = `[--ring ${RINGS.join('|')}]`;
+const COMMANDS: Record<string, string> = {
+  list: 'keys list',
+  rotate: 'keys rotate',
+  revoke: `keys revoke <keyId> ${RING_OPTION}\n  keys revoke --created-before <ISO date> ${RING_OPTION}`,
+};
+const OPTIONS = { ring: { type: 'string' }, 'created-before': { type: 'string' } } as const;
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError } from './cli-errors.js';
+/** A usage error of `command` (the whole usage text when it is not a command). */
+const usageError = (message: string, command: string | undefined) => new UsageError(message, usageOf(COMMANDS, command));
 
 export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { ring: { type: 'string' }, 'created-before': { type: 'string' } },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw usageError(error instanceof Error ? error.message : String(error), argv[0]);
   }
   const [command, ...rest] = parsed.positionals;
   const ring = parsed.values.ring ?? DATA_PROTECTION_RING;
-  if (!(RINGS as readonly string[]).includes(ring)) throw new UsageError(`unknown ring "${ring}"`);
+  if (!(RINGS as readonly string[]).includes(ring)) throw usageError(`unknown ring "${ring}"`, command);
 
   switch (command) {
     case 'list':
@@ -83,24 +79,24 @@ export async function runKeysCli(argv: readonly string[], deps: KeysCliDeps): Pr
     case 'revoke': {
       const createdBefore = parsed.values['created-before'];
       if (createdBefore !== undefined) {
-        if (rest.length > 0) throw new UsageError('give either a key id or --created-before, not both');
+        if (rest.length > 0) throw usageError('give either a key id or --created-before, not both', command);
         const date = parseIsoDate(createdBefore);
-        if (date === undefined) throw new UsageError(`not an ISO date (2026-11-01 or 2026-11-01T00:00:00Z): "${createdBefore}"`);
+        if (date === undefined) throw usageError(`not an ISO date (2026-11-01 or 2026-11-01T00:00:00Z): "${createdBefore}"`, command);
         const now = deps.now();
-        if (date.getTime() > now.getTime()) throw new UsageError(`--created-before ${date.toISOString()} is in the future: it would revoke every key as soon as it is created`);
+        if (date.getTime() > now.getTime()) throw usageError(`--created-before ${date.toISOString()} is in the future: it would revoke every key as soon as it is created`, command);
         const outcome = await revoke(deps, ring, { createdBefore: date }, now);
         if (outcome.revoked) printRevocation(deps, ring, `every key created before ${date.toISOString()} is revoked`, outcome.created);
         return;
       }
       const [keyId, ...extra] = rest;
-      if (keyId === undefined || extra.length > 0) throw new UsageError('revoke needs exactly one key id');
+      if (keyId === undefined || extra.length > 0) throw usageError('revoke needs exactly one key id', command);
       const outcome = await revoke(deps, ring, { keyId }, deps.now());
-      if (!outcome.revoked) throw new UsageError(`ring "${ring}" has no key ${keyId}`);
+      if (!outcome.revoked) throw usageError(`ring "${ring}" has no key ${keyId}`, command);
       printRevocation(deps, ring, `key ${keyId} is revoked`, outcome.created);
       return;
     }
     default:
-      throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`);
+      throw usageError(command === undefined ? 'missing command' : `unknown command "${command}"`, undefined);
   }
 }
 
@@ -173,11 +169,13 @@ function iso(date: Date): string {
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  assertNoOptionsTakenByNpm('keys', argv, Object.keys(OPTIONS), usageOf(COMMANDS, argv[0]));
   const config = loadConfigSections(['app', 'aws', 'keysTable', 'lifetimes']);
   const repository = new DynamoDbKeyRingRepository({ client: documentClientFor(config), tableName: config.tables.keys });
   // KMS (and KMS_KEY_ID) only for the commands that wrap keys: list needs no KMS access.
   const keyWrapper = () => kmsKeyWrapperFor({ ...config, ...loadConfigSections(['kms']) });
-  await runKeysCli(process.argv.slice(2), { config, repository, keyWrapper, now: () => new Date(), print: (line) => console.log(line) });
+  await runKeysCli(argv, { config, repository, keyWrapper, now: () => new Date(), print: (line) => console.log(line) });
 }
 
-runIfMain(import.meta.url, main, { exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1) });
+runIfMain(import.meta.url, main, { exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1), describe: describeCliError });

@@ -6,6 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 
+/** serverless-offline's last line for an invocation: `(λ: discovery) RequestId: ... Duration: ...`. */
+const INVOCATION_END = /RequestId: \S+\s+Duration:/;
+/** Relay anyway after this long, should that line never come. */
+const RELAY_AFTER_MS = 2000;
+
 /** Kept to show what went wrong when osls stops before it is ready. */
 const OUTPUT_TAIL_CHARS = 6000;
 
@@ -21,7 +26,10 @@ export interface OfflineOptions {
 
 export interface OfflineProcess {
   pid: number | undefined;
-  /** From now on, osls's output goes to this process's stdout and stderr. */
+  /**
+   * From the end of the invocation under way on, osls's output goes to this process's stdout
+   * and stderr: the readiness probe's own log lines would otherwise trail the welcome text.
+   */
   relay(): void;
   stop(): Promise<void>;
 }
@@ -36,6 +44,7 @@ export function startOffline(options: OfflineOptions): OfflineProcess {
     detached: true,
   });
   let relaying = options.verbose;
+  let relayAfterInvocation = false;
   let stopping = false;
   let tail = '';
   let listening = false;
@@ -44,6 +53,7 @@ export function startOffline(options: OfflineOptions): OfflineProcess {
     const text = chunk.toString();
     tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
     if (relaying) stream.write(text);
+    else if (relayAfterInvocation && INVOCATION_END.test(text)) relaying = true;
     if (!listening && text.includes('Server ready')) {
       listening = true;
       options.onListening();
@@ -58,7 +68,10 @@ export function startOffline(options: OfflineOptions): OfflineProcess {
 
   return {
     pid: child.pid,
-    relay: () => void (relaying = true),
+    relay() {
+      relayAfterInvocation = true;
+      setTimeout(() => (relaying = true), RELAY_AFTER_MS).unref();
+    },
     async stop() {
       stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -10,6 +10,8 @@ export interface RunIfMainOptions {
   exitCodeFor?(error: unknown): number;
   /** Print the stack of an Error, not just its message. */
   showStack?: boolean;
+  /** The line to print for a failure, instead of its message. */
+  describe?(error: unknown): string;
 }
 
 /** True when the module at `importMetaUrl` is the script node was started with. */
@@ -31,7 +33,8 @@ export function isMainModule(importMetaUrl: string): boolean {
 export function runIfMain(importMetaUrl: string, main: () => Promise<void>, options: RunIfMainOptions = {}): void {
   if (!isMainModule(importMetaUrl)) return;
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? (options.showStack ? error.stack : error.message) : error);
+    if (options.describe) console.error(options.describe(error));
+    else console.error(error instanceof Error ? (options.showStack ? error.stack : error.message) : error);
     process.exit(options.exitCodeFor?.(error) ?? 1);
   });
 }

@@ -2,9 +2,9 @@
  * Audit events: one JSON line per security-relevant change, apart from the application log by a
  * key of its own (`"audit": true`, on a logger whose level is fixed at INFO, so turning the
  * application log down never silences it). In AWS they land in the function's log group, from
- * which infra/alarms.yml's metric filters count them and a subscription can copy them to an
- * archive with a longer retention (README "Operations: what to watch"). The operator CLIs print
- * the same events to stdout for their actions.
+ * which a subscription filter on `audit` can copy them to an archive with a longer retention
+ * (README "Operations: what to watch" says why not a log group of their own). The operator CLIs
+ * print the same events to stdout for their actions.
  *
  * Who (`actor`), to what (`subject`), from where (`source`: an IPv4 address as is, an IPv6
  * address cut to its /64, as counted for rate limits) and when (`time`). Ids only: no email

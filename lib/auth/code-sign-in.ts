@@ -18,7 +18,7 @@ import type { User } from './user-store.js';
 
 /** The parts of OneTimeCodes and UserStore this flow uses. */
 export interface CodeIssuer {
-  issue(purpose: CodePurpose, email: string): Promise<IssueResult>;
+  issueAndSend(purpose: CodePurpose, email: string, send: (code: string) => Promise<void>): Promise<IssueResult>;
   verify(purpose: CodePurpose, email: string, code: string, origin: AttemptOrigin): Promise<VerifyCodeResult>;
   readonly ttlS: number;
 }
@@ -69,12 +69,11 @@ export class CodeSignIn {
     // Before the code is issued: a source past its budget spends nothing of the address's throttles.
     const budget = await this.mailBudget.reserve(source);
     if (!budget.ok) return { ...budget, email };
-    const issued = await this.codes.issue('login', email);
+    const issued = await this.codes.issueAndSend('login', email, (code) => this.mailer.send(user ? this.codeMail(email, code) : this.noAccountMail(email)));
     if (!issued.ok) {
       await this.mailBudget.release(budget.reservation);
       return { ok: false, reason: issued.reason, email, retryAfterS: issued.retryAfterS };
     }
-    await this.mailer.send(user ? this.codeMail(email, issued.code) : this.noAccountMail(email));
     return { ok: true, email };
   }
 

@@ -77,6 +77,31 @@ export class OneTimeCodes {
    * normalizeEmail rejects.
    */
   async issue(purpose: CodePurpose, email: string): Promise<IssueResult> {
+    const taken = await this.take(purpose, email);
+    return taken.ok ? { ok: true, code: taken.code } : taken;
+  }
+
+  /**
+   * Issues a code and hands it to `send` (its mail). When issuing or sending fails the code
+   * reached nobody, so the resend gate is given back and the person's retry mails a new code at
+   * once, instead of waiting out a gate for a mail that never left. The hourly count stays spent: it bounds what an address can be sent, not what arrived.
+   */
+  async issueAndSend(purpose: CodePurpose, email: string, send: (code: string) => Promise<void>): Promise<IssueResult> {
+    const taken = await this.take(purpose, email);
+    if (!taken.ok) return taken;
+    try {
+      await send(taken.code);
+    } catch (error) {
+      await this.releaseGate(taken.resendKey, taken.gateId);
+      throw error;
+    }
+    return { ok: true, code: taken.code };
+  }
+
+  private async take(
+    purpose: CodePurpose,
+    email: string,
+  ): Promise<{ ok: true; code: string; resendKey: string; gateId: string } | Extract<IssueResult, { ok: false }>> {
     const address = requireEmail(email);
     const resendKey = `otp-resend#${purpose}#${address}`;
     const hourlyKey = `otp-hourly#${address}`;
@@ -87,26 +112,37 @@ export class OneTimeCodes {
       const gate = await this.cache.get(resendKey);
       return { ok: false, reason: 'resend_too_soon', retryAfterS: this.secondsUntil(gate?.ttl) };
     }
-    const counted = await this.cache.increment(hourlyKey, 'count', { atMost: this.settings.maxPerHour, createTtlS: HOUR_S });
-    if (!counted) {
-      // No code was sent, so the resend gate we just took must not hide the real reason next time.
-      await this.cache.consume(resendKey, { gateId });
-      const window = await this.cache.get(hourlyKey);
-      return { ok: false, reason: 'hourly_limit', retryAfterS: this.secondsUntil(window?.ttl) };
-    }
+    // Past the gate, a failure means no code went out: the gate goes back, so a retry is not told to wait.
+    try {
+      const counted = await this.cache.increment(hourlyKey, 'count', { atMost: this.settings.maxPerHour, createTtlS: HOUR_S });
+      if (!counted) {
+        // No code was sent, so the resend gate we just took must not hide the real reason next time.
+        await this.cache.consume(resendKey, { gateId });
+        const window = await this.cache.get(hourlyKey);
+        return { ok: false, reason: 'hourly_limit', retryAfterS: this.secondsUntil(window?.ttl) };
+      }
 
-    const code = String(randomInt(0, CODE_SPACE)).padStart(6, '0');
-    const codeId = randomId();
-    const entry: LiveCode = {
-      codeId,
-      codeHash: await this.hasher.hash(hashInput(purpose, address, codeId, code)),
-      expiresAt: this.nowS() + this.settings.ttlS,
-    };
-    // The unused marker first: a code listed without it can never be used, never the reverse.
-    await this.cache.put(unusedKey(codeId), { issuedAt: new Date(this.clock()).toISOString() }, this.settings.ttlS);
-    // Issues for one purpose and address are one at a time (the resend gate), so keepLast holds.
-    await this.cache.append(codesKey(purpose, address), 'codes', [entry], { ttlS: this.settings.ttlS, keepLast: this.settings.maxLive });
-    return { ok: true, code };
+      const code = String(randomInt(0, CODE_SPACE)).padStart(6, '0');
+      const codeId = randomId();
+      const entry: LiveCode = {
+        codeId,
+        codeHash: await this.hasher.hash(hashInput(purpose, address, codeId, code)),
+        expiresAt: this.nowS() + this.settings.ttlS,
+      };
+      // The unused marker first: a code listed without it can never be used, never the reverse.
+      await this.cache.put(unusedKey(codeId), { issuedAt: new Date(this.clock()).toISOString() }, this.settings.ttlS);
+      // Issues for one purpose and address are one at a time (the resend gate), so keepLast holds.
+      await this.cache.append(codesKey(purpose, address), 'codes', [entry], { ttlS: this.settings.ttlS, keepLast: this.settings.maxLive });
+      return { ok: true, code, resendKey, gateId };
+    } catch (error) {
+      await this.releaseGate(resendKey, gateId);
+      throw error;
+    }
+  }
+
+  /** Best effort: the failure that made us give the gate back is the one that matters. */
+  private async releaseGate(resendKey: string, gateId: string): Promise<void> {
+    await this.cache.consume(resendKey, { gateId }).catch(() => undefined);
   }
 
   /**

@@ -111,18 +111,17 @@ export class Registration {
     const existing = await this.users.isEmailTaken(address);
     const budget = await this.mailBudget.reserve(source);
     if (!budget.ok) return budget;
-    const issued = await this.codes.issue('register', address);
-    if (!issued.ok) await this.mailBudget.release(budget.reservation);
-    if (!issued.ok && issued.reason === 'hourly_limit') return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
-
+    // The flow before the code: a code is only mailed once a flow exists to enter it into.
     const flowId = randomBytes(16).toString('base64url');
     const flow: FlowItem = { email: address, step: 'code', existing, startedAt: new Date(this.clock()).toISOString() };
     if (!(await this.cache.put(flowKey(flowId), flow, this.settings.ttlS, { ifAbsent: true }))) {
       throw new Error('registration flow id collision');
     }
-    if (!issued.ok) return { ok: true, flowId, resendAfterS: issued.retryAfterS };
-    await this.mailer.send(this.mailFor(flow, issued.code));
-    return { ok: true, flowId };
+    const issued = await this.codes.issueAndSend('register', address, (code) => this.mailer.send(this.mailFor(flow, code)));
+    if (issued.ok) return { ok: true, flowId };
+    await this.mailBudget.release(budget.reservation);
+    if (issued.reason === 'hourly_limit') return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
+    return { ok: true, flowId, resendAfterS: issued.retryAfterS };
   }
 
   /** A new code for a flow still at the code step. On a verified flow there is nothing to resend: ok, no mail. */
@@ -132,12 +131,11 @@ export class Registration {
     if (flow.step !== 'code') return { ok: true, flowId };
     const budget = await this.mailBudget.reserve(source);
     if (!budget.ok) return budget;
-    const issued = await this.codes.issue('register', flow.email);
+    const issued = await this.codes.issueAndSend('register', flow.email, (code) => this.mailer.send(this.mailFor(flow, code)));
     if (!issued.ok) {
       await this.mailBudget.release(budget.reservation);
       return { ok: false, reason: issued.reason, retryAfterS: issued.retryAfterS };
     }
-    await this.mailer.send(this.mailFor(flow, issued.code));
     return { ok: true, flowId };
   }
 

@@ -37,12 +37,12 @@ describe('Registration on DynamoDB Local', () => {
     const cache = new TtlCache({ client: stack.documentClient(), tableName: stack.config.tables.cache, clock });
     const throttle = new LoginThrottle({ cache, settings: stack.config.bruteForce, clock, kind: 'code' });
     const codes = new OneTimeCodes({ cache, hasher: keyedHasher, settings: { ...stack.config.otp, ...otp }, clock, throttle });
-    const issue = codes.issue.bind(codes);
-    codes.issue = async (purpose, address) => {
-      const result = await issue(purpose, address);
-      if (result.ok) issuedCodes.push(result.code);
-      return result;
-    };
+    const issueAndSend = codes.issueAndSend.bind(codes);
+    codes.issueAndSend = (purpose, address, send) =>
+      issueAndSend(purpose, address, async (code) => {
+        issuedCodes.push(code);
+        await send(code);
+      });
     const directory = new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock });
     const mailer = new OutboxMailer({ cache, clock, log: () => {} });
     return {

@@ -50,6 +50,18 @@ describe('OneTimeCodes', () => {
     assert.deepEqual(SETTINGS, { ttlS: 300, resendAfterS: 60, maxPerHour: 5, maxLive: 3 });
   });
 
+  it('a code whose mail could not be sent gives its resend gate back, so the retry mails a new code at once', async () => {
+    const { codes } = setup();
+    const outage = new Error('mail service down');
+    await assert.rejects(codes.issueAndSend('login', EMAIL, async () => Promise.reject(outage)), (error) => error === outage);
+    const mailed: string[] = [];
+    assert.deepEqual(await codes.issueAndSend('login', EMAIL, async (code) => void mailed.push(code)), { ok: true, code: mailed[0] });
+    assert.equal(mailed.length, 1);
+    // A sent code keeps its gate as before.
+    const again = await codes.issueAndSend('login', EMAIL, async (code) => void mailed.push(code));
+    assert.equal(again.ok ? 'sent' : again.reason, 'resend_too_soon');
+  });
+
   it('issues six digits, stores only a keyed hash, and accepts the code once', async () => {
     const { store, codes, issue } = setup();
     const code = await issue();

@@ -99,7 +99,8 @@ export interface Config {
   otp: { ttlS: number; resendAfterS: number; maxPerHour: number; maxLive: number };
   registration: { ttlS: number };
   bruteForce: BruteForceSettings;
-  mail: { mode: 'ses' | 'outbox'; from: string };
+  /** `configurationSet`: the SES configuration set mails name (bounce and complaint suppression, infra/ses.yml); empty for none. */
+  mail: { mode: 'ses' | 'outbox'; from: string; configurationSet: string };
   /**
    * Mail abuse limits (lib/auth/mail-budget.ts): mails per source (an IPv4 address or an IPv6
    * /64) per fixed hour and day, and a global per-minute cap, counted over `shards` items, that
@@ -306,6 +307,7 @@ const SECTIONS = {
     const mail = {
       mode: read.oneOf('MAIL_MODE', ['ses', 'outbox'] as const, 'outbox'),
       from: read.string('MAIL_FROM', 'no-reply@localhost'),
+      configurationSet: read.string('MAIL_CONFIGURATION_SET', ''),
     };
     // The outbox also logs each message, one-time codes included: in AWS that log is CloudWatch.
     if (read.inAws && mail.mode === 'outbox') {

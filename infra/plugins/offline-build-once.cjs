@@ -8,6 +8,10 @@
  * - No file watcher unless OFFLINE_WATCH=1 (`npm start -- --watch`). serverless-esbuild (1.x,
  *   dist/index.js) starts a chokidar watcher over the tree after its offline build, whatever
  *   `custom.esbuild.watch` says.
+ * - Bundles whose inputs are unchanged since the last offline build (the same files, sizes and
+ *   modification times, the same options: esbuild's metafile lists every input) are kept, so a
+ *   second `npm start` skips the build. A file edit, an `npm install` or a serverless.yml change
+ *   builds again.
  * - Without the watcher, esbuild's service process is stopped once the bundles are written
  *   (`esbuild.stop()`; a later build would start it again). Left running beside osls, it held
  *   500-850 MB.
@@ -17,6 +21,7 @@
  */
 'use strict';
 
+const fs = require('node:fs');
 const path = require('node:path');
 
 /** The esbuild options serverless.yml's `custom.esbuild` sets; the rest of it configures the plugin. */
@@ -50,7 +55,7 @@ class OfflineBuildOnce {
     const extension = buildOptions.outputFileExtension;
     const entries = [...new Set(plugin.functionEntries.map(({ entry }) => entry))];
     const options = Object.fromEntries(ESBUILD_OPTIONS.filter((name) => buildOptions[name] !== undefined).map((name) => [name, buildOptions[name]]));
-    await this.esbuild.build({
+    const build = {
       ...options,
       // Modules serverless-esbuild would leave out of each bundle stay out of this one too.
       external: [...(options.external ?? []), ...(buildOptions.exclude ?? [])],
@@ -59,7 +64,15 @@ class OfflineBuildOnce {
       outdir: buildDirPath,
       outExtension: { '.js': extension },
       logLevel: 'warning',
-    });
+    };
+    const bundlePaths = entries.map((entry) => path.join(buildDirPath, entry.slice(0, entry.lastIndexOf('.')) + extension));
+    const stampFile = path.join(buildDirPath, '..', 'offline-inputs.json');
+    const fingerprint = JSON.stringify(build);
+    if (this.watching || !upToDate(stampFile, fingerprint, bundlePaths)) {
+      const result = await this.esbuild.build({ ...build, metafile: true });
+      // When watching, a rebuild follows every change anyway: no stamp to keep.
+      if (!this.watching) fs.writeFileSync(stampFile, JSON.stringify({ options: fingerprint, inputs: stamps(Object.keys(result.metafile.inputs)) }));
+    }
     // What serverless-esbuild's own bundle() leaves for packing and for serverless-offline.
     plugin.buildResults = plugin.functionEntries.map(({ entry, func, functionAlias }) => ({
       bundlePath: entry.slice(0, entry.lastIndexOf('.')) + extension,
@@ -70,6 +83,32 @@ class OfflineBuildOnce {
 
   async afterBuild() {
     if (!this.watching && this.esbuild) await this.esbuild.stop();
+  }
+}
+
+/** Size and modification time of each file; null for a file that is gone. */
+function stamps(files) {
+  return Object.fromEntries(
+    files.map((file) => {
+      try {
+        const stat = fs.statSync(file);
+        return [file, `${stat.size}:${stat.mtimeMs}`];
+      } catch {
+        return [file, null];
+      }
+    }),
+  );
+}
+
+/** True when the bundles exist and were built with these options from inputs that have not changed. */
+function upToDate(stampFile, options, bundlePaths) {
+  try {
+    const stored = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+    if (stored.options !== options || !bundlePaths.every((file) => fs.existsSync(file))) return false;
+    const now = stamps(Object.keys(stored.inputs));
+    return Object.entries(stored.inputs).every(([file, stamp]) => stamp !== null && now[file] === stamp);
+  } catch {
+    return false;
   }
 }
 

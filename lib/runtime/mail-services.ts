@@ -37,7 +37,7 @@ export const getOneTimeCodes = /* @__PURE__ */ once((): OneTimeCodes => {
 export const getMailer = /* @__PURE__ */ once((): Mailer => {
   const config = getConfig();
   if (config.mail.mode === 'outbox') return new OutboxMailer({ cache: getCache(), clock: getClock() });
-  return new SesMailer({ from: config.mail.from, client: createSesClient({ region: config.region }) });
+  return new SesMailer({ from: config.mail.from, configurationSet: config.mail.configurationSet, client: createSesClient({ region: config.region }) });
 });
 
 export const getMailBudget = /* @__PURE__ */ once((): MailBudget => {

@@ -143,6 +143,13 @@ describe('SesMailer', () => {
     });
   });
 
+  it('names the configuration set (bounce and complaint suppression) when one is configured', async () => {
+    const sent: SendEmailCommand[] = [];
+    const mailer = new SesMailer({ from: 'a@b.co', configurationSet: 'identity-prod', client: { send: async (c) => void sent.push(c) } });
+    await mailer.send({ to: 'u@example.com', subject: 's', text: 't' });
+    assert.equal(sent[0]?.input.ConfigurationSetName, 'identity-prod');
+  });
+
   it('lets SES failures reach the caller', async () => {
     const mailer = new SesMailer({ from: 'a@b.co', client: { send: async () => Promise.reject(new Error('throttled')) } });
     await assert.rejects(mailer.send({ to: 'u@example.com', subject: 's', text: 't' }), /throttled/);

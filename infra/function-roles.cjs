@@ -21,15 +21,16 @@ const TABLE_IDS = { keys: 'KeysTable', cache: 'CacheTable', directory: 'Director
 const OPERATOR_KMS_ACTIONS = ['GenerateDataKey', 'Encrypt'];
 
 async function settingsOf(resolveVariable) {
-  const [service, stage, region, mailIdentity, operatorArn, access] = await Promise.all([
+  const [service, stage, region, mailIdentity, mailConfigurationSet, operatorArn, access] = await Promise.all([
     resolveVariable('self:service'),
     resolveVariable('sls:stage'),
     resolveVariable('self:provider.region'),
     resolveVariable('self:custom.mailIdentity'),
+    resolveVariable('self:custom.mailConfigurationSet'),
     resolveVariable('self:custom.kmsOperatorArn'),
     resolveVariable('file(infra/function-access.yml)'),
   ]);
-  return { service, stage, region, mailIdentity, operatorArn, access };
+  return { service, stage, region, mailIdentity, mailConfigurationSet, operatorArn, access };
 }
 
 /**
@@ -80,7 +81,11 @@ function statementsFor(settings, key, access) {
       Sid: 'SendMail',
       Effect: 'Allow',
       Action: access.ses.map((action) => `ses:${action}`),
-      Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/${settings.mailIdentity}` }],
+      // SES authorises a send on the identity and on the configuration set it names (infra/ses.yml).
+      Resource: [
+        { 'Fn::Sub': `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/${settings.mailIdentity}` },
+        { 'Fn::Sub': `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:configuration-set/${settings.mailConfigurationSet}` },
+      ],
     });
   }
   return statements;

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { walkDemoApp } from '../support/demo-app-walk.js';
 import { ARTIFACTS_DIR, startOfflineCluster, type OfflineCluster } from '../support/offline-cluster.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import type { ProxiedRequest } from '../support/round-robin-proxy.js';
@@ -263,5 +264,11 @@ describe('in a browser, through the load balancer', () => {
     }
     await page.goto('/');
     await assertSignedInAs(email);
+  });
+});
+
+describe('the demo app (npm run demo), in a browser', () => {
+  test('signs in through the server\'s pages, shows the claims and userinfo, refreshes and signs out', async () => {
+    await walkDemoApp({ browser, cluster, stack, screenshotDir: SCREENSHOTS });
   });
 });

@@ -15,6 +15,11 @@ type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, any>; Principal?: unknown };
 
 const ISSUER = 'https://id.example.com';
+/** The custom domain the shared package run is given (no ISSUER: it derives https://DOMAIN_NAME). */
+const DOMAIN_NAME = 'id.example.com';
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000';
+/** osls itself, not npx, so that the run's pid is osls's (serverless-esbuild names its temp folders with it). */
+const OSLS_BIN = 'node_modules/osls/bin/serverless.js';
 const OPERATOR_ARN = 'arn:aws:iam::123456789012:role/identity-operator';
 const TABLE_IDS = { keys: 'KeysTable', cache: 'CacheTable', directory: 'DirectoryTable' } as const;
 /** The calls that use the key's material; everything else in a key policy is administration. */
@@ -29,13 +34,13 @@ describe('osls package output', () => {
   const workFolder = `.esbuild-package-test-${process.pid}`;
   let resources: Record<string, Resource>;
   let functions: [string, Resource][];
+  let packagePid: number | undefined;
 
   before(() => {
-    const run = spawnSync('npx', ['osls', 'package', '--stage', 'ci', '--package', outDir], {
-      encoding: 'utf8',
-      env: { ...process.env, ESBUILD_WORK_FOLDER: workFolder, ISSUER, KMS_OPERATOR_ARN: OPERATOR_ARN },
-      timeout: 240_000,
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: workFolder, DOMAIN_NAME, CERTIFICATE_ARN, KMS_OPERATOR_ARN: OPERATOR_ARN };
+    delete env.ISSUER;
+    const run = spawnSync(process.execPath, [OSLS_BIN, 'package', '--stage', 'ci', '--package', outDir], { encoding: 'utf8', env, timeout: 240_000 });
+    packagePid = run.pid;
     assert.equal(run.status, 0, `osls package failed:\n${run.stdout}\n${run.stderr}`);
     const template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
     resources = template.Resources;
@@ -131,7 +136,14 @@ describe('osls package output', () => {
         assert.deepEqual(statement.Condition, { StringEquals: { 'kms:EncryptionContext:app': 'identity' } }, 'only with this application\'s encryption context');
         result.kms = [...(result.kms ?? []), ...names].sort();
       } else if (service === 'ses') {
-        assert.deepEqual(targets, [{ 'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com' }], 'SES only from the mail identity');
+        assert.deepEqual(
+          targets,
+          [
+            { 'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com' },
+            { 'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/identity-ci' },
+          ],
+          'SES only from the mail identity, with the stage\'s configuration set',
+        );
         result.ses = [...(result.ses ?? []), ...names].sort();
       } else if (service === 'logs') {
         result.logs = { actions: [...result.logs.actions, ...names].sort(), resources: [...result.logs.resources, ...targets] };
@@ -289,6 +301,60 @@ describe('osls package output', () => {
       assert.equal(subscription.Condition, 'HasAlarmEmail');
       assert.deepEqual(subscription.Properties.TopicArn, { Ref: 'AlarmTopic' });
     });
+  });
+
+  describe('custom domain, mail configuration set and temp folders (README "Deploy")', () => {
+    const environmentOf = (fn: Resource) => fn.Properties.Environment.Variables as Record<string, string>;
+
+    it('maps DOMAIN_NAME to the HTTP API\'s $default stage with its ACM certificate, and serves https://DOMAIN_NAME as the issuer', () => {
+      const domain = resources.CustomDomainName!;
+      assert.equal(domain.Type, 'AWS::ApiGatewayV2::DomainName');
+      assert.equal(domain.Properties.DomainName, DOMAIN_NAME);
+      assert.deepEqual(domain.Properties.DomainNameConfigurations, [{ CertificateArn: CERTIFICATE_ARN, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }]);
+      const mapping = resources.CustomDomainApiMapping!;
+      assert.equal(mapping.Type, 'AWS::ApiGatewayV2::ApiMapping');
+      assert.deepEqual(mapping.Properties, { DomainName: { Ref: 'CustomDomainName' }, ApiId: { Ref: 'HttpApi' }, Stage: { Ref: 'HttpApiStage' } });
+      assert.equal(resources.HttpApi?.Type, 'AWS::ApiGatewayV2::Api');
+      assert.equal(resources.HttpApiStage?.Type, 'AWS::ApiGatewayV2::Stage');
+      for (const [name, fn] of functions) assert.equal(environmentOf(fn).ISSUER, `https://${DOMAIN_NAME}`, name);
+      const outputs = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')).Outputs;
+      assert.deepEqual(outputs.CustomDomainTarget.Value, { 'Fn::GetAtt': ['CustomDomainName', 'RegionalDomainName'] });
+    });
+
+    it('sends every mail with a configuration set that suppresses bounces and complaints', () => {
+      const set = resources.MailConfigurationSet!;
+      assert.equal(set.Type, 'AWS::SESV2::ConfigurationSet');
+      assert.equal(set.Properties.Name, 'identity-ci');
+      assert.deepEqual([...set.Properties.SuppressionOptions.SuppressedReasons].sort(), ['BOUNCE', 'COMPLAINT']);
+      for (const [name, fn] of functions) assert.equal(environmentOf(fn).MAIL_CONFIGURATION_SET, 'identity-ci', name);
+    });
+
+    it('leaves none of its zip folders in the system temp folder', () => {
+      assert.ok(packagePid !== undefined);
+      const left = readdirSync(tmpdir()).filter((name) => new RegExp(`-${packagePid}-\\d+-[0-9a-f]{8}$`).test(name));
+      assert.deepEqual(left, []);
+    });
+  });
+});
+
+describe('custom domain settings (no packaging: osls print)', () => {
+  const print = (env: Record<string, string>) => {
+    const clean: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const name of ['DOMAIN_NAME', 'CERTIFICATE_ARN'] as const) if (!(name in env)) delete clean[name];
+    return spawnSync(process.execPath, [OSLS_BIN, 'print', '--stage', 'ci', '--format', 'json'], { encoding: 'utf8', env: clean, timeout: 120_000 });
+  };
+
+  it('creates no domain without DOMAIN_NAME', () => {
+    const run = print({ ISSUER });
+    assert.equal(run.status, 0, run.stderr);
+    const resources = JSON.parse(run.stdout).resources.Resources as Record<string, Resource>;
+    assert.deepEqual(Object.values(resources).filter((r) => r.Type.startsWith('AWS::ApiGatewayV2::Domain') || r.Type === 'AWS::ApiGatewayV2::ApiMapping'), []);
+  });
+
+  it('refuses DOMAIN_NAME without CERTIFICATE_ARN', () => {
+    const run = print({ ISSUER, DOMAIN_NAME });
+    assert.notEqual(run.status, 0);
+    assert.match(`${run.stdout}${run.stderr}`, /DOMAIN_NAME and CERTIFICATE_ARN go together/);
   });
 });
 

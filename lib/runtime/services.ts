@@ -20,13 +20,14 @@ import { createDataProtectionKeyRing, createProtector } from '../dataprotection/
 import type { KeyRingProvider } from '../keyring/key-ring-provider.js';
 import type { RingRotation } from '../keyring/rotation.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
+import { logger } from '../observability/logger.js';
 import { once } from '../once.js';
 import { Antiforgery } from '../session/antiforgery.js';
 import { deviceCookie } from '../session/device-cookie.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from '../session/flow-cookies.js';
 import { Sessions } from '../session/sessions.js';
-import { rotateApplicationRings } from './key-rotation.js';
+import { auditCreatedKeys, rotateApplicationRings } from './key-rotation.js';
 import { kmsKeyWrapperFor } from './kms-client.js';
 import { createOidcProvider, type OidcProvider } from './oidc-provider.js';
 import { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
@@ -89,7 +90,19 @@ export const getOidcProvider = /* @__PURE__ */ once(
     }),
 );
 
-/** The scheduled rotation of this instance's rings (data protection and signing). */
-export function rotateKeyRings(): Promise<RingRotation[]> {
-  return rotateApplicationRings({ config: getConfig(), repository: getKeyRingRepository(), keyWrapper: getKeyWrapper(), clock: getClock() });
+/**
+ * The scheduled rotation of this instance's rings (data protection and signing). Logs key ids
+ * and dates only; each created key is an audit event; a failure is logged and rethrown, so the
+ * schedule's retry policy and alarms see it.
+ */
+export async function rotateKeyRings(): Promise<RingRotation[]> {
+  try {
+    const rotations = await rotateApplicationRings({ config: getConfig(), repository: getKeyRingRepository(), keyWrapper: getKeyWrapper(), clock: getClock() });
+    for (const rotation of rotations) logger.info('key rotation', { ...rotation });
+    auditCreatedKeys(rotations, { type: 'system', id: 'rotateKeys schedule' });
+    return rotations;
+  } catch (error) {
+    logger.error('key rotation failed', error instanceof Error ? { error: error.name, reason: error.message } : { error: typeof error });
+    throw error;
+  }
 }

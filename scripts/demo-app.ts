@@ -45,6 +45,9 @@ export interface DemoAppOptions {
 export function createDemoApp({ config, baseUrl }: DemoAppOptions): RequestListener {
   const sessions = new Map<string, Session>();
   const redirectUri = `${baseUrl}/callback`;
+  // Sign out is a form POST answered by a redirect to the server: CSP form-action covers that redirect too.
+  const endSession = config.serverMetadata().end_session_endpoint;
+  const send = pageSender(endSession !== undefined ? new URL(endSession).origin : undefined);
 
   function sessionOf(request: IncomingMessage, response: ServerResponse): Session {
     const id = /(?:^|;\s*)demo_session=([A-Za-z0-9_-]+)/.exec(request.headers.cookie ?? '')?.[1];
@@ -157,14 +160,14 @@ ${body}
 </html>`;
 }
 
-function send(response: ServerResponse, status: number, page: SafeHtml): void {
-  response.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    // No script, no style: nothing is allowed but this page's own forms and links.
-    'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'Cache-Control': 'no-store',
-  });
-  response.end(page.toString());
+/** Sends pages under a CSP that allows no script or style, and forms only to here and to `formTarget`. */
+function pageSender(formTarget: string | undefined): (response: ServerResponse, status: number, page: SafeHtml) => void {
+  const formAction = ["'self'", ...(formTarget !== undefined ? [formTarget] : [])].join(' ');
+  const policy = `default-src 'none'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+  return (response, status, page) => {
+    response.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': policy, 'Cache-Control': 'no-store' });
+    response.end(page.toString());
+  };
 }
 
 function redirect(response: ServerResponse, location: string): void {

@@ -4,36 +4,12 @@
  * (scripts/with-local-env.ts), in a process of its own.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DependencyUnavailableError } from '../../lib/errors.js';
 import { isLocalStackDown, LOCAL_STACK_DOWN, optionsTakenByNpm } from '../../scripts/cli-errors.js';
 import { freePort } from '../../scripts/dynamodb-local.js';
+import { runCli } from '../support/run-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(script: 'keys' | 'clients' | 'outbox', args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/with-local-env.ts', `scripts/${script}.ts`, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Ports where nothing listens: a local stack that is not running. */
 async function stoppedStack(): Promise<Record<string, string>> {
@@ -47,7 +23,7 @@ describe('operator CLIs against a stopped local stack', () => {
     ['outbox', ['someone@example.com']],
   ] as const) {
     it(`npm run ${script} -- ${args.join(' ')} says to start the stack, without a stack trace`, async () => {
-      const run = await cli(script, [...args], await stoppedStack());
+      const run = await runCli(script, [...args], await stoppedStack());
       assert.equal(run.code, 1);
       assert.equal(run.stderr.trim(), LOCAL_STACK_DOWN);
       assert.doesNotMatch(run.stderr + run.stdout, /ECONNREFUSED|\n\s+at /);
@@ -58,7 +34,7 @@ describe('operator CLIs against a stopped local stack', () => {
 describe('operator CLI usage errors', () => {
   it('names the options npm took when `--` is missing, with the usage of that command only', async () => {
     // What `npm run clients add --id x --public` hands the script.
-    const run = await cli('clients', ['add', 'x'], { ...(await stoppedStack()), npm_lifecycle_event: 'clients', npm_config_id: 'true', npm_config_public: 'true' });
+    const run = await runCli('clients', ['add', 'x'], { ...(await stoppedStack()), npm_lifecycle_event: 'clients', npm_config_id: 'true', npm_config_public: 'true' });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /npm took --id, --public for itself/);
     assert.match(run.stderr, /npm run clients -- add --id/);
@@ -67,21 +43,21 @@ describe('operator CLI usage errors', () => {
   });
 
   it('prints the usage line of the command that failed, not the whole usage text', async () => {
-    const run = await cli('keys', ['revoke'], await stoppedStack());
+    const run = await runCli('keys', ['revoke'], await stoppedStack());
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^revoke needs exactly one key id\nusage:\n {2}keys revoke <keyId>/);
     assert.doesNotMatch(run.stderr, /keys list|keys rotate/);
   });
 
   it('prints every command when none was recognised', async () => {
-    const run = await cli('keys', ['frobnicate'], await stoppedStack());
+    const run = await runCli('keys', ['frobnicate'], await stoppedStack());
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown command "frobnicate"/);
     for (const command of ['keys list', 'keys rotate', 'keys revoke']) assert.ok(run.stderr.includes(command), command);
   });
 
   it('outbox without an address prints its usage', async () => {
-    const run = await cli('outbox', [], await stoppedStack());
+    const run = await runCli('outbox', [], await stoppedStack());
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^missing email\nusage:\n {2}outbox <email> \[count\]/);
   });

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { OutboxMailer } from '../../lib/store/outbox-mailer.js';
 import { SesMailer } from '../../lib/store/ses-mailer.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { runCli } from '../support/run-cli.js';
 
 describe('mail: TtlCache.append, OutboxMailer, outbox CLI', () => {
   let stack: TestStack;
@@ -98,35 +97,21 @@ describe('mail: TtlCache.append, OutboxMailer, outbox CLI', () => {
     await outbox.send({ to: 'cli@example.com', subject: 'Older', text: 'old text' });
     now += 1000;
     await outbox.send({ to: 'cli@example.com', subject: 'Your code', text: 'Your verification code is 424242' });
-    const run = await runCli(['CLI@example.com', '1']);
+    const run = await outboxCli(['CLI@example.com', '1']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Subject: Your code/);
     assert.match(run.stdout, /Your verification code is 424242/);
     assert.doesNotMatch(run.stdout, /Older/, 'count 1 shows only the newest');
 
-    const none = await runCli(['nobody@example.com']);
+    const none = await outboxCli(['nobody@example.com']);
     assert.equal(none.code, 0);
     assert.match(none.stdout, /no messages for nobody@example\.com/);
-    const usage = await runCli([]);
+    const usage = await outboxCli([]);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /usage/);
   });
 
-  function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/with-local-env.ts', 'scripts/outbox.ts', ...args], {
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: { PATH: process.env.PATH ?? '', ...stack.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const outboxCli = (args: string[]) => runCli('outbox', args, stack.env);
 });
 
 describe('SesMailer', () => {

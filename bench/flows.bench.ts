@@ -27,11 +27,9 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { tsImport } from 'tsx/esm/api';
 import { PasswordHasher } from '../lib/auth/password-hasher.js';
-import { systemClock } from '../lib/clock.js';
+import { createBenchFixtures } from './fixtures.js';
+import { hashPassword } from './password-fixture.js';
 import { loadConfigSections, type PasswordSettings } from '../lib/config.js';
-import { ClientRegistry } from '../lib/store/client-registry.js';
-import { UserDirectory } from '../lib/store/user-directory.js';
-import { seedKeys } from '../scripts/seed.js';
 import { parseForms, submitFields, type HtmlForm } from '../test/support/html-forms.js';
 import { httpEvent } from '../test/support/fake-http-event.js';
 import { OutboxReader } from '../test/support/outbox-reader.js';
@@ -314,9 +312,9 @@ try {
   // Setup, straight to DynamoDB Local (uncounted): both key rings have a key, as after the first
   // deploy's scheduled rotation, so no step below pays for creating one; a public client.
   const setupClient = stack.documentClient();
-  await seedKeys(stack.env);
-  await new ClientRegistry({ client: setupClient, tableName: config.tables.directory, clock: systemClock }).register({ clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] });
-  const users = new UserDirectory({ client: setupClient, tableName: config.tables.directory, clock: systemClock });
+  const fixtures = createBenchFixtures(config, { documentClient: setupClient });
+  await fixtures.ensureKeys();
+  await fixtures.registerClient({ clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] });
 
   console.log(`Handlers in-process; DynamoDB Local at ${stack.dynamodbEndpoint}, local KMS at ${stack.kms.url}; node ${process.version}`);
   console.log(`Stack password cost ${cost(config.password)} (PASSWORD_ARGON2_*); production default ${cost(PRODUCTION_PASSWORD)}.`);
@@ -528,7 +526,7 @@ try {
     process.env.PASSWORD_ARGON2_ITERATIONS = String(settings.argon2id.iterations);
     const handler = await coldInstance('login');
     const address = email(`login${settings.argon2id.memoryKiB}`);
-    await users.create({ email: address, name: 'Bench User', emailVerified: true, passwordHash: await new PasswordHasher(settings).hash(PASSWORD) });
+    await fixtures.createUser({ email: address, passwordHash: await hashPassword({ password: settings }, PASSWORD) });
     const browser = new Browser();
     const form = await browser.get(handler, '/login');
     const loginForm = form.forms().find((f) => f.inputNames.includes('password'))!;
@@ -557,7 +555,7 @@ try {
   const firstForm = await pageBrowser.get(loginPage, '/login');
   const pageLoginForm = firstForm.forms().find((f) => f.inputNames.includes('password'))!;
   const pageUser = email('pages');
-  await users.create({ email: pageUser, name: 'Bench User', emailVerified: true, passwordHash: await new PasswordHasher(config.password).hash(PASSWORD) });
+  await fixtures.createUser({ email: pageUser, passwordHash: await hashPassword(config, PASSWORD) });
   expectStatus(
     toAnswer('/login', await loginPage(httpEvent('POST', '/login', { body: submitFields(pageLoginForm, { email: pageUser, password: PASSWORD }).toString(), cookies: pageBrowser.jar }), context)),
     303,

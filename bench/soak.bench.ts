@@ -14,13 +14,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { PasswordHasher } from '../lib/auth/password-hasher.js';
-import { systemClock } from '../lib/clock.js';
-import { createDocumentClient } from '../lib/runtime/dynamodb-client.js';
-import { ClientRegistry } from '../lib/store/client-registry.js';
-import { UserDirectory } from '../lib/store/user-directory.js';
+import { createBenchFixtures } from './fixtures.js';
+import { hashPassword } from './password-fixture.js';
 import { startOfflineCluster, type OfflineCluster } from '../test/support/offline-cluster.js';
-import { TEST_PASSWORD_SETTINGS } from '../test/support/password-hashing.js';
 import { SessionClient, type Page } from '../test/support/session-client.js';
 import { startTestStack } from '../test/support/stack.js';
 
@@ -119,19 +115,12 @@ const stack = await startTestStack();
 const cluster = await startOfflineCluster({ stack, instances: 3 });
 let failed = false;
 try {
-  const client = createDocumentClient({ region: cluster.config.region, endpoint: stack.dynamodbEndpoint });
-  const tables = cluster.config.tables;
-  await new ClientRegistry({ client, tableName: tables.directory, clock: systemClock }).register({
-    clientId: CLIENT_ID,
-    redirectUris: [REDIRECT],
-    grantTypes: ['authorization_code', 'refresh_token'],
-  });
-  const users = new UserDirectory({ client, tableName: tables.directory, clock: systemClock });
-  const passwordHash = await new PasswordHasher(TEST_PASSWORD_SETTINGS).hash(PASSWORD);
+  const fixtures = createBenchFixtures(cluster.config, { documentClient: stack.documentClient() });
+  await fixtures.registerClient({ clientId: CLIENT_ID, redirectUris: [REDIRECT], grantTypes: ['authorization_code', 'refresh_token'] });
+  const passwordHash = await hashPassword(cluster.config, PASSWORD);
   const emails = await Promise.all(
-    Array.from({ length: USERS }, async (_, i) => (await users.create({ email: `soak-${i}-${randomBytes(3).toString('hex')}@example.com`, name: `Soak ${i}`, passwordHash, emailVerified: true })).email),
+    Array.from({ length: USERS }, async (_, i) => (await fixtures.createUser({ email: `soak-${i}-${randomBytes(3).toString('hex')}@example.com`, name: `Soak ${i}`, passwordHash })).email),
   );
-  client.destroy();
 
   console.log(`soak: ${MINUTES} min, ${USERS} virtual users, 3 instances (ready in ${cluster.startupMs} ms), warm-up ${Math.round(WARM_UP_MS / 1000)} s`);
   startedAt = Date.now();

@@ -37,8 +37,11 @@ export interface TtlStore {
   /**
    * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
    * item exists (an expired leftover counts as absent) and returns false otherwise.
+   * `ifAbsentOrMatching` also succeeds over a live item whose fields equal the given ones: a
+   * write that claims an item under an id of its own can then be retried after a lost answer
+   * (the SDK's retry, a timeout) without finding its own claim in the way.
    */
-  put(key: string, fields: CacheFields, ttlS: number, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  put(key: string, fields: CacheFields, ttlS: number, options?: { ifAbsent?: boolean; ifAbsentOrMatching?: CacheFields }): Promise<boolean>;
 
   /** The live item, or undefined when missing or expired. Strongly consistent. */
   get<T extends CacheFields>(key: string): Promise<CacheItem<T> | undefined>;

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { TtlStore } from '../ttl-store.js';
+import type { TransactionItem, TtlStore } from '../ttl-store.js';
 import { normalizeEmail } from './email-address.js';
 import type { AttemptOrigin } from './attempt-scopes.js';
 import type { KeyedHasher } from './keyed-hasher.js';
@@ -22,7 +22,8 @@ import type { LoginThrottle } from './login-throttle.js';
  * codes and both purposes, by a LoginThrottle for codes (see attempt-scopes.ts), before any code
  * is compared; so more live codes never mean more attempts, and failing on purpose from
  * elsewhere does not spend the owner's. A correct code is consumed with a conditional delete of
- * its `otp-unused` item, so of parallel uses of one code exactly one succeeds.
+ * its `otp-unused` item, in a transaction with whatever the caller's step writes, so of parallel
+ * uses of one code exactly one succeeds, and a used code always took its step with it.
  */
 export type CodePurpose = 'register' | 'login';
 
@@ -36,6 +37,9 @@ export type VerifyCodeResult =
   /** Too many guesses from here, or at this account: nothing was compared; the codes still work after the wait. */
   | { ok: false; reason: 'throttled'; retryAfterS: number };
 
+/** A correct, unused code whose `alsoCommit` items failed their conditions: nothing was written. */
+export type VerifyRefused = { ok: false; reason: 'refused' };
+
 interface LiveCode extends Record<string, unknown> {
   codeId: string;
   codeHash: string;
@@ -45,6 +49,7 @@ interface LiveCode extends Record<string, unknown> {
 
 const INVALID: VerifyCodeResult = { ok: false, reason: 'invalid' };
 const EXPIRED: VerifyCodeResult = { ok: false, reason: 'expired' };
+const REFUSED: VerifyRefused = { ok: false, reason: 'refused' };
 
 const HOUR_S = 60 * 60;
 const CODE_SPACE = 1_000_000;
@@ -108,12 +113,15 @@ export class OneTimeCodes {
 
     // The gate is taken first and atomically: of several requests at once, one proceeds.
     const gateId = randomId();
-    if (!(await this.cache.put(resendKey, { gateId }, this.settings.resendAfterS, { ifAbsent: true }))) {
-      const gate = await this.cache.get(resendKey);
-      return { ok: false, reason: 'resend_too_soon', retryAfterS: this.secondsUntil(gate?.ttl) };
-    }
-    // Past the gate, a failure means no code went out: the gate goes back, so a retry is not told to wait.
+    // A failure from here on means no code went out: the gate goes back, so a retry is not told
+    // to wait. That includes the gate's own write, which may have committed with its answer lost.
     try {
+      // Our own gateId passes the condition: an SDK retry of a put that committed unseen is not
+      // refused by the gate it set itself.
+      if (!(await this.cache.put(resendKey, { gateId }, this.settings.resendAfterS, { ifAbsentOrMatching: { gateId } }))) {
+        const gate = await this.cache.get(resendKey);
+        return { ok: false, reason: 'resend_too_soon', retryAfterS: this.secondsUntil(gate?.ttl) };
+      }
       const counted = await this.cache.increment(hourlyKey, 'count', { atMost: this.settings.maxPerHour, createTtlS: HOUR_S });
       if (!counted) {
         // No code was sent, so the resend gate we just took must not hide the real reason next time.
@@ -153,7 +161,26 @@ export class OneTimeCodes {
    * 'invalid' means live codes exist and this is none of them; 'throttled' that too many guesses
    * came from this origin or at this address, and nothing was compared.
    */
-  async verify(purpose: CodePurpose, email: string, code: string, origin: AttemptOrigin): Promise<VerifyCodeResult> {
+  async verify(purpose: CodePurpose, email: string, code: string, origin: AttemptOrigin): Promise<VerifyCodeResult>;
+  /**
+   * With `alsoCommit`, a correct code is used in one transaction with those items (e.g. the step
+   * it unlocks), so the code is never spent without them nor they written without it. When one of
+   * their conditions fails nothing is written, the code still works, and the answer is 'refused'.
+   */
+  async verify(
+    purpose: CodePurpose,
+    email: string,
+    code: string,
+    origin: AttemptOrigin,
+    alsoCommit: readonly TransactionItem[],
+  ): Promise<VerifyCodeResult | VerifyRefused>;
+  async verify(
+    purpose: CodePurpose,
+    email: string,
+    code: string,
+    origin: AttemptOrigin,
+    alsoCommit: readonly TransactionItem[] = [],
+  ): Promise<VerifyCodeResult | VerifyRefused> {
     const address = normalizeEmail(email);
     if (!address) return INVALID;
     const nowS = this.nowS();
@@ -175,10 +202,12 @@ export class OneTimeCodes {
     if (!matched) return INVALID;
 
     // Single use: of concurrent correct verifications exactly one deletes the marker.
-    if (!(await this.cache.consume(unusedKey(matched.codeId)))) return EXPIRED;
-    // The code is spent now; a failed give-back must not fail the sign-in it completes.
+    const used = await this.cache.transact([{ op: 'delete', key: unusedKey(matched.codeId) }, ...alsoCommit]);
+    if (!used.committed && used.failedAt === 0) return EXPIRED;
+    // A correct code is nobody's wrong guess, whether it was spent or the caller's condition
+    // refused it; a failed give-back must not fail the sign-in the code completes.
     await this.throttle.giveBack(started.attempt).catch(() => undefined);
-    return { ok: true };
+    return used.committed ? { ok: true } : REFUSED;
   }
 
   /** The live code `candidate` is, if any. Malformed input was counted like any wrong code. */

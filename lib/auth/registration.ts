@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { TtlStore } from '../ttl-store.js';
+import type { TransactionItem, TtlStore } from '../ttl-store.js';
 import { EmailTakenError, type User, type UserStore } from './user-store.js';
 import { normalizeEmail } from './email-address.js';
 import type { MailBudget } from './mail-budget.js';
@@ -15,7 +15,7 @@ import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
  * (`registration#<flowId>`), so each step may land on a different instance:
  *
  *   start(email) -> a code is mailed, step 'code'
- *   verifyCode   -> step 'details'
+ *   verifyCode   -> step 'details' (in one transaction with the code's use)
  *   complete     -> password + name checked, the flow is consumed, the account is created
  *
  * The flow id is a 128-bit random bearer value; the caller keeps it in a protected cookie.
@@ -66,6 +66,7 @@ export const MAX_NAME_LENGTH = 100;
 const NEVER_MATCHES = 'never-matches';
 const VERIFIED: VerifyStepResult = { ok: true };
 const UNKNOWN_FLOW: VerifyStepResult = { ok: false, reason: 'unknown_flow' };
+const INVALID_CODE: VerifyStepResult = { ok: false, reason: 'invalid' };
 const FLOW_ID = /^[A-Za-z0-9_-]{22}$/;
 /** C0/C1 controls, lone surrogates, line/paragraph separators and bidirectional overrides. */
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
@@ -144,21 +145,30 @@ export class Registration {
     const flow = await this.flow(flowId);
     if (!flow) return UNKNOWN_FLOW;
     if (flow.step === 'details') return VERIFIED;
-    // For an address that already has an account, check a candidate that can never match: the
-    // attempt is counted and capped like any wrong guess, and even the issued code (never
-    // mailed) is not consumed, so the answers stay those of a wrong code on a new address.
-    const result = await this.codes.verify('register', flow.email, flow.existing ? NEVER_MATCHES : code, origin);
-    if (flow.existing) return result.ok ? { ok: false, reason: 'invalid' } : result;
-    if (!result.ok && result.reason === 'expired') {
-      // A concurrent request (the other tab) may have used the code for this very flow.
-      return (await this.flow(flowId))?.step === 'details' ? VERIFIED : result;
+    if (flow.existing) {
+      // For an address that already has an account, check a candidate that can never match: the
+      // attempt is counted and capped like any wrong guess, and even the issued code (never
+      // mailed) is not consumed, so the answers stay those of a wrong code on a new address.
+      const result = await this.codes.verify('register', flow.email, NEVER_MATCHES, origin);
+      return result.ok ? INVALID_CODE : result;
     }
-    if (!result.ok) return result;
-
-    const advanced = await this.cache.update(flowKey(flowId), { step: 'details', verifiedAt: new Date(this.clock()).toISOString() }, { where: { step: 'code' } });
-    if (advanced) return VERIFIED;
-    // The flow expired between the read and now, or another request advanced it.
-    return (await this.flow(flowId))?.step === 'details' ? VERIFIED : UNKNOWN_FLOW;
+    // The code is spent and the flow advanced in one transaction: a failure between two writes
+    // would leave a spent code on a flow still waiting for one.
+    const advance: TransactionItem = {
+      op: 'update',
+      key: flowKey(flowId),
+      fields: { step: 'details', verifiedAt: new Date(this.clock()).toISOString() },
+      where: { step: 'code' },
+    };
+    const result = await this.codes.verify('register', flow.email, code, origin, [advance]);
+    if (result.ok) return VERIFIED;
+    // 'expired': a concurrent request (the other tab) may have used the code for this very flow.
+    // 'refused': the flow expired since the read, or another request advanced it.
+    if (result.reason === 'expired' || result.reason === 'refused') {
+      if ((await this.flow(flowId))?.step === 'details') return VERIFIED;
+      return result.reason === 'expired' ? result : UNKNOWN_FLOW;
+    }
+    return result;
   }
 
   /**

@@ -15,17 +15,12 @@ const TRANSACTION_CONFLICT_ATTEMPTS = 4;
  * use and counting are enforced by DynamoDB conditions, never by read-then-write.
  */
 export class TtlCache extends TableStore implements TtlStore {
-  async put(key: string, fields: CacheFields, ttlS: number, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  async put(key: string, fields: CacheFields, ttlS: number, options: { ifAbsent?: boolean; ifAbsentOrMatching?: CacheFields } = {}): Promise<boolean> {
     assertUnreservedFields(Object.keys(fields));
     const now = this.nowS();
+    const condition = options.ifAbsentOrMatching ? absentOrMatchingCondition(options.ifAbsentOrMatching, now) : options.ifAbsent ? absentCondition(now) : {};
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...fields, pk: key, ttl: now + ttlS },
-          ...(options.ifAbsent ? absentCondition(now) : {}),
-        }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...fields, pk: key, ttl: now + ttlS }, ...condition }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -281,6 +276,16 @@ function absentCondition(nowS: number) {
     ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
     ExpressionAttributeNames: { '#ttl': 'ttl' },
     ExpressionAttributeValues: { ':now': nowS },
+  };
+}
+
+/** Absent or expired, or live with every `where` field equal: the latter is `conditionFor`'s. */
+function absentOrMatchingCondition(where: CacheFields, nowS: number) {
+  const live = conditionFor(where, nowS);
+  return {
+    ConditionExpression: `attribute_not_exists(pk) OR #ttl <= :now OR (${live.expression})`,
+    ExpressionAttributeNames: live.names,
+    ExpressionAttributeValues: live.values,
   };
 }
 

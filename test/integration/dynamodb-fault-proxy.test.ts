@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError } from '../../lib/errors.js';
 import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
+import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy, type FaultKind } from '../support/dynamodb-fault-proxy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -81,6 +82,21 @@ describe('DynamoDB fault proxy', () => {
     proxy.inject({ kind: 'forward-then-drop', call: 1 });
     await assert.rejects(put(pk), outage());
     assert.equal(await storedDirectly(pk), true);
+  });
+
+  it('forward-then-drop under SDK retries: a put claiming under its own id succeeds on the retry', async () => {
+    // The production retry policy: the retry meets the item its first attempt wrote.
+    const retrying = createDocumentClient({ region: 'us-east-1', endpoint: proxy.url, maxAttempts: 3 });
+    try {
+      const cache = new TtlCache({ client: retrying, tableName: table(), clock: Date.now });
+      const pk = newKey();
+      proxy.inject({ kind: 'forward-then-drop', call: 1 });
+      assert.equal(await cache.put(pk, { claimId: 'mine' }, 60, { ifAbsentOrMatching: { claimId: 'mine' } }), true);
+      assert.ok(proxy.fired(), 'the first attempt was dropped');
+      assert.equal(await cache.put(pk, { claimId: 'other' }, 60, { ifAbsentOrMatching: { claimId: 'other' } }), false);
+    } finally {
+      retrying.destroy();
+    }
   });
 
   it('hits the n-th call of the named operation only', async () => {

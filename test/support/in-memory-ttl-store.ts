@@ -18,10 +18,12 @@ export class InMemoryTtlStore implements TtlStore {
 
   constructor(private readonly clock: Clock) {}
 
-  async put(key: string, fields: CacheFields, ttlS: number, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  async put(key: string, fields: CacheFields, ttlS: number, options: { ifAbsent?: boolean; ifAbsentOrMatching?: CacheFields } = {}): Promise<boolean> {
     this.calls.put++;
     assertUnreservedFields(Object.keys(fields));
-    if (options.ifAbsent && this.live(key) !== undefined) return false;
+    if (options.ifAbsentOrMatching) {
+      if (this.live(key) !== undefined && this.live(key, options.ifAbsentOrMatching) === undefined) return false;
+    } else if (options.ifAbsent && this.live(key) !== undefined) return false;
     this.items.set(key, { ...structuredClone(fields), ttl: this.nowS() + ttlS });
     return true;
   }

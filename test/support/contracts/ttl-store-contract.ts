@@ -53,6 +53,19 @@ export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock
       assert.equal((await store.get<{ n: number }>('once#1'))?.n, 3);
     });
 
+    it('puts ifAbsentOrMatching over a missing, expired or matching item, never over another live one', async () => {
+      assert.equal(await store.put('claim#1', { claimId: 'a' }, 10, { ifAbsentOrMatching: { claimId: 'a' } }), true);
+      now += 5_000;
+      // A retry of a write that committed unseen finds its own claim and succeeds again.
+      assert.equal(await store.put('claim#1', { claimId: 'a' }, 10, { ifAbsentOrMatching: { claimId: 'a' } }), true);
+      assert.deepEqual(await store.get('claim#1'), { claimId: 'a', ttl: nowS() + 10 });
+      assert.equal(await store.put('claim#1', { claimId: 'b' }, 10, { ifAbsentOrMatching: { claimId: 'b' } }), false);
+      assert.equal((await store.get<{ claimId: string }>('claim#1'))?.claimId, 'a', 'a refused put writes nothing');
+      now += 11_000;
+      assert.equal(await store.put('claim#1', { claimId: 'b' }, 10, { ifAbsentOrMatching: { claimId: 'b' } }), true);
+      assert.equal((await store.get<{ claimId: string }>('claim#1'))?.claimId, 'b');
+    });
+
     it('put without ifAbsent replaces the whole item and its expiry', async () => {
       await store.put('replace#1', { a: 1, b: 2 }, 60);
       await store.put('replace#1', { a: 3 }, 10);

@@ -29,7 +29,7 @@ import { ClientRegistry } from '../../lib/store/client-registry.js';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy, type FaultKind } from '../support/dynamodb-fault-proxy.js';
 import { httpEvent } from '../support/fake-http-event.js';
 import { parseForms, submitFields, type HtmlForm } from '../support/html-forms.js';
-import { call, pkcePair, type Answer, type FunctionHandler } from '../support/oidc-instances.js';
+import { call, codeRequestQuery, pkcePair, type Answer, type FunctionHandler } from '../support/oidc-instances.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
@@ -241,15 +241,7 @@ async function signedInBrowser(): Promise<{ browser: Browser; userId: string }> 
 
 async function authorizationCode(browser: Browser): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkcePair();
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: CLIENT_ID,
-    redirect_uri: REDIRECT,
-    scope: 'openid email offline_access',
-    state: 's',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  });
+  const query = codeRequestQuery({ clientId: CLIENT_ID, redirectUri: REDIRECT, challenge, state: 's' });
   const answer = await browser.get(`/authorize?${query}`);
   assert.equal(answer.status, 302, answer.body);
   const code = new URL(answer.headers.Location!).searchParams.get('code');

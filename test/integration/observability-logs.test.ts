@@ -16,7 +16,7 @@ import { ClientRegistry } from '../../lib/store/client-registry.js';
 import { CapturedOutput } from '../support/captured-output.js';
 import { fakeContext } from '../support/fake-http-event.js';
 import { InProcessBrowser, type RouteHandler } from '../support/in-process-browser.js';
-import { pkcePair } from '../support/oidc-instances.js';
+import { codeRequestQuery, pkcePair } from '../support/oidc-instances.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -109,15 +109,7 @@ describe('logs, metrics and audit events of whole flows', () => {
     assert.equal(byCode.status, 303, byCode.body);
 
     const { verifier, challenge } = pkcePair();
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: CLIENT_ID,
-      redirect_uri: REDIRECT,
-      scope: 'openid email offline_access',
-      state: 's1',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
+    const query = codeRequestQuery({ clientId: CLIENT_ID, redirectUri: REDIRECT, challenge, state: 's1' });
     const authorized = await browser.get(`/authorize?${query}`);
     const code = new URL(authorized.location ?? 'about:blank').searchParams.get('code');
     assert.ok(code, `a code in ${authorized.status} ${authorized.location ?? authorized.body}`);

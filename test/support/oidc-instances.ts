@@ -68,3 +68,16 @@ export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
+
+/** The query of a code + PKCE (S256) authorization request for `/authorize?…`. */
+export function codeRequestQuery(request: { clientId: string; redirectUri: string; challenge: string; state: string; scope?: string }): URLSearchParams {
+  return new URLSearchParams({
+    response_type: 'code',
+    client_id: request.clientId,
+    redirect_uri: request.redirectUri,
+    scope: request.scope ?? 'openid email offline_access',
+    state: request.state,
+    code_challenge: request.challenge,
+    code_challenge_method: 'S256',
+  });
+}

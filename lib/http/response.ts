@@ -81,3 +81,9 @@ export function serviceUnavailable(retryAfterSeconds: number, format: 'json' | '
   });
   return html(503, page, { headers });
 }
+
+/** The response with `cookies` set before its own (a later `Set-Cookie` for the same name wins). */
+export function withCookies(response: HttpResponse, cookies: readonly string[]): HttpResponse {
+  if (cookies.length === 0) return response;
+  return { ...response, cookies: [...cookies, ...(response.cookies ?? [])] };
+}

@@ -14,9 +14,10 @@ import type { Config } from '../config.js';
 import type { DataProtector } from '../dataprotection/data-protector.js';
 import { renderErrorPage } from '../http/error-page.js';
 import { requestParams } from '../http/request.js';
-import { html, redirect, type HttpResponse } from '../http/response.js';
-import type { Sessions } from '../session/sessions.js';
+import { html, redirect, withCookies, type HttpResponse } from '../http/response.js';
+import type { Session, Sessions } from '../session/sessions.js';
 import { codeResponseUrl, errorResponseUrl } from './authorization-response.js';
+import { runAuthorizeSteps, type AuthorizeStep } from './authorize-steps.js';
 import { decideAuthentication, validateAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
 import { isValidClientId, type OAuthClient } from './client-metadata.js';
 import { InvalidRequest, LoginRequired, type OAuthError } from './errors.js';
@@ -36,6 +37,8 @@ export interface AuthorizeEndpointDeps {
   /** The application's root protector, for the re-authentication marker. */
   protector: DataProtector;
   clock: Clock;
+  /** Run in order before a code is issued (authorize-steps.ts); none by default. */
+  steps?: readonly AuthorizeStep[];
 }
 
 export class AuthorizeEndpoint {
@@ -80,7 +83,15 @@ export class AuthorizeEndpoint {
       }
       case 'proceed': {
         const { session } = current!;
-        const code = await this.deps.grants.issueCode(
+        const stepped = await runAuthorizeSteps(this.deps.steps ?? [], { event, params, request, session });
+        if ('respond' in stepped) return withCookies(stepped.respond, cookies);
+        return redirect(await this.codeUrl(stepped.request, session), { cookies });
+      }
+    }
+  }
+
+  private async codeUrl(request: AuthorizeRequest, session: Session): Promise<string> {
+    const code = await this.deps.grants.issueCode(
           {
             clientId: request.client.clientId,
             subject: session.subject,
@@ -94,9 +105,7 @@ export class AuthorizeEndpoint {
           },
           this.deps.config.tokens.authorizationCodeTtlS,
         );
-        return redirect(codeResponseUrl({ redirectUri: request.redirectUri, code, state: request.state, issuer: this.deps.config.issuer }), { cookies });
-      }
-    }
+    return codeResponseUrl({ redirectUri: request.redirectUri, code, state: request.state, issuer: this.deps.config.issuer });
   }
 
   private errorUrl(request: AuthorizeRequest, error: OAuthError): string {

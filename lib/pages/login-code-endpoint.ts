@@ -9,14 +9,14 @@ import type { CodeSignIn, CodeSignInStart } from '../auth/code-sign-in.js';
 import { MAX_EMAIL_LENGTH } from '../auth/email-address.js';
 import { BadRequestError } from '../http/errors.js';
 import { formBody, method, query, sourceIp } from '../http/request.js';
-import { html, redirect, type HttpResponse } from '../http/response.js';
+import { html, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import { deviceAfterSignIn } from '../session/device-cookie.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { loginCodeBinding, newLoginCodeFlow, type LoginCodeCookie } from '../session/flow-cookies.js';
-import { afterSignIn, safeReturnTo } from '../session/return-to.js';
-import type { Sessions } from '../session/sessions.js';
+import { safeReturnTo } from '../session/return-to.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
+import type { SignInCompletion } from './sign-in-completion.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { LOGIN_CODE_PATH, loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from './login-code.js';
@@ -26,7 +26,7 @@ import { countCodeSent, countSignIn } from './page-events.js';
 
 export interface LoginCodeEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
-  sessions: Pick<Sessions, 'start'>;
+  signIn: SignInCompletion;
   codeSignIn: Pick<CodeSignIn, 'start' | 'verify'>;
   flowCookie: Pick<FlowCookie<LoginCodeCookie>, 'read' | 'write' | 'clear'>;
   /** `__Host-device`: read to count guesses against the device's budget, renewed on sign-in. */
@@ -99,9 +99,8 @@ export class LoginCodeEndpoint {
     const result = await codeSignIn.verify(flow.email, form.get('code') ?? '', { ip: sourceIp(event), device });
     countSignIn('code', result);
     if (result.ok) {
-      const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['otp'] });
       const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));
-      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, deviceCookie, flowCookie.clear()] });
+      return this.deps.signIn.complete({ event, subject: result.user.id, methods: ['otp'], returnTo, cookies: [deviceCookie, flowCookie.clear()] });
     }
     if (result.reason === 'invalid') {
       return this.codeEntry(event, 400, flow, returnTo, { error: 'That code is not right. Check the email and try again.' });

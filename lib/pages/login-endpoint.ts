@@ -4,20 +4,20 @@ import type { KnownDevice } from '../auth/attempt-scopes.js';
 import { MAX_EMAIL_LENGTH } from '../auth/email-address.js';
 import type { PasswordLogin } from '../auth/password-login.js';
 import { formBody, method, query, sourceIp } from '../http/request.js';
-import { html, redirect, type HttpResponse } from '../http/response.js';
+import { html, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import { deviceAfterSignIn } from '../session/device-cookie.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
-import { afterSignIn, loginUrl, safeReturnTo } from '../session/return-to.js';
-import type { Sessions } from '../session/sessions.js';
+import { loginUrl, safeReturnTo } from '../session/return-to.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage } from './login.js';
 import { countSignIn } from './page-events.js';
+import type { SignInCompletion } from './sign-in-completion.js';
 
 export interface LoginEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
-  sessions: Pick<Sessions, 'start'>;
+  signIn: SignInCompletion;
   passwordLogin: Pick<PasswordLogin, 'login'>;
   /** `__Host-device`: read to count guesses against the device's budget, renewed on sign-in. */
   deviceCookie: Pick<FlowCookie<KnownDevice>, 'read' | 'write'>;
@@ -50,9 +50,8 @@ export class LoginEndpoint {
     const result = await this.deps.passwordLogin.login(email, form.get('password') ?? '', { ip: sourceIp(event), device });
     countSignIn('password', result);
     if (result.ok) {
-      const { cookie } = await this.deps.sessions.start({ subject: result.user.id, methods: ['pwd'] });
       const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));
-      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, deviceCookie] });
+      return this.deps.signIn.complete({ event, subject: result.user.id, methods: ['pwd'], returnTo, cookies: [deviceCookie] });
     }
 
     const af = await this.deps.antiforgery.issue(event);

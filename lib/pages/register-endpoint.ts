@@ -9,13 +9,13 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Registration } from '../auth/registration.js';
 import { BadRequestError } from '../http/errors.js';
 import { cookies as requestCookies, formBody, method, query, sourceIp } from '../http/request.js';
-import { html, redirect, type HttpResponse } from '../http/response.js';
+import { html, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { REGISTRATION_COOKIE, registrationBinding, type RegistrationCookie } from '../session/flow-cookies.js';
-import { afterSignIn, safeReturnTo } from '../session/return-to.js';
-import type { Sessions } from '../session/sessions.js';
+import { safeReturnTo } from '../session/return-to.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
+import type { SignInCompletion } from './sign-in-completion.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { tooManyCodesMessage, waitText } from './login.js';
@@ -25,7 +25,7 @@ import { REGISTER_PATH, registerCodePage, registerDetailsPage, registerEmailPage
 
 export interface RegisterEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
-  sessions: Pick<Sessions, 'start'>;
+  signIn: SignInCompletion;
   registration: Pick<Registration, 'start' | 'get' | 'resend' | 'verifyCode' | 'complete'>;
   flowCookie: Pick<FlowCookie<RegistrationCookie>, 'read' | 'write' | 'clear'>;
   formActionOrigins: FormActionOriginsFor;
@@ -149,8 +149,7 @@ export class RegisterEndpoint {
     const completed = await this.deps.registration.complete(flow.flowId, { name, password: form.get('password') ?? '' });
     if (completed.ok) {
       auditAccountCreated(completed.user);
-      const { cookie } = await this.deps.sessions.start({ subject: completed.user.id, methods: ['otp', 'pwd'] });
-      return redirect(afterSignIn(returnTo), { status: 303, cookies: [cookie, this.deps.flowCookie.clear()] });
+      return this.deps.signIn.complete({ event, subject: completed.user.id, methods: ['otp', 'pwd'], returnTo, cookies: [this.deps.flowCookie.clear()] });
     }
     switch (completed.reason) {
       case 'weak_password':

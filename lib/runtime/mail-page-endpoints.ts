@@ -7,13 +7,13 @@ import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
 import { LoginCodeEndpoint } from '../pages/login-code-endpoint.js';
 import { RegisterEndpoint } from '../pages/register-endpoint.js';
 import { getCodeSignIn, getRegistration } from './mail-services.js';
-import { getAntiforgery, getDeviceCookie, getLoginCodeCookie, getRegistrationCookie, getSessions } from './services.js';
+import { getAntiforgery, getDeviceCookie, getLoginCodeCookie, getRegistrationCookie, getSignInCompletion } from './services.js';
 
 export const getLoginCodeEndpoint = /* @__PURE__ */ once(
   (): LoginCodeEndpoint =>
     new LoginCodeEndpoint({
       antiforgery: getAntiforgery(),
-      sessions: getSessions(),
+      signIn: getSignInCompletion(),
       codeSignIn: getCodeSignIn(),
       flowCookie: getLoginCodeCookie(),
       deviceCookie: getDeviceCookie(),
@@ -25,7 +25,7 @@ export const getRegisterEndpoint = /* @__PURE__ */ once(
   (): RegisterEndpoint =>
     new RegisterEndpoint({
       antiforgery: getAntiforgery(),
-      sessions: getSessions(),
+      signIn: getSignInCompletion(),
       registration: getRegistration(),
       flowCookie: getRegistrationCookie(),
       formActionOrigins: formActionOriginsForReturnTo,

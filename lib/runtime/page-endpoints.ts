@@ -7,7 +7,7 @@ import { once } from '../once.js';
 import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
 import { HomeEndpoint } from '../pages/home-endpoint.js';
 import { LoginEndpoint } from '../pages/login-endpoint.js';
-import { getAntiforgery, getDeviceCookie, getPasswordLogin, getSessions, getUserDirectory } from './services.js';
+import { getAntiforgery, getDeviceCookie, getPasswordLogin, getSessions, getSignInCompletion, getUserDirectory } from './services.js';
 
 export const getHomeEndpoint = /* @__PURE__ */ once(
   (): HomeEndpoint => new HomeEndpoint({ antiforgery: getAntiforgery(), sessions: getSessions(), users: getUserDirectory() }),
@@ -17,7 +17,7 @@ export const getLoginEndpoint = /* @__PURE__ */ once(
   (): LoginEndpoint =>
     new LoginEndpoint({
       antiforgery: getAntiforgery(),
-      sessions: getSessions(),
+      signIn: getSignInCompletion(),
       passwordLogin: getPasswordLogin(),
       deviceCookie: getDeviceCookie(),
       formActionOrigins: formActionOriginsForReturnTo,

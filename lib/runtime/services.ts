@@ -31,6 +31,7 @@ import { auditCreatedKeys, rotateApplicationRings } from './key-rotation.js';
 import { kmsKeyWrapperFor } from './kms-client.js';
 import { createOidcProvider, type OidcProvider } from './oidc-provider.js';
 import { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
+import { SessionSignInCompletion, type SignInCompletion } from '../pages/sign-in-completion.js';
 
 export { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
 
@@ -59,6 +60,9 @@ export const getPasswordLogin = /* @__PURE__ */ once(
 export const getSessions = /* @__PURE__ */ once(
   (): Sessions => new Sessions({ protector: getDataProtector(), store: getCache(), settings: getConfig().session, clock: getClock() }),
 );
+
+/** Every sign-in path ends here (lib/pages/sign-in-completion.ts); later steps wrap it. */
+export const getSignInCompletion = /* @__PURE__ */ once((): SignInCompletion => new SessionSignInCompletion(getSessions()));
 
 export const getAntiforgery = /* @__PURE__ */ once((): Antiforgery => {
   const sessions = getSessions();

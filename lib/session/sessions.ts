@@ -29,9 +29,13 @@ import { clearCookie, serializeCookie } from './cookies.js';
 export const SESSION_COOKIE = '__Host-session';
 export const SESSION_PURPOSE = 'session';
 
-/** RFC 8176 `amr` values for the ways a user can sign in here. */
-export type AuthMethod = 'pwd' | 'otp';
-const AUTH_METHODS: ReadonlySet<string> = new Set<AuthMethod>(['pwd', 'otp']);
+/**
+ * RFC 8176 `amr` values for the ways a user can sign in here: password, one-time code (emailed
+ * or TOTP), multiple factors, hardware- or software-bound key (passkeys), user presence/verification.
+ */
+const AUTH_METHOD_VALUES = ['pwd', 'otp', 'mfa', 'hwk', 'swk', 'user'] as const;
+export type AuthMethod = (typeof AUTH_METHOD_VALUES)[number];
+const AUTH_METHODS: ReadonlySet<string> = new Set<string>(AUTH_METHOD_VALUES);
 
 export interface Session {
   /** The user id (`sub`). */

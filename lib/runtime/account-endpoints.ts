@@ -1,0 +1,17 @@
+/**
+ * `/account`: the sections the page shows, in the order it shows them. Each feature adds its
+ * section here with one line (lib/pages/account-section.ts); the section's forms post to its
+ * own endpoint under `/account/<id>/...`, built wherever that feature composes its endpoints.
+ * A section here must only render (reads, no mail): every `/account` request builds the list.
+ */
+import type { AccountSection } from '../pages/account-section.js';
+import { once } from '../once.js';
+
+export const getAccountSections = /* @__PURE__ */ once(
+  (): readonly AccountSection[] => [
+    // profile, email, password (H3)
+    // sessions, apps (H4)
+    // passkeys (H5), two-factor (H6)
+    // delete account (H3): keep it last
+  ],
+);

@@ -16,6 +16,8 @@ export interface User {
   /** Absent for accounts that cannot sign in with a password. */
   passwordHash?: string;
   createdAt: string;
+  /** ISO 8601, set while an operator has disabled the account (lib/auth/user-status.ts): no sign-in, no token. */
+  disabledAt?: string;
 }
 
 export interface NewUser {
@@ -40,6 +42,14 @@ export class InvalidEmailError extends IdentityServerError {
   }
 }
 
+/** The account was deleted, or its address changed, since the caller read it: nothing was written. */
+export class StaleUserError extends IdentityServerError {
+  readonly code = 'stale_user';
+  constructor() {
+    super('the user does not exist or no longer has the expected address');
+  }
+}
+
 export interface UserStore {
   /**
    * Stores newUser(input). Of any number of concurrent creations for one normalized address
@@ -57,6 +67,22 @@ export interface UserStore {
   isEmailTaken(email: string): Promise<boolean>;
   /** Throws when the user does not exist (never creates a half user). */
   updatePasswordHash(id: string, hash: string): Promise<void>;
+  /** Throws when the user does not exist (never creates a half user). */
+  updateProfile(id: string, profile: { name: string }): Promise<void>;
+  /**
+   * Moves the account from address `from` to `to` (any spellings), marking it verified: the new
+   * address is claimed, the old one released and the user updated all at once, or nothing
+   * changes. Of concurrent changes to one address exactly one succeeds. Throws EmailTakenError
+   * when `to` belongs to an account (this one included), InvalidEmailError when normalizeEmail
+   * rejects it, StaleUserError when the user is gone or its address is no longer `from`.
+   */
+  changeEmail(id: string, change: { from: string; to: string }): Promise<void>;
+  /**
+   * Removes the user, its address (free to register again at once) and every other item the
+   * directory keeps under the user (`user#<id>`: passkeys, second factors...). False when there
+   * was no such user. Items outside the directory (sessions, grants, consents) are the caller's.
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 /**

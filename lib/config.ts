@@ -98,6 +98,8 @@ export interface Config {
   /** `maxLive`: codes per purpose and address that work at once; a newer one retires the oldest beyond that. */
   otp: { ttlS: number; resendAfterS: number; maxPerHour: number; maxLive: number };
   registration: { ttlS: number };
+  /** `recentAuthS`: how long after a sign-in the account page lets the user change email or password or delete the account without signing in again. */
+  account: { recentAuthS: number };
   bruteForce: BruteForceSettings;
   /** `configurationSet`: the SES configuration set mails name (bounce and complaint suppression, infra/ses.yml); empty for none. */
   mail: { mode: 'ses' | 'outbox'; from: string; configurationSet: string };
@@ -109,6 +111,14 @@ export interface Config {
   mailBudget: { perSourcePerHour: number; perSourcePerDay: number; perMinute: number; shards: number; circuitCooldownS: number };
   /** argon2id cost of new password hashes (lib/auth/password-hasher.ts); stored with each hash, upgraded on sign-in. */
   password: PasswordSettings;
+  /** Passkeys: the relying-party id credentials are scoped to, and the origins whose ceremonies count. */
+  webauthn: WebAuthnSettings;
+}
+
+export interface WebAuthnSettings {
+  /** A registrable suffix of every origin's host; credentials are bound to it for good (changing it orphans every passkey). */
+  rpId: string;
+  origins: string[];
 }
 
 export class ConfigError extends IdentityServerError {
@@ -201,6 +211,39 @@ function readPasswordSettings(read: Reader): PasswordSettings {
   return { argon2id };
 }
 
+/**
+ * The relying party defaults to the issuer (its host, its origin). Browsers accept an RP id only
+ * when it is the origin's host or a registrable suffix of it, so a mismatch here would fail every
+ * ceremony at run time: it is refused at startup instead.
+ */
+function readWebAuthnSettings(read: Reader, issuer: string): WebAuthnSettings {
+  const issuerUrl = URL.parse(issuer);
+  const rpIdSetting = read.optional('WEBAUTHN_RP_ID');
+  const originsSetting = read.optional('WEBAUTHN_ORIGINS');
+  // A missing or broken ISSUER is reported once, by the issuer itself.
+  if (!issuerUrl && (rpIdSetting === undefined || originsSetting === undefined)) return { rpId: '', origins: [] };
+  const rpId = (rpIdSetting ?? issuerUrl?.hostname ?? '').toLowerCase();
+  // A public-suffix check (a bare "co.uk") needs the Public Suffix List; browsers enforce it anyway.
+  if (/^[\d.]+$|:|^\[/.test(rpId) || (!rpId.includes('.') && rpId !== 'localhost')) {
+    read.problems.push(`WEBAUTHN_RP_ID must be a domain name (not an IP address; a single label only for localhost), got "${rpId}"`);
+  }
+  const origins: string[] = [];
+  for (const entry of (originsSetting ?? issuerUrl?.origin ?? '').split(',').map((e) => e.trim())) {
+    const url = URL.parse(entry);
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry.replace(/\/$/, '')) {
+      read.problems.push(`WEBAUTHN_ORIGINS must list http(s) origins (scheme, host, optional port) separated by commas, got "${entry}"`);
+      continue;
+    }
+    // WebAuthn needs a secure context: https, or http on localhost only.
+    if (url.protocol === 'http:' && url.hostname !== 'localhost') read.problems.push(`WEBAUTHN_ORIGINS: ${url.origin} must be https (http only on localhost)`);
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+      read.problems.push(`WEBAUTHN_RP_ID "${rpId}" must be the host of ${url.origin} or a registrable suffix of it`);
+    }
+    origins.push(url.origin);
+  }
+  return { rpId, origins };
+}
+
 /** Each section reads its own variables (each variable belongs to one section) and checks its own rules. */
 const SECTIONS = {
   app: (read: Reader): Pick<Config, 'appName' | 'stage'> => ({
@@ -208,13 +251,13 @@ const SECTIONS = {
     stage: read.string('STAGE', 'local'),
   }),
 
-  issuer: (read: Reader): Pick<Config, 'issuer'> => {
+  issuer: (read: Reader): Pick<Config, 'issuer' | 'webauthn'> => {
     const issuer = read.url('ISSUER');
     // A deploy that forgot ISSUER would otherwise issue tokens for serverless.yml's local default.
     if (read.inAws && !issuer.startsWith('https://')) {
       read.problems.push(`ISSUER must be the deployed https URL in AWS, got "${issuer}": set ISSUER when deploying`);
     }
-    return { issuer };
+    return { issuer, webauthn: readWebAuthnSettings(read, issuer) };
   },
 
   aws: (read: Reader): Pick<Config, 'region' | 'endpoints'> => ({
@@ -270,7 +313,7 @@ const SECTIONS = {
     return { dataProtection, signing, tokens };
   },
 
-  accounts: (read: Reader): Pick<Config, 'session' | 'otp' | 'registration' | 'bruteForce' | 'password'> => {
+  accounts: (read: Reader): Pick<Config, 'session' | 'otp' | 'registration' | 'account' | 'bruteForce' | 'password'> => {
     const failureWindowS = read.int('LOGIN_FAILURE_WINDOW_S', 15 * 60);
     const bruteForce: BruteForceSettings = {
       perAccountAndSource: { max: read.int('LOGIN_MAX_FAILURES_PER_ACCOUNT_SOURCE', 5), windowS: failureWindowS },
@@ -298,6 +341,7 @@ const SECTIONS = {
         maxLive: read.int('OTP_MAX_LIVE', 3),
       },
       registration: { ttlS: read.int('REGISTRATION_TTL_S', 30 * 60) },
+      account: { recentAuthS: read.int('RECENT_AUTH_S', 300) },
       bruteForce,
       password: readPasswordSettings(read),
     };

@@ -2,7 +2,8 @@
  * Operator CLI for OAuth clients.
  *
  *   clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
- *               [--post-logout-redirect-uri <uri> ...] [--grant <type> ...] [--scope <scope> ...] [--replace]
+ *               [--post-logout-redirect-uri <uri> ...] [--grant <type> ...] [--scope <scope> ...] [--name <text>]
+ *               [--first-party] [--replace]
  *   clients list
  *   clients remove <id>
  *
@@ -12,6 +13,8 @@
  * the default grants (authorization_code, refresh_token); repeat it for several. Configuration
  * comes from the environment (`npm run clients` fills in the local stack). Secrets are stored
  * hashed (lib/oidc/client-secret.ts); a secret given with `--secret` is never printed.
+ * `--name` is what the consent page calls the client; `--first-party` marks the operator's own
+ * application, whose users are never asked for consent (only operators can set it).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -28,7 +31,7 @@ import { runIfMain } from './run-as-main.js';
 
 const COMMANDS: Record<string, string> = {
   add: `clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
-              [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--replace]
+              [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--name <text>] [--first-party] [--replace]
   --secret must be at least 32 random characters (e.g. \`openssl rand -base64 32\`); --generate-secret makes one and prints it once.`,
   list: 'clients list',
   remove: 'clients remove <id>',
@@ -42,6 +45,8 @@ const OPTIONS = {
   'generate-secret': { type: 'boolean' },
   grant: { type: 'string', multiple: true },
   scope: { type: 'string', multiple: true },
+  name: { type: 'string' },
+  'first-party': { type: 'boolean' },
   replace: { type: 'boolean' },
 } as const;
 
@@ -96,11 +101,13 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
             postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
             ...(grants !== undefined ? { grantTypes: grants as GrantType[] } : {}),
             ...(values.scope !== undefined ? { allowedScopes: values.scope } : {}),
+            ...(values.name !== undefined ? { name: values.name } : {}),
+            ...(values['first-party'] === true ? { firstParty: true } : {}),
           },
           { replace: values.replace === true },
         );
         deps.print(`added ${describe(client)}`);
-        audit({ event: 'client.added', actor: deps.actor ?? operatorActor(), subject: { type: 'client', id: client.clientId }, detail: { type: client.type, replace: values.replace === true } });
+        audit({ event: 'client.added', actor: deps.actor ?? operatorActor(), subject: { type: 'client', id: client.clientId }, detail: { type: client.type, firstParty: client.firstParty === true, replace: values.replace === true } });
         if (generated !== undefined) {
           deps.print(`client secret: ${generated}`);
           deps.print('  store it now: it is kept only hashed and cannot be shown again (to rotate it, repeat this add with --generate-secret --replace)');
@@ -133,7 +140,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
 
 function describe(client: OAuthClient): string {
   return [
-    `${client.clientId} (${client.type})`,
+    `${client.clientId} (${client.type}${client.firstParty ? ', first-party' : ''})${client.name !== undefined ? ` "${client.name}"` : ''}`,
     `  grants: ${client.grantTypes.join(', ')}`,
     `  scopes: ${client.allowedScopes.join(' ')}`,
     `  redirect URIs: ${client.redirectUris.join(' ') || '-'}`,

@@ -22,6 +22,13 @@ export interface OAuthClient {
   postLogoutRedirectUris: string[];
   allowedScopes: string[];
   grantTypes: GrantType[];
+  /** What the consent page calls the client (as text); the client id when absent. */
+  name?: string;
+  /**
+   * The operator's own application: users are not asked to consent to it. Set only by the
+   * clients CLI (`--first-party`), never by dynamic registration.
+   */
+  firstParty?: true;
   createdAt: string;
 }
 
@@ -76,7 +83,12 @@ export interface ClientRegistration {
   postLogoutRedirectUris?: string[];
   allowedScopes?: string[];
   grantTypes?: GrantType[];
+  name?: string;
+  firstParty?: boolean;
 }
+
+/** A display name is shown as text, never markup; control characters and length are still refused. */
+const MAX_CLIENT_NAME_LENGTH = 100;
 
 /** Defaults and checks for a new client; throws InvalidClientMetadataError listing the first problem. */
 export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClient, 'secretHash' | 'createdAt'> {
@@ -109,7 +121,20 @@ export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClie
   for (const scope of allowedScopes) {
     if (!(SUPPORTED_SCOPES as readonly string[]).includes(scope)) fail(`unsupported scope: ${scope}`);
   }
-  return { clientId: input.clientId, type, redirectUris, postLogoutRedirectUris, allowedScopes, grantTypes };
+  const name = input.name?.trim();
+  if (name !== undefined && (name === '' || name.length > MAX_CLIENT_NAME_LENGTH || /[\x00-\x1f\x7f]/.test(name))) {
+    fail(`client name must be 1 to ${MAX_CLIENT_NAME_LENGTH} characters without control characters`);
+  }
+  return {
+    clientId: input.clientId,
+    type,
+    redirectUris,
+    postLogoutRedirectUris,
+    allowedScopes,
+    grantTypes,
+    ...(name !== undefined ? { name } : {}),
+    ...(input.firstParty === true ? { firstParty: true as const } : {}),
+  };
 }
 
 function unique<T>(values: readonly T[]): T[] {

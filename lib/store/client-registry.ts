@@ -85,6 +85,8 @@ function toClient(item: Record<string, unknown>): OAuthClient {
     postLogoutRedirectUris: strings(item.postLogoutRedirectUris),
     allowedScopes: strings(item.allowedScopes),
     grantTypes: strings(item.grantTypes).filter((g): g is GrantType => (SUPPORTED_GRANT_TYPES as readonly string[]).includes(g)),
+    ...(typeof item.name === 'string' ? { name: item.name } : {}),
+    ...(item.firstParty === true ? { firstParty: true as const } : {}),
     createdAt: String(item.createdAt),
   };
 }

@@ -31,6 +31,16 @@ describe('clients CLI', () => {
     assert.equal(client?.secretHash, undefined);
   });
 
+  it('marks a client first-party and names it only when the operator says so', async () => {
+    await run('add', '--id', 'own-app', '--redirect-uri', 'https://own.example/cb', '--name', 'Our Mail', '--first-party');
+    const own = await registry.find('own-app');
+    assert.equal(own?.firstParty, true);
+    assert.equal(own?.name, 'Our Mail');
+    assert.match(printed.at(-1) ?? '', /^added own-app \(public, first-party\) "Our Mail"$/m);
+    await run('add', '--id', 'their-app', '--redirect-uri', 'https://their.example/cb');
+    assert.equal((await registry.find('their-app'))?.firstParty, undefined);
+  });
+
   it('adds a confidential client whose secret is stored hashed and verifies', async () => {
     const secret = 'cli-secret-0123456789abcdefghijklmnop';
     await run('add', '--id', 'svc', '--secret', secret, '--grant', 'client_credentials');

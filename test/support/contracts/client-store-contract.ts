@@ -71,6 +71,19 @@ export function describeClientStoreContract(name: string, subjectFor: (clock: Cl
       assert.deepEqual((await clients.find('taken'))?.redirectUris, ['https://b.example/cb']);
     });
 
+    it('keeps a display name and the first-party mark, and only a true mark', async () => {
+      const named = await clients.register({ clientId: 'named', name: '  Example Mail ', firstParty: true, redirectUris: ['https://a.example/cb'] });
+      assert.equal(named.name, 'Example Mail');
+      assert.equal(named.firstParty, true);
+      assert.deepEqual(await clients.find('named'), named);
+      const third = await clients.register({ clientId: 'third', firstParty: false, redirectUris: ['https://a.example/cb'] });
+      assert.equal('firstParty' in third, false);
+      assert.equal('name' in third, false);
+      assert.deepEqual(await clients.find('third'), third);
+      await assert.rejects(clients.register({ clientId: 'bad-name', name: 'two\nlines', redirectUris: ['https://a.example/cb'] }), InvalidClientMetadataError);
+      await assert.rejects(clients.register({ clientId: 'bad-name', name: 'x'.repeat(101), redirectUris: ['https://a.example/cb'] }), InvalidClientMetadataError);
+    });
+
     it('refuses bad metadata, storing nothing', async () => {
       await assert.rejects(clients.register({ clientId: 'short', secret: 'a'.repeat(31), redirectUris: [], grantTypes: ['client_credentials'] }), InvalidClientMetadataError);
       await assert.rejects(clients.register({ clientId: 'plain-http', redirectUris: ['http://evil.example/cb'] }), InvalidClientMetadataError);

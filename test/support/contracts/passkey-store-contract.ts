@@ -60,7 +60,7 @@ export function describePasskeyStoreContract(name: string, subject: PasskeyStore
       await assert.rejects(passkeys.add({ ...first, userId: randomUUID() }), PasskeyTakenError);
 
       const contested = somePasskey('unused');
-      const users = Array.from({ length: 10 }, () => randomUUID());
+      const users: string[] = Array.from({ length: 10 }, () => randomUUID());
       const results = await Promise.allSettled(users.map((userId) => subject.open().add({ ...contested, userId })));
       const added = results.filter((r) => r.status === 'fulfilled');
       assert.equal(added.length, 1);

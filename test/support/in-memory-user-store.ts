@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import { normalizeEmail } from '../../lib/auth/email-address.js';
-import { EmailTakenError, newUser, type NewUser, type User, type UserStore } from '../../lib/auth/user-store.js';
+import { EmailTakenError, InvalidEmailError, newUser, StaleUserError, type NewUser, type User, type UserStore } from '../../lib/auth/user-store.js';
 
 export class InMemoryUserStore implements UserStore {
   private readonly users = new Map<string, User>();
@@ -40,5 +40,31 @@ export class InMemoryUserStore implements UserStore {
     const user = this.users.get(id);
     if (user === undefined) throw new Error(`no user ${id}`);
     user.passwordHash = hash;
+  }
+
+  async updateProfile(id: string, profile: { name: string }): Promise<void> {
+    const user = this.users.get(id);
+    if (user === undefined) throw new Error(`no user ${id}`);
+    user.name = profile.name;
+  }
+
+  async changeEmail(id: string, change: { from: string; to: string }): Promise<void> {
+    const to = normalizeEmail(change.to);
+    if (to === undefined) throw new InvalidEmailError();
+    if (this.emails.has(to)) throw new EmailTakenError();
+    const user = this.users.get(id);
+    if (user === undefined || user.email !== normalizeEmail(change.from)) throw new StaleUserError();
+    this.emails.delete(user.email);
+    this.emails.set(to, id);
+    user.email = to;
+    user.emailVerified = true;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const user = this.users.get(id);
+    if (user === undefined) return false;
+    this.emails.delete(user.email);
+    this.users.delete(id);
+    return true;
   }
 }

@@ -23,6 +23,19 @@ export function assertUnreservedFields(names: Iterable<string>): void {
   }
 }
 
+/**
+ * The field that files an item under a user (or any other owner), so `owned` can list them: a
+ * user's sessions and grants, for "where you are signed in", "apps with access" and revoking
+ * them all. The DynamoDB table indexes it (a global secondary index on `cache`).
+ */
+export const OWNER_FIELD = 'owner';
+
+/** An item `owned` found, with the key it lives under. */
+export interface OwnedItem<T extends CacheFields = CacheFields> {
+  key: string;
+  item: CacheItem<T>;
+}
+
 /** One item of `TtlStore.transact`. */
 export type TransactionItem =
   | { op: 'put'; key: string; fields: CacheFields; ttlS: number }
@@ -45,6 +58,19 @@ export interface TtlStore {
 
   /** The live item, or undefined when missing or expired. Strongly consistent. */
   get<T extends CacheFields>(key: string): Promise<CacheItem<T> | undefined>;
+
+  /**
+   * The live items under several keys in one read (DynamoDB: one BatchGetItem), in the order of
+   * `keys`, undefined where missing or expired. Strongly consistent, like `get`.
+   */
+  getMany<T extends CacheFields>(keys: readonly string[]): Promise<(CacheItem<T> | undefined)[]>;
+
+  /**
+   * The live items whose OWNER_FIELD is `owner`. Eventually consistent (DynamoDB: a secondary
+   * index): an item written a moment ago may be missing and one deleted a moment ago may still
+   * be listed, so use it to show and to find what to revoke, never to decide single use.
+   */
+  owned<T extends CacheFields>(owner: string): Promise<OwnedItem<T>[]>;
 
   /**
    * Deletes the live item and returns it; of any number of concurrent consumers exactly one gets

@@ -6,6 +6,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -26,6 +27,7 @@ interface TableResource {
     KeySchema: CreateTableCommandInput['KeySchema'];
     AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
     TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+    GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
   };
 }
 
@@ -42,7 +44,10 @@ export function readTableDefinitions(): Record<keyof TableNames, TableResource['
   return Object.fromEntries(entries) as Record<keyof TableNames, TableResource['Properties']>;
 }
 
-/** Idempotent: existing tables are left as they are (a restarted local stack keeps its data). */
+/**
+ * Idempotent: existing tables keep their data (a restarted local stack) and only gain the
+ * secondary indexes they lack, as a deployed table does on the next deploy.
+ */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   const definitions = readTableDefinitions();
   for (const name of Object.keys(names) as (keyof TableNames)[]) {
@@ -55,10 +60,12 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
           BillingMode: 'PAY_PER_REQUEST',
           KeySchema: definition.KeySchema,
           AttributeDefinitions: definition.AttributeDefinitions,
+          ...(definition.GlobalSecondaryIndexes !== undefined ? { GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes } : {}),
         }),
       );
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+      await addMissingIndexes(client, tableName, definition);
       continue;
     }
     await waitForActive(client, tableName);
@@ -73,10 +80,26 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
   }
 }
 
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, definition: TableResource['Properties']): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of definition.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: definition.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+    await waitForActive(client, tableName);
+  }
+}
+
 async function waitForActive(client: DynamoDBClient, tableName: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);

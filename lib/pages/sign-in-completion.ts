@@ -9,6 +9,7 @@
  * hand over to the next one or to answer with a step of its own.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { header } from '../http/request.js';
 import { redirect, type HttpResponse } from '../http/response.js';
 import { afterSignIn } from '../session/return-to.js';
 import type { AuthMethod, Sessions } from '../session/sessions.js';
@@ -33,7 +34,8 @@ export class SessionSignInCompletion implements SignInCompletion {
   constructor(private readonly sessions: Pick<Sessions, 'start'>) {}
 
   async complete(factor: FirstFactor): Promise<HttpResponse> {
-    const { cookie } = await this.sessions.start({ subject: factor.subject, methods: factor.methods });
+    const userAgent = header(factor.event, 'user-agent');
+    const { cookie } = await this.sessions.start({ subject: factor.subject, methods: factor.methods, ...(userAgent !== undefined ? { userAgent } : {}) });
     return redirect(afterSignIn(factor.returnTo), { status: 303, cookies: [cookie, ...(factor.cookies ?? [])] });
   }
 }

@@ -10,8 +10,11 @@
  *
  * Sign-out must outlive the cookie the browser might still replay, so it is a
  * `session-revoked#<sid>` item in the TTL table that lives until the session's absolute expiry.
+ * "Sign out everywhere (else)" is one per-user cutoff item instead (session-index.ts), and each
+ * session is also listed under its user there (written at sign-in, touched when the cookie slides).
  *
- * Where revocation is checked (`verify`, one GetItem): everywhere a session shows or grants
+ * Where revocation is checked (`verify`, one BatchGetItem of the session's revocation and the
+ * user's cutoff): everywhere a session shows or grants
  * something: the home page, `/authorize` (the lead's OIDC work), and anything that issues
  * tokens or shows account data. `read` (unprotect only, no I/O beyond the key ring) is for the
  * places where a stale answer grants nothing: binding an antiforgery token to the session id,
@@ -25,6 +28,7 @@ import { UnprotectError } from '../dataprotection/unprotect-error.js';
 import { cookies } from '../http/request.js';
 import type { CacheFields, TtlStore } from '../ttl-store.js';
 import { clearCookie, serializeCookie } from './cookies.js';
+import { cutoffKey, endedBy, SessionIndex, toCutoff, type SignedInSession } from './session-index.js';
 
 export const SESSION_COOKIE = '__Host-session';
 export const SESSION_PURPOSE = 'session';
@@ -44,6 +48,8 @@ export interface Session {
   sessionId: string;
   /** When the user authenticated, epoch seconds (OIDC `auth_time`). */
   authTime: number;
+  /** When this session began, epoch milliseconds: what "sign out everywhere" compares with. */
+  startedAtMs: number;
   /** How the user authenticated (OIDC `amr`). */
   methods: AuthMethod[];
   /** When this cookie was (re)issued, epoch seconds. */
@@ -60,8 +66,8 @@ export interface CurrentSession {
   renewedCookie?: string;
 }
 
-/** What the session needs from the TTL store. */
-export type RevocationStore = Pick<TtlStore, 'get' | 'put'>;
+/** What the session needs from the TTL store: revocations, the per-user cutoff and the session index. */
+export type RevocationStore = Pick<TtlStore, 'get' | 'getMany' | 'put' | 'update' | 'delete' | 'owned'>;
 
 export interface SessionSettings {
   absoluteLifetimeS: number;
@@ -74,6 +80,8 @@ interface SessionClaims {
   sub: string;
   sid: string;
   at: number;
+  /** Session start, epoch ms; absent in cookies issued before sessions were listed (then `at`). */
+  st?: number;
   amr: AuthMethod[];
   iat: number;
   exp: number;
@@ -86,6 +94,7 @@ export class Sessions {
   private readonly store: RevocationStore;
   private readonly settings: SessionSettings;
   private readonly clock: Clock;
+  private readonly index: SessionIndex;
 
   /** `protector` is the application's root protector; the session purpose is added here. */
   constructor(options: { protector: DataProtector; store: RevocationStore; settings: SessionSettings; clock: Clock }) {
@@ -94,41 +103,56 @@ export class Sessions {
     this.store = options.store;
     this.settings = options.settings;
     this.clock = options.clock;
+    this.index = new SessionIndex(options.store, options.clock, options.settings.absoluteLifetimeS);
   }
 
-  /** A new session (new id) after a successful sign-in; set `cookie` on the response. */
-  async start(input: { subject: string; methods: readonly AuthMethod[]; authTime?: number }): Promise<{ session: Session; cookie: string }> {
+  /**
+   * A new session (new id) after a successful sign-in; set `cookie` on the response. It is listed
+   * under the user (one PutItem) with the browser and OS `userAgent` names.
+   */
+  async start(input: { subject: string; methods: readonly AuthMethod[]; authTime?: number; userAgent?: string }): Promise<{ session: Session; cookie: string }> {
     if (!input.subject) throw new TypeError('a session needs a subject');
-    const now = this.nowS();
+    const startedAtMs = this.clock();
+    const now = Math.floor(startedAtMs / 1000);
     const claims: SessionClaims = {
       v: 1,
       sub: input.subject,
       sid: randomBytes(SESSION_ID_BYTES).toString('base64url'),
       at: input.authTime ?? now,
+      st: startedAtMs,
       amr: [...new Set(input.methods)],
       iat: now,
       exp: now + this.settings.absoluteLifetimeS,
     };
-    return this.issue(claims);
+    const started = await this.issue(claims);
+    await this.index.record({ ...started.session, subject: input.subject }, input.userAgent);
+    return started;
   }
 
   /**
    * The session the request carries, from the cookie alone: no revocation check. Undefined when
    * there is no cookie or it is tampered, expired, made for another purpose or under a revoked key.
+   * No DynamoDB call, except when the cookie slides: then its "last used" in the index moves too.
    */
   async read(event: APIGatewayProxyEventV2): Promise<CurrentSession | undefined> {
     const session = await this.fromCookie(event);
     if (!session) return undefined;
     const now = this.nowS();
     if (now - session.issuedAt <= this.settings.idleTimeoutS / 2 || session.idleExpiresAt >= session.expiresAt) return { session };
-    const renewed = await this.issue(toClaims({ ...session, issuedAt: now }));
+    const [renewed] = await Promise.all([this.issue(toClaims({ ...session, issuedAt: now })), this.index.touch(session.sessionId)]);
     return { session: renewed.session, renewedCookie: renewed.cookie };
   }
 
-  /** `read` plus the revocation check (one GetItem). Use wherever a session shows or grants anything. */
+  /**
+   * `read` plus the checks that the session was neither signed out nor ended by "sign out
+   * everywhere" (one BatchGetItem). Use wherever a session shows or grants anything.
+   */
   async verify(event: APIGatewayProxyEventV2): Promise<CurrentSession | undefined> {
     const current = await this.read(event);
-    if (!current || (await this.isRevoked(current.session.sessionId))) return undefined;
+    if (!current) return undefined;
+    const { session } = current;
+    const [revoked, cutoff] = await this.store.getMany([revocationKey(session.sessionId), cutoffKey(session.subject)]);
+    if (revoked !== undefined || endedBy(toCutoff(cutoff), session)) return undefined;
     return current;
   }
 
@@ -141,12 +165,22 @@ export class Sessions {
     return (await this.store.get(revocationKey(sessionId))) !== undefined;
   }
 
-  /** Records the session id as revoked until the session could no longer be used anyway. */
+  /** Records the session id as revoked until the session could no longer be used anyway, and unlists it. */
   async revoke(session: Pick<Session, 'sessionId' | 'expiresAt'>): Promise<void> {
     const remainingS = session.expiresAt - this.nowS();
     if (remainingS <= 0) return;
     const fields: CacheFields = { revokedAt: new Date(this.clock()).toISOString() };
-    await this.store.put(revocationKey(session.sessionId), fields, remainingS);
+    await Promise.all([this.store.put(revocationKey(session.sessionId), fields, remainingS), this.index.remove(session.sessionId)]);
+  }
+
+  /** Ends every session of the user that exists now, but `exceptSessionId`: one write whatever their number. */
+  async endAllFor(subject: string, options: { exceptSessionId?: string } = {}): Promise<void> {
+    await this.index.endAllFor(subject, options);
+  }
+
+  /** Where the user is signed in (one Query on an eventually consistent index: see session-index.ts). */
+  async listFor(subject: string): Promise<SignedInSession[]> {
+    return this.index.list(subject);
   }
 
   /** The `Set-Cookie` that removes the session cookie. */
@@ -202,6 +236,7 @@ function toSession(claims: SessionClaims, settings: SessionSettings): Session {
     subject: claims.sub,
     sessionId: claims.sid,
     authTime: claims.at,
+    startedAtMs: claims.st ?? claims.at * 1000,
     methods: [...claims.amr],
     issuedAt: claims.iat,
     expiresAt,
@@ -215,6 +250,7 @@ function toClaims(session: Session): SessionClaims {
     sub: session.subject,
     sid: session.sessionId,
     at: session.authTime,
+    st: session.startedAtMs,
     amr: session.methods,
     iat: session.issuedAt,
     exp: session.expiresAt,
@@ -231,6 +267,7 @@ function isSessionClaims(value: unknown): value is SessionClaims {
     typeof c.sid === 'string' &&
     /^[A-Za-z0-9_-]{22}$/.test(c.sid) &&
     Number.isInteger(c.at) &&
+    (c.st === undefined || Number.isInteger(c.st)) &&
     Number.isInteger(c.iat) &&
     Number.isInteger(c.exp) &&
     Array.isArray(c.amr) &&

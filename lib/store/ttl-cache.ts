@@ -1,7 +1,22 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { assertUnreservedFields, type CacheFields, type CacheItem, type TransactionItem, type TransactionOutcome, type TtlStore } from '../ttl-store.js';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  assertUnreservedFields,
+  OWNER_FIELD,
+  type CacheFields,
+  type CacheItem,
+  type OwnedItem,
+  type TransactionItem,
+  type TransactionOutcome,
+  type TtlStore,
+} from '../ttl-store.js';
 import { TableStore } from './table-store.js';
+
+/** The global secondary index on OWNER_FIELD (infra/tables.yml, the CacheTable's GlobalSecondaryIndexes). */
+export const OWNER_INDEX = 'by-owner';
+
+/** BatchGetItem's limit of keys per call. */
+const BATCH_GET_MAX_KEYS = 100;
 
 /** Attempts of a transaction that keeps meeting a concurrent one (TransactionConflict). */
 const TRANSACTION_CONFLICT_ATTEMPTS = 4;
@@ -33,6 +48,55 @@ export class TtlCache extends TableStore implements TtlStore {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true }));
     if (!Item || !isLive(Item, this.nowS())) return undefined;
     return stripKey(Item) as CacheItem<T>;
+  }
+
+  /**
+   * One BatchGetItem. DynamoDB may hand back part of the keys as unprocessed (throttling): those
+   * are asked again, so only a throttled table costs more than one call.
+   */
+  async getMany<T extends CacheFields>(keys: readonly string[]): Promise<(CacheItem<T> | undefined)[]> {
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return [];
+    if (unique.length > BATCH_GET_MAX_KEYS) throw new RangeError(`getMany takes at most ${BATCH_GET_MAX_KEYS} keys`);
+    const found = new Map<string, Record<string, unknown>>();
+    let pending: Record<string, unknown>[] = unique.map((pk) => ({ pk }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) found.set(String(item.pk), item);
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+    }
+    const now = this.nowS();
+    return keys.map((key) => {
+      const item = found.get(key);
+      return item !== undefined && isLive(item, now) ? (stripKey(item) as CacheItem<T>) : undefined;
+    });
+  }
+
+  /** A Query on the owner index (eventually consistent: secondary indexes offer nothing else), every page. */
+  async owned<T extends CacheFields>(owner: string): Promise<OwnedItem<T>[]> {
+    const owned: OwnedItem<T>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: OWNER_INDEX,
+          KeyConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': OWNER_FIELD },
+          ExpressionAttributeValues: { ':owner': owner },
+          ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const now = this.nowS();
+      for (const item of Items ?? []) {
+        if (isLive(item, now)) owned.push({ key: String(item.pk), item: stripKey(item) as CacheItem<T> });
+      }
+      startKey = LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return owned;
   }
 
   async consume<T extends CacheFields>(key: string, where: CacheFields = {}): Promise<CacheItem<T> | undefined> {

@@ -9,12 +9,21 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../../lib/clock.js';
-import { assertUnreservedFields, type CacheFields, type CacheItem, type TransactionItem, type TransactionOutcome, type TtlStore } from '../../lib/ttl-store.js';
+import {
+  assertUnreservedFields,
+  OWNER_FIELD,
+  type CacheFields,
+  type CacheItem,
+  type OwnedItem,
+  type TransactionItem,
+  type TransactionOutcome,
+  type TtlStore,
+} from '../../lib/ttl-store.js';
 
 export class InMemoryTtlStore implements TtlStore {
   private readonly items = new Map<string, CacheItem>();
   /** Calls per method, for tests that count reads. */
-  readonly calls = { put: 0, get: 0, consume: 0, update: 0, transact: 0, increment: 0, append: 0, delete: 0 };
+  readonly calls = { put: 0, get: 0, getMany: 0, owned: 0, consume: 0, update: 0, transact: 0, increment: 0, append: 0, delete: 0 };
 
   constructor(private readonly clock: Clock) {}
 
@@ -31,6 +40,19 @@ export class InMemoryTtlStore implements TtlStore {
   async get<T extends CacheFields>(key: string): Promise<CacheItem<T> | undefined> {
     this.calls.get++;
     return copyOf<T>(this.live(key));
+  }
+
+  async getMany<T extends CacheFields>(keys: readonly string[]): Promise<(CacheItem<T> | undefined)[]> {
+    this.calls.getMany++;
+    return keys.map((key) => copyOf<T>(this.live(key)));
+  }
+
+  async owned<T extends CacheFields>(owner: string): Promise<OwnedItem<T>[]> {
+    this.calls.owned++;
+    return [...this.items.keys()]
+      .map((key) => ({ key, item: this.live(key, { [OWNER_FIELD]: owner }) }))
+      .filter((found): found is { key: string; item: CacheItem } => found.item !== undefined)
+      .map(({ key, item }) => ({ key, item: copyOf<T>(item)! }));
   }
 
   async consume<T extends CacheFields>(key: string, where: CacheFields = {}): Promise<CacheItem<T> | undefined> {

@@ -179,12 +179,12 @@ describe('Sessions: idle and absolute lifetime', () => {
 });
 
 describe('Sessions: revocation', () => {
-  it('verify checks revocation with one read; read does not', async () => {
+  it('verify checks revocation with one batch read; read does not', async () => {
     const { sessions, withCookie, store, clock } = setup();
     const { session, cookie } = await sessions.start({ subject: 'u', methods: ['pwd'] });
     const event = withCookie(cookieValue(cookie));
     assert.ok(await sessions.verify(event));
-    assert.equal(store.calls.get, 1);
+    assert.deepEqual([store.calls.getMany, store.calls.get], [1, 0], 'revocation and the user\'s cutoff in one BatchGetItem');
 
     clock.advance(60);
     await sessions.revoke(session);

@@ -232,6 +232,32 @@ export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock
       assert.deepEqual([...items].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
 
+    it('gets several keys in one read, in order, with missing and expired ones as undefined', async () => {
+      await store.put('many#a', { v: 'a' }, 60);
+      await store.put('many#b', { v: 'b' }, 5);
+      await store.put('many#c', { v: 'c' }, 60);
+      now += 10_000;
+      const [c, missing, b, a, again] = await store.getMany<{ v: string }>(['many#c', 'many#none', 'many#b', 'many#a', 'many#c']);
+      assert.deepEqual([c?.v, missing, b, a?.v, again?.v], ['c', undefined, undefined, 'a', 'c']);
+      assert.deepEqual(await store.getMany([]), []);
+    });
+
+    it('lists the live items of an owner with their keys, and no one else\'s', async () => {
+      await store.put('own#1', { owner: 'owner-1', n: 1 }, 60);
+      await store.put('own#2', { owner: 'owner-1', n: 2 }, 5);
+      await store.put('own#3', { owner: 'owner-2', n: 3 }, 60);
+      await store.put('own#4', { n: 4 }, 60);
+      await store.transact([{ op: 'put', key: 'own#5', fields: { owner: 'owner-1', n: 5 }, ttlS: 60 }]);
+      now += 10_000;
+      // Eventually consistent on DynamoDB: poll briefly (DynamoDB Local indexes at once).
+      let owned = await store.owned<{ n: number; owner: string }>('owner-1');
+      for (let i = 0; i < 20 && owned.length < 2; i++) owned = await store.owned<{ n: number; owner: string }>('owner-1');
+      assert.deepEqual(owned.map(({ key, item }) => [key, item.n, item.owner]).sort(), [['own#1', 1, 'owner-1'], ['own#5', 5, 'owner-1']]);
+      await store.delete('own#1');
+      assert.deepEqual((await store.owned('owner-1')).map(({ key }) => key), ['own#5']);
+      assert.deepEqual(await store.owned('owner-none'), []);
+    });
+
     it('deletes an item, and deleting a missing one is no error', async () => {
       await store.put('gone#1', { v: 1 }, 60);
       await store.delete('gone#1');

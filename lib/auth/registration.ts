@@ -8,7 +8,8 @@ import type { MailBudget } from './mail-budget.js';
 import type { Mailer, MailMessage } from './mailer.js';
 import type { AttemptOrigin } from './attempt-scopes.js';
 import type { OneTimeCodes, VerifyCodeResult } from './one-time-codes.js';
-import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password-hasher.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { checkNewPassword, type PasswordProblem } from './password-policy.js';
 
 /**
  * Self-service registration as a multi-step flow whose state lives in the TTL table
@@ -47,7 +48,8 @@ export type VerifyStepResult = VerifyCodeResult | { ok: false; reason: 'unknown_
 
 export type CompleteResult =
   | { ok: true; user: User }
-  | { ok: false; reason: 'unknown_flow' | 'not_verified' | 'weak_password' | 'invalid_name' | 'email_taken' };
+  | { ok: false; reason: 'unknown_flow' | 'not_verified' | 'invalid_name' | 'email_taken' }
+  | { ok: false; reason: 'weak_password'; problem: PasswordProblem };
 
 export type RegistrationStep = 'code' | 'details';
 
@@ -59,7 +61,6 @@ interface FlowItem extends Record<string, unknown> {
   startedAt: string;
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_NAME_LENGTH = 100;
 
 /** Not six digits: OneTimeCodes counts it as an attempt and answers 'invalid'. */
@@ -185,7 +186,8 @@ export class Registration {
     if (flow.step !== 'details' || flow.existing) return { ok: false, reason: 'not_verified' };
     const name = normalizeName(input.name);
     if (name === undefined) return { ok: false, reason: 'invalid_name' };
-    if (!isAcceptablePassword(input.password, flow.email)) return { ok: false, reason: 'weak_password' };
+    const rules = await checkNewPassword(input.password, { email: flow.email, name });
+    if (!rules.ok) return { ok: false, reason: 'weak_password', problem: rules.problem };
 
     const passwordHash = await this.hasher.hash(input.password);
     let result: CompleteResult;
@@ -247,17 +249,6 @@ export function normalizeName(input: string): string | undefined {
   const length = [...name].length;
   if (length < 1 || length > MAX_NAME_LENGTH || FORBIDDEN_IN_NAME.test(name)) return undefined;
   return name;
-}
-
-/**
- * NIST SP 800-63B: at least 8 characters, a generous maximum, no composition rules. The maximum
- * is the hasher's (UTF-16 code units, what HTML maxlength counts); the minimum counts code points,
- * so a password of emoji is not shorter than it looks. Context-specific: not the address itself.
- */
-export function isAcceptablePassword(password: string, email: string): boolean {
-  if (typeof password !== 'string') return false;
-  if (password.length > MAX_PASSWORD_LENGTH || [...password].length < MIN_PASSWORD_LENGTH) return false;
-  return normalizeEmail(password) !== normalizeEmail(email);
 }
 
 function flowKey(flowId: string): string {

@@ -7,6 +7,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Registration } from '../auth/registration.js';
+import { passwordProblemText } from '../auth/password-policy.js';
 import { BadRequestError } from '../http/errors.js';
 import { cookies as requestCookies, formBody, method, query, sourceIp } from '../http/request.js';
 import { html, type HttpResponse } from '../http/response.js';
@@ -156,7 +157,7 @@ export class RegisterEndpoint {
         return this.detailsStep(event, 400, flow, returnTo, {
           name,
           invalidField: 'password',
-          error: 'Choose a password of at least 8 characters that is not your email address.',
+          error: passwordProblemText(completed.problem),
         });
       case 'invalid_name':
         return this.detailsStep(event, 400, flow, returnTo, { name, invalidField: 'name', error: 'Enter your name (at most 100 characters).' });

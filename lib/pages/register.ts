@@ -4,11 +4,11 @@
  * "Send a new code" is a form of its own whose button sits in the code form's button row (the
  * `form` attribute), as on the code sign-in page.
  */
-import { MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/registration.js';
-import { MAX_PASSWORD_LENGTH } from '../auth/password-hasher.js';
+import { MAX_NAME_LENGTH } from '../auth/registration.js';
 import { html, type SafeHtml } from '../http/html.js';
 import { renderPage } from '../http/page.js';
 import { CODE_HELP_ID, codeField } from './code-entry.js';
+import { newPasswordField, PASSWORD_RULES_TEXT } from './password-fields.js';
 import { errorSummary, hiddenFields, hrefWithReturnTo, inputField, notice, type FormContext } from './form-parts.js';
 
 export const REGISTER_PATH = '/register';
@@ -71,11 +71,11 @@ export function registerDetailsPage({ email, name, error, invalidField, ...conte
     body: html`<h1>Almost done</h1>
 ${errorSummary(error)}
 <p>Creating an account for ${email}.</p>
-<p class="hint" id="${PASSWORD_HELP_ID}">Choose a password of at least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one.</p>
+<p class="hint" id="${PASSWORD_HELP_ID}">${PASSWORD_RULES_TEXT}</p>
 <form method="post" action="${REGISTER_PATH}">
 ${hiddenFields(context, { step: 'details' })}
 ${inputField({ name: 'name', label: 'Your name', autocomplete: 'name', value: name, maxlength: MAX_NAME_LENGTH, invalid: invalidField === 'name', autofocus: invalidField !== 'password' })}
-${inputField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', describedBy: PASSWORD_HELP_ID, minlength: MIN_PASSWORD_LENGTH, maxlength: MAX_PASSWORD_LENGTH, invalid: invalidField === 'password', autofocus: invalidField === 'password' })}
+${newPasswordField({ describedBy: PASSWORD_HELP_ID, invalid: invalidField === 'password', autofocus: invalidField === 'password' })}
 <div class="actions"><button type="submit">Create account</button></div>
 </form>`,
   });

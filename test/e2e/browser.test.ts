@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { walkDemoApp } from '../support/demo-app-walk.js';
-import { ARTIFACTS_DIR, startOfflineCluster, type OfflineCluster } from '../support/offline-cluster.js';
+import { e2eCluster, type E2eCluster } from '../support/e2e-cluster.js';
+import { ARTIFACTS_DIR } from '../support/offline-cluster.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import type { ProxiedRequest } from '../support/round-robin-proxy.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(ARTIFACTS_DIR, 'screenshots');
@@ -32,8 +32,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-let stack: TestStack;
-let cluster: OfflineCluster;
+let cluster: E2eCluster;
 let outbox: OutboxReader;
 let browser: Browser;
 let context: BrowserContext;
@@ -46,13 +45,9 @@ const provokedStatuses = new Set<number>();
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startTestStack();
-  // Launch while the instances build: the two overlap nicely on two cores.
-  const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  cluster = await startOfflineCluster({ stack, instances: 3 });
-  browser = await launching;
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  cluster = await e2eCluster();
   outbox = new OutboxReader(cluster.config);
-  console.log(`# offline cluster of 3 ready in ${cluster.startupMs} ms; issuer ${cluster.proxyUrl}`);
 
   context = await browser.newContext({ baseURL: cluster.proxyUrl });
   page = await context.newPage();
@@ -76,8 +71,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   outbox?.close();
-  await cluster?.close();
-  await stack?.close();
 });
 
 let shot = 0;
@@ -211,14 +204,15 @@ describe('in a browser, through the load balancer', () => {
     await screenshot('login-code-signed-in');
   });
 
-  test('every form was submitted to another instance than the one that rendered it', () => {
-    const log = cluster.proxy.log();
+  test('every form was submitted to another instance than the one that rendered it', async () => {
+    const log = await cluster.proxy.log();
+    const counts = await cluster.proxy.counts();
     const posts = assertFormsCrossedInstances(log);
     assert.ok(posts >= 8, `expected at least 8 form POSTs, saw ${posts}: ${log.map((r) => `${r.method} ${r.url}@${r.instance}`).join(' ')}`);
     assert.deepEqual(
-      cluster.proxy.counts().map((n) => n > 0),
+      counts.map((n) => n > 0),
       [true, true, true],
-      `all instances served: ${cluster.proxy.counts().join(',')}`,
+      `all instances served: ${counts.join(',')}`,
     );
   });
 
@@ -269,6 +263,6 @@ describe('in a browser, through the load balancer', () => {
 
 describe('the demo app (npm run demo), in a browser', () => {
   test('signs in through the server\'s pages, shows the claims and userinfo, refreshes and signs out', async () => {
-    await walkDemoApp({ browser, cluster, stack, screenshotDir: SCREENSHOTS });
+    await walkDemoApp({ browser, cluster, screenshotDir: SCREENSHOTS });
   });
 });

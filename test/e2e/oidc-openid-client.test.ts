@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
@@ -15,36 +15,32 @@ import { ClientRegistry } from '../../lib/store/client-registry.js';
 import { createDocumentClient } from '../../lib/runtime/dynamodb-client.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { DEMO_CLIENT, seedDemoClient } from '../../scripts/seed.js';
-import { startOfflineCluster, type OfflineCluster } from '../support/offline-cluster.js';
+import { E2E_CLUSTER_ENV, e2eCluster, type E2eCluster } from '../support/e2e-cluster.js';
 import { SessionClient, type Page } from '../support/session-client.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
 
-const CODE_TTL_S = 4;
+const CODE_TTL_S = Number(E2E_CLUSTER_ENV.AUTHORIZATION_CODE_TTL_S);
 const PASSWORD = 'correct horse battery staple 42';
 const WEB = { id: 'e2e-web', secret: 'e2e-web-secret-0123456789abcdefghijklmnop', redirect: 'http://127.0.0.1:9090/cb', postLogout: 'http://127.0.0.1:9090/bye' };
 const MACHINE = { id: 'e2e-machine', secret: 'e2e-machine-secret-0123456789abcdefghij' };
 const SPA_REDIRECT = DEMO_CLIENT.redirectUris[0];
 const SPA_POST_LOGOUT = DEMO_CLIENT.postLogoutRedirectUris[0];
 
-let stack: TestStack;
-let cluster: OfflineCluster;
+let cluster: E2eCluster;
 let email: string;
 let userId: string;
 const insecure = { execute: [oidc.allowInsecureRequests] };
 
 before(async () => {
-  stack = await startTestStack();
-  cluster = await startOfflineCluster({ stack, instances: 3, env: { AUTHORIZATION_CODE_TTL_S: String(CODE_TTL_S) } });
-  console.log(`# offline cluster of 3 ready in ${cluster.startupMs} ms; logs: ${cluster.logFiles.join(', ')}`);
+  cluster = await e2eCluster();
 
   const seeded = await seedDemoClient(cluster.env);
   assert.deepEqual(seeded, { clientId: DEMO_CLIENT.clientId, redirectUris: [SPA_REDIRECT] });
   assert.deepEqual(await seedDemoClient(cluster.env), seeded, 'seeding twice is harmless');
 
-  const documentClient = createDocumentClient({ region: cluster.config.region, endpoint: stack.dynamodbEndpoint });
+  const documentClient = createDocumentClient({ region: cluster.config.region, endpoint: cluster.dynamodbEndpoint });
   const hasher = new PasswordHasher(cluster.config.password);
   const registry = new ClientRegistry({ client: documentClient, tableName: cluster.config.tables.directory, clock: systemClock });
-  await registry.register({ clientId: WEB.id, secret: WEB.secret, redirectUris: [WEB.redirect], postLogoutRedirectUris: [WEB.postLogout], grantTypes: ['authorization_code', 'refresh_token'] });
+  await registry.register({ clientId: WEB.id, firstParty: true, secret: WEB.secret, redirectUris: [WEB.redirect], postLogoutRedirectUris: [WEB.postLogout], grantTypes: ['authorization_code', 'refresh_token'] });
   await registry.register({ clientId: MACHINE.id, secret: MACHINE.secret, redirectUris: [], grantTypes: ['client_credentials'] });
   email = `rp-${randomBytes(4).toString('hex')}@example.com`;
   const users = new UserDirectory({ client: documentClient, tableName: cluster.config.tables.directory, clock: systemClock });
@@ -63,11 +59,6 @@ before(async () => {
       fetch(`${base}/login`).then((r) => r.text()),
     ]),
   );
-});
-
-after(async () => {
-  await cluster?.close();
-  await stack?.close();
 });
 
 function browser(): SessionClient {

@@ -6,34 +6,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startOfflineCluster, type OfflineCluster } from '../support/offline-cluster.js';
+import { e2eCluster, type E2eCluster } from '../support/e2e-cluster.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import { SessionClient, type Page, type Target } from '../support/session-client.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
 import { links } from '../support/html-forms.js';
 
-let stack: TestStack;
-let cluster: OfflineCluster;
+let cluster: E2eCluster;
 let outbox: OutboxReader;
 
 before(async () => {
-  stack = await startTestStack();
-  cluster = await startOfflineCluster({ stack, instances: 3 });
+  cluster = await e2eCluster();
   outbox = new OutboxReader(cluster.config);
-  console.log(`# offline cluster of 3 ready in ${cluster.startupMs} ms; logs: ${cluster.logFiles.join(', ')}`);
 });
 
-after(async () => {
-  outbox?.close();
-  const closing = Date.now();
-  await cluster?.close();
-  console.log(`# offline cluster closed in ${Date.now() - closing} ms`);
-  // Nothing may be left listening: the next run (and the next test file) needs the machine clean.
-  for (const url of cluster?.instanceUrls ?? []) {
-    await assert.rejects(fetch(url + '/', { signal: AbortSignal.timeout(2000) }), `${url} still answers after close()`);
-  }
-  await stack?.close();
-});
+after(() => outbox?.close());
 
 const newEmail = (label: string) => `${label}-${randomBytes(4).toString('hex')}@example.com`;
 const PASSWORD = 'correct horse battery staple 42';

@@ -19,17 +19,15 @@ import { UserDirectory } from '../../lib/store/user-directory.js';
 import { createDemoApp } from '../../scripts/demo-app.js';
 import { DEMO_CLIENT } from '../../scripts/demo-client.js';
 import { seedDemoClient } from '../../scripts/seed.js';
-import type { OfflineCluster } from './offline-cluster.js';
-import type { TestStack } from './stack.js';
+import type { E2eCluster } from './e2e-cluster.js';
 
 export interface DemoWalkOptions {
   browser: Browser;
-  cluster: OfflineCluster;
-  stack: TestStack;
+  cluster: E2eCluster;
   screenshotDir: string;
 }
 
-export async function walkDemoApp({ browser, cluster, stack, screenshotDir }: DemoWalkOptions): Promise<void> {
+export async function walkDemoApp({ browser, cluster, screenshotDir }: DemoWalkOptions): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -39,7 +37,7 @@ export async function walkDemoApp({ browser, cluster, stack, screenshotDir }: De
 
   const email = `demo-${randomBytes(4).toString('hex')}@example.com`;
   const password = 'a long demo password 9';
-  const documentClient = createDocumentClient({ region: cluster.config.region, endpoint: stack.dynamodbEndpoint });
+  const documentClient = createDocumentClient({ region: cluster.config.region, endpoint: cluster.dynamodbEndpoint });
   try {
     const users = new UserDirectory({ client: documentClient, tableName: cluster.config.tables.directory, clock: systemClock });
     await users.create({ email, name: 'Demo User', passwordHash: await new PasswordHasher(cluster.config.password).hash(password), emailVerified: true });

@@ -11,6 +11,10 @@
  * them between loading a form and submitting it, and on the shared counter they would shift the
  * rotation so that, with three instances, the form's POST could land back on the instance that
  * rendered it. They still get no affinity.
+ *
+ * `/__proxy/log` (GET: `{ entries, counts }`) and `/__proxy/reset` (POST) answer from the proxy
+ * itself, unlogged: test files in other processes share one cluster (test/support/e2e-cluster.ts)
+ * and read the log through them.
  */
 import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +69,9 @@ const HOP_BY_HOP = new Set([
 
 const isStaticAsset = (path: string) => path.startsWith('/assets/') || path === '/favicon.ico';
 
+export const PROXY_LOG_PATH = '/__proxy/log';
+export const PROXY_RESET_PATH = '/__proxy/reset';
+
 export async function startRoundRobinProxy(options: RoundRobinProxyOptions = {}): Promise<RoundRobinProxy> {
   let targets: URL[] = (options.targets ?? []).map((t) => new URL(t));
   const rotatesSeparately = options.rotatesSeparately ?? isStaticAsset;
@@ -79,7 +86,27 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions = {})
     return index;
   };
 
+  const counts = () => {
+    const perInstance = targets.map(() => 0);
+    for (const e of entries) perInstance[e.instance] = (perInstance[e.instance] ?? 0) + 1;
+    return perInstance;
+  };
+
+  const control = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.url === PROXY_LOG_PATH && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ entries, counts: counts() }));
+      return true;
+    }
+    if (req.url === PROXY_RESET_PATH && req.method === 'POST') {
+      entries = [];
+      res.writeHead(204).end();
+      return true;
+    }
+    return false;
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (control(req, res)) return;
     if (targets.length === 0) {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('round-robin proxy: no instances\n');
       return;
@@ -149,11 +176,7 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions = {})
       next.main = 0;
       next.separate = 0;
     },
-    counts() {
-      const counts = targets.map(() => 0);
-      for (const e of entries) counts[e.instance] = (counts[e.instance] ?? 0) + 1;
-      return counts;
-    },
+    counts,
     log: () => entries,
     resetLog() {
       entries = [];

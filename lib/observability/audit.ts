@@ -19,8 +19,26 @@ export type AuditEventType =
   | 'session.ended'
   | 'client.added'
   | 'client.removed'
+  | 'client.secret-rotated'
+  | 'client.initial-access-token-issued'
+  | 'client.registered'
+  | 'client.updated'
+  | 'client.deleted'
   | 'key.rotated'
-  | 'key.revoked';
+  | 'key.revoked'
+  | 'mfa.totp-enabled'
+  | 'mfa.totp-disabled'
+  | 'mfa.recovery-codes-replaced'
+  | 'mfa.recovery-code-used'
+  | 'mfa.reset'
+  | 'consent.granted'
+  | 'consent.revoked'
+  | 'sessions.ended'
+  | 'app-access.removed'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.unlocked'
+  | 'user.deleted';
 
 export interface AuditParty {
   type: 'user' | 'operator' | 'client' | 'session' | 'key' | 'system';

@@ -22,8 +22,21 @@ export interface MetricDimensions {
   RefreshReuseDetected: Record<never, never>;
   /** The global mail cap was reached: new mail is refused for the cool-down (lib/auth/mail-budget.ts). Once per trip. */
   MailCircuitOpen: Record<never, never>;
+  /** The second step of sign-in (or of a step-up) checked a typed code: which kind it was, or why it was refused. */
+  SecondFactor: { outcome: 'totp' | 'recovery-code' | 'invalid' | 'throttled' };
+  /** /authorize needed more than the session had (acr_values, essential acr, a client that requires MFA). */
+  StepUp: { outcome: 'second-factor' | 'enrolment' | 'interaction_required' | 'unmet_essential_acr' };
+  /** A first factor was proved for an account an operator disabled: no session was started. */
+  DisabledSignIn: Record<never, never>;
   /** An answer 503 because a dependency failed (`dynamodb`, `kms`, `ses`, `mail`). */
   DependencyFailure: { dependency: string };
+  /**
+   * The consent page's answers, by client id: the one id allowed as a dimension, because clients
+   * are few and an operator wants to see which one users refuse (with open dynamic registration
+   * the series grow with the registered clients).
+   */
+  ConsentGranted: { client: string };
+  ConsentDenied: { client: string };
   /** A key ring was read from the keys table (refresh interval, unknown key id, creation race). */
   KeyRingRefresh: { ring: string; outcome: 'ok' | 'failed' };
   /** A stored key was unwrapped by KMS (once per key per instance when all is well). */

@@ -10,6 +10,12 @@
  *                                   one item, not two)
  *   oidc-revoked-jti#<jti>          one revoked access token                        until that token expires
  *
+ * A grant carries its user as `owner` (lib/ttl-store.ts OWNER_FIELD), so a user's grants can be
+ * listed ("apps with access") and revoked all at once (sign-out everywhere, a disabled or deleted
+ * account) without a write of its own: the token endpoint's calls stay what they were. The list is
+ * eventually consistent: a grant whose code was issued a moment ago may be missed by a revocation
+ * (its code exchange and every refresh still read the user, which refuses a disabled or deleted one).
+ *
  * Codes and refresh tokens are 256-bit random values; only their SHA-256 is stored, so the
  * table alone redeems nothing.
  *
@@ -37,7 +43,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { TransactionItem, TtlStore } from '../ttl-store.js';
+import { OWNER_FIELD, type TransactionItem, type TtlStore } from '../ttl-store.js';
 
 const SECRET_BYTES = 32;
 const PENDING_GRANT_GRACE_S = 30;
@@ -116,7 +122,7 @@ export class GrantStore {
     const grant: Omit<Grant, 'grantId'> = { ...facts(input), status: 'pending', revoked: false };
     // The grant first: once the code exists, a replay must be able to find it. It outlives the
     // code a little, so a code redeemed in its last second still finds its grant to activate.
-    await this.cache.put(grantKey(grantId), { ...grant }, ttlS + PENDING_GRANT_GRACE_S);
+    await this.cache.put(grantKey(grantId), { ...grant, [OWNER_FIELD]: input.subject }, ttlS + PENDING_GRANT_GRACE_S);
     await this.cache.put(codeKey(code), { ...input, grantId }, ttlS);
     return code;
   }
@@ -164,6 +170,44 @@ export class GrantStore {
   async grant(grantId: string): Promise<Grant | undefined> {
     const item = await this.cache.get<Record<string, unknown>>(grantKey(grantId));
     return item === undefined ? undefined : toGrant(grantId, item);
+  }
+
+  /**
+   * The user's refresh-token families that can still refresh, longest-lived first: what "apps
+   * with access" shows. One Query on the owner index.
+   */
+  async familiesOf(subject: string): Promise<Grant[]> {
+    const nowS = this.nowS();
+    return (await this.grantsOf(subject))
+      .filter((grant) => isUsableGrant(grant) && grant.familyExpiresAtS !== undefined && grant.familyExpiresAtS > nowS)
+      .sort((a, b) => (b.familyExpiresAtS ?? 0) - (a.familyExpiresAtS ?? 0));
+  }
+
+  /**
+   * Revokes every grant of the user that is not revoked yet, pending ones too (a code issued a
+   * moment ago can then not be redeemed); returns how many.
+   */
+  async revokeAllFor(subject: string): Promise<number> {
+    return this.revokeEach((await this.grantsOf(subject)).filter((grant) => !grant.revoked));
+  }
+
+  /** `revokeAllFor`, for one client only: "remove access" on /account. */
+  async revokeClientFor(subject: string, clientId: string): Promise<number> {
+    return this.revokeEach((await this.grantsOf(subject)).filter((grant) => !grant.revoked && grant.clientId === clientId));
+  }
+
+  private async grantsOf(subject: string): Promise<Grant[]> {
+    const owned = await this.cache.owned<Record<string, unknown>>(subject);
+    return owned.flatMap(({ key, item }) => {
+      const grant = key.startsWith(GRANT_PREFIX) ? toGrant(key.slice(GRANT_PREFIX.length), item) : undefined;
+      // The owner field is the user's, but only a grant whose facts say so is theirs.
+      return grant !== undefined && grant.subject === subject ? [grant] : [];
+    });
+  }
+
+  private async revokeEach(grants: readonly Grant[]): Promise<number> {
+    await Promise.all(grants.map((grant) => this.revokeGrant(grant.grantId)));
+    return grants.length;
   }
 
   /** Kills every token of the grant (access tokens, the refresh family). No-op for an unknown grant. */
@@ -278,8 +322,10 @@ function codeKey(code: string): string {
   return `oidc-code#${sha256(code)}`;
 }
 
+const GRANT_PREFIX = 'oidc-grant#';
+
 function grantKey(grantId: string): string {
-  return `oidc-grant#${grantId}`;
+  return `${GRANT_PREFIX}${grantId}`;
 }
 
 function refreshKey(token: string): string {

@@ -1,8 +1,12 @@
 /**
  * POST /introspect (RFC 7662). The client authenticates and may introspect the tokens issued
- * to it; everything else (invalid, expired, revoked, another client's) is `{ "active": false }`.
+ * to it; everything else (invalid, expired, revoked, another client's, a deleted or disabled
+ * user's) is `{ "active": false }`. A user's token costs one more read, of the user: disabling
+ * revokes the user's grants too, but through an eventually consistent list (grant-store.ts).
  */
 import { json, type HttpResponse } from '../http/response.js';
+import { isDisabled } from '../auth/user-status.js';
+import type { User } from '../auth/user-store.js';
 import { looksLikeJwt, type AccessTokens } from './access-tokens.js';
 import type { ClientLookup } from './client-authentication.js';
 import { readClientTokenRequest } from './client-token-request.js';
@@ -13,6 +17,7 @@ export interface IntrospectionEndpointDeps {
   clients: ClientLookup;
   grants: GrantStore;
   accessTokens: AccessTokens;
+  users: { findById(id: string): Promise<User | undefined> };
 }
 
 const INACTIVE = { active: false } as const;
@@ -30,6 +35,8 @@ export class IntrospectionEndpoint {
     const check = await this.deps.accessTokens.check(token);
     if (!check.active || check.claims.client_id !== clientId) return INACTIVE;
     const { claims } = check;
+    // Only a token from a user's grant has a user (client_credentials tokens are the client's own).
+    if (claims.gid !== undefined && !(await this.isActiveUser(claims.sub))) return INACTIVE;
     return {
       active: true,
       // RFC 7662 section 2.2: the token type of RFC 6749 section 5.1, as the token response said.
@@ -50,7 +57,7 @@ export class IntrospectionEndpoint {
     const record = await this.deps.grants.refreshToken(token);
     if (record === undefined || record.status !== 'active' || record.clientId !== clientId) return INACTIVE;
     const grant = await this.deps.grants.grant(record.grantId);
-    if (!isUsableGrant(grant)) return INACTIVE;
+    if (!isUsableGrant(grant) || !(await this.isActiveUser(grant.subject))) return INACTIVE;
     return {
       active: true,
       scope: grant.scopes.join(' '),
@@ -59,5 +66,10 @@ export class IntrospectionEndpoint {
       iss: this.deps.issuer,
       exp: record.ttl,
     };
+  }
+
+  private async isActiveUser(userId: string): Promise<boolean> {
+    const user = await this.deps.users.findById(userId);
+    return user !== undefined && !isDisabled(user);
   }
 }

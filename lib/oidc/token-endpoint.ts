@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { json, type HttpResponse } from '../http/response.js';
+import { isDisabled } from '../auth/user-status.js';
 import type { User } from '../auth/user-store.js';
 import { authenticateClient, type ClientLookup } from './client-authentication.js';
 import type { GrantType, OAuthClient } from './client-metadata.js';
@@ -98,7 +99,7 @@ export class TokenEndpoint {
     const withRefresh = issued.scopes.includes('offline_access') && client.grantTypes.includes('refresh_token');
     const scopes = withRefresh ? issued.scopes : issued.scopes.filter((scope) => scope !== 'offline_access');
     const accessToken = await this.accessToken(issued, scopes, nowS);
-    const idToken = await this.idToken(issued, user, scopes, nowS, accessToken, issued.nonce);
+    const idToken = await this.idToken(client, issued, user, scopes, nowS, accessToken, issued.nonce);
 
     const familyExpiresAtS = withRefresh ? nowS + tokens.refreshTokenTtlS : undefined;
     // The grant outlives its last access token: that is how long revoking it must matter.
@@ -136,12 +137,12 @@ export class TokenEndpoint {
       throw new InvalidScope('A refreshed token can only have scopes the user granted.');
     }
     const scopes = narrowed ?? current.scopes;
-    // A deleted user's family dies here: every refresh reads the user (its claims are fresh too).
+    // A deleted or disabled user's family dies here: every refresh reads the user (its claims are fresh too).
     const user = await this.userOf(current.subject);
     const nowS = this.nowS();
     const accessToken = await this.accessToken(current, scopes, nowS);
     // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
-    const idToken = scopes.includes('openid') ? await this.idToken(current, user, scopes, nowS, accessToken, undefined) : undefined;
+    const idToken = scopes.includes('openid') ? await this.idToken(client, current, user, scopes, nowS, accessToken, undefined) : undefined;
 
     const rotation = await this.deps.grants.rotateRefreshToken(token, current);
     switch (rotation.outcome) {
@@ -193,6 +194,7 @@ export class TokenEndpoint {
   private async userOf(subject: string): Promise<User> {
     const user = await this.deps.users.findById(subject);
     if (user === undefined) throw new InvalidGrant('The user of this grant no longer exists.');
+    if (isDisabled(user)) throw new InvalidGrant('The user of this grant has been disabled.');
     return user;
   }
 
@@ -213,7 +215,8 @@ export class TokenEndpoint {
     return this.deps.signer.sign(claims, ACCESS_TOKEN_TYP);
   }
 
-  private idToken(grant: GrantFactsWithId, user: User, scopes: readonly string[], nowS: number, accessToken: string, nonce: string | undefined): Promise<string> {
+  /** Signed with the client's registered `id_token_signed_response_alg` (ES256 when it has none). */
+  private idToken(client: OAuthClient, grant: GrantFactsWithId, user: User, scopes: readonly string[], nowS: number, accessToken: string, nonce: string | undefined): Promise<string> {
     const { config } = this.deps;
     const claims = idTokenClaims({
       issuer: config.issuer,
@@ -229,7 +232,7 @@ export class TokenEndpoint {
       scopes,
       user,
     });
-    return this.deps.signer.sign(claims, 'JWT');
+    return this.deps.signer.sign(claims, 'JWT', client.idTokenSignedResponseAlg);
   }
 
   private nowS(): number {

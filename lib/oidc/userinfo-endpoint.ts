@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header } from '../http/request.js';
 import { json, type HttpResponse } from '../http/response.js';
+import { isDisabled } from '../auth/user-status.js';
 import type { User } from '../auth/user-store.js';
 import type { AccessTokens } from './access-tokens.js';
 import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.js';
@@ -44,7 +45,7 @@ export class UserinfoEndpoint {
       });
     }
     const user = await this.deps.users.findById(check.claims.sub);
-    if (user === undefined) throw invalidToken('The user no longer exists.');
+    if (user === undefined || isDisabled(user)) throw invalidToken('The user no longer exists or has been disabled.');
     return json(200, { sub: user.id, ...userClaims(user, check.scopes) });
   }
 }

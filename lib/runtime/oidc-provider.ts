@@ -13,6 +13,7 @@ import { SigningKeyRing } from '../signing/signing-key-ring.js';
 import { Antiforgery } from '../session/antiforgery.js';
 import { Sessions } from '../session/sessions.js';
 import { ClientRegistry } from '../store/client-registry.js';
+import { ConsentDirectory } from '../store/consent-directory.js';
 import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import { DynamoDbKeyRingRepository } from '../store/key-ring-repository.js';
 import { TtlCache } from '../store/ttl-cache.js';
@@ -21,10 +22,14 @@ import { AccessTokens } from '../oidc/access-tokens.js';
 import { AuthorizeEndpoint } from '../oidc/authorize-endpoint.js';
 import type { ClientLookup } from '../oidc/client-authentication.js';
 import { CachedClientLookup } from '../oidc/client-cache.js';
+import { ConsentEndpoint } from '../oidc/consent-endpoint.js';
+import { ConsentMarkers } from '../oidc/consent-marker.js';
+import { ConsentStep } from '../oidc/consent-step.js';
 import { EndSessionEndpoint } from '../oidc/end-session-endpoint.js';
 import { GrantStore } from '../oidc/grant-store.js';
 import { IntrospectionEndpoint } from '../oidc/introspection-endpoint.js';
 import { LogoutFormEndpoint } from '../oidc/logout-form-endpoint.js';
+import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
 import { RevocationEndpoint } from '../oidc/revocation-endpoint.js';
 import { TokenEndpoint } from '../oidc/token-endpoint.js';
 import { TokenSigner, TokenVerifier } from '../signing/token-signer.js';
@@ -71,6 +76,8 @@ export interface OidcProvider extends TokenInspection {
   logoutForm: LogoutFormEndpoint;
   signingKeys: SigningKeyRing;
   authorize: AuthorizeEndpoint;
+  /** GET/POST /consent: the page the consent step of /authorize sends the user to. */
+  consent: ConsentEndpoint;
   token: TokenEndpoint;
   endSession: EndSessionEndpoint;
 }
@@ -82,19 +89,23 @@ export function createTokenInspection(deps: TokenInspectionDeps): TokenInspectio
 export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const { config, clock, keyWrapper } = deps;
   const tables = tablesOf(deps);
-  const { repository, cache } = tables;
+  const { repository, cache, consents } = tables;
   const inspection = inspectionOver(config, clock, tables);
   const { clients, clientLookup, users, grants, verifier } = inspection;
   const protector = deps.protector ?? createDataProtection({ config, keyWrapper, repository, clock });
   const sessions = new Sessions({ protector, store: cache, settings: config.session, clock });
   const antiforgery = new Antiforgery({ protector, sessionIdOf: (event) => sessions.sessionIdOf(event), clock });
   const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
+  const consentMarkers = new ConsentMarkers({ protector, cache, clock });
+  // In this order between a fresh enough session and the code: the second factor (step-up), then consent.
+  const steps = [new ConsentStep({ config, consents, markers: consentMarkers })];
   return {
     ...inspection,
     sessions,
     antiforgery,
     signingKeys,
-    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, protector, clock }),
+    authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, protector, clock, steps }),
+    consent: new ConsentEndpoint({ config, clients, sessions, antiforgery, consents, markers: consentMarkers, formActionOrigins: formActionOriginsForReturnTo }),
     token: new TokenEndpoint({ config, clients: clientLookup, grants, users, signer: new TokenSigner(signingKeys), clock }),
     endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
     logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),
@@ -107,6 +118,7 @@ interface ProviderTables {
   cache: TtlCache;
   users: UserDirectory;
   clients: ClientRegistry;
+  consents: ConsentDirectory;
 }
 
 function tablesOf(deps: TokenInspectionDeps): ProviderTables {
@@ -116,6 +128,7 @@ function tablesOf(deps: TokenInspectionDeps): ProviderTables {
     cache: new TtlCache({ client, tableName: config.tables.cache, clock }),
     users: new UserDirectory({ client, tableName: config.tables.directory, clock }),
     clients: new ClientRegistry({ client, tableName: config.tables.directory, clock }),
+    consents: new ConsentDirectory({ client, tableName: config.tables.directory, clock }),
   };
 }
 
@@ -135,6 +148,6 @@ function inspectionOver(config: Config, clock: Clock, tables: ProviderTables): T
     accessTokens,
     userinfo: new UserinfoEndpoint({ issuer: config.issuer, accessTokens, users }),
     revocation: new RevocationEndpoint({ clients: clientLookup, grants, accessTokens }),
-    introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients: clientLookup, grants, accessTokens }),
+    introspection: new IntrospectionEndpoint({ issuer: config.issuer, clients: clientLookup, grants, accessTokens, users }),
   };
 }

@@ -24,7 +24,7 @@ import { logger } from '../observability/logger.js';
 import { once } from '../once.js';
 import { Antiforgery } from '../session/antiforgery.js';
 import { deviceCookie } from '../session/device-cookie.js';
-import type { FlowCookie } from '../session/flow-cookie.js';
+import { FlowCookie } from '../session/flow-cookie.js';
 import { loginCodeCookie, registrationCookie, type LoginCodeCookie, type RegistrationCookie } from '../session/flow-cookies.js';
 import { Sessions } from '../session/sessions.js';
 import { auditCreatedKeys, rotateApplicationRings } from './key-rotation.js';
@@ -32,6 +32,10 @@ import { kmsKeyWrapperFor } from './kms-client.js';
 import { createOidcProvider, type OidcProvider } from './oidc-provider.js';
 import { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
 import { SessionSignInCompletion, type SignInCompletion } from '../pages/sign-in-completion.js';
+import { SECOND_FACTOR_COOKIE_SHAPE, SecondFactorFlows } from '../pages/second-factor-flow.js';
+import { SecondFactorGate } from '../pages/second-factor-gate.js';
+import { EnabledAccountCompletion } from '../pages/enabled-account-completion.js';
+import { getSecondFactorLookup } from './second-factor-lookup.js';
 
 export { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
 
@@ -61,8 +65,27 @@ export const getSessions = /* @__PURE__ */ once(
   (): Sessions => new Sessions({ protector: getDataProtector(), store: getCache(), settings: getConfig().session, clock: getClock() }),
 );
 
-/** Every sign-in path ends here (lib/pages/sign-in-completion.ts); later steps wrap it. */
-export const getSignInCompletion = /* @__PURE__ */ once((): SignInCompletion => new SessionSignInCompletion(getSessions()));
+/** What a sign-in continues with once every factor it needs is proved: the session (the passkey offer wraps it). */
+export const getSessionCompletion = /* @__PURE__ */ once((): SignInCompletion => new SessionSignInCompletion(getSessions()));
+
+/** The pending second step of sign-in: a protected cookie and a TTL item (lib/pages/second-factor-flow.ts). */
+export const getSecondFactorFlows = /* @__PURE__ */ once(
+  (): SecondFactorFlows =>
+    new SecondFactorFlows({ cookie: new FlowCookie({ ...SECOND_FACTOR_COOKIE_SHAPE, protector: getDataProtector(), clock: getClock() }), store: getCache() }),
+);
+
+/**
+ * Every sign-in path ends here (lib/pages/sign-in-completion.ts): a disabled account stops first
+ * (lib/pages/enabled-account-completion.ts), then the second factor, for users who have one
+ * (lib/pages/second-factor-gate.ts), then the session.
+ */
+export const getSignInCompletion = /* @__PURE__ */ once(
+  (): SignInCompletion =>
+    new EnabledAccountCompletion({
+      users: getUserDirectory(),
+      next: new SecondFactorGate({ next: getSessionCompletion(), lookup: getSecondFactorLookup(), flows: getSecondFactorFlows() }),
+    }),
+);
 
 export const getAntiforgery = /* @__PURE__ */ once((): Antiforgery => {
   const sessions = getSessions();

@@ -250,6 +250,11 @@ function backOff(attempt: number): Promise<void> {
   return sleep(10 + Math.floor(Math.random() * 20 * (attempt + 1)));
 }
 
+/** The key of the user item, for the stores that keep more on it (lib/store/user-status-directory.ts). */
+export function userItemKey(id: string): { pk: string; sk: string } {
+  return { pk: userKey(id), sk: USER_SK };
+}
+
 function userKey(id: string): string {
   return `user#${id}`;
 }

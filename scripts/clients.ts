@@ -15,6 +15,8 @@
  * hashed (lib/oidc/client-secret.ts); a secret given with `--secret` is never printed.
  * `--name` is what the consent page calls the client; `--first-party` marks the operator's own
  * application, whose users are never asked for consent (only operators can set it).
+ * `--require-mfa`: every user of the client needs a second factor; one without is taken through
+ * TOTP enrolment before the client gets a code.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -31,7 +33,7 @@ import { runIfMain } from './run-as-main.js';
 
 const COMMANDS: Record<string, string> = {
   add: `clients add --id <id> --redirect-uri <uri> [--redirect-uri <uri> ...] [--public | --secret <s> | --generate-secret]
-              [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--name <text>] [--first-party] [--replace]
+              [--post-logout-redirect-uri <uri> ...] [--grant ${SUPPORTED_GRANT_TYPES.join('|')} ...] [--scope <scope> ...] [--name <text>] [--first-party] [--require-mfa] [--replace]
   --secret must be at least 32 random characters (e.g. \`openssl rand -base64 32\`); --generate-secret makes one and prints it once.`,
   list: 'clients list',
   remove: 'clients remove <id>',
@@ -47,6 +49,7 @@ const OPTIONS = {
   scope: { type: 'string', multiple: true },
   name: { type: 'string' },
   'first-party': { type: 'boolean' },
+  'require-mfa': { type: 'boolean' },
   replace: { type: 'boolean' },
 } as const;
 
@@ -103,6 +106,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
             ...(values.scope !== undefined ? { allowedScopes: values.scope } : {}),
             ...(values.name !== undefined ? { name: values.name } : {}),
             ...(values['first-party'] === true ? { firstParty: true } : {}),
+            ...(values['require-mfa'] === true ? { requireMfa: true } : {}),
           },
           { replace: values.replace === true },
         );
@@ -140,7 +144,7 @@ export async function runClientsCli(argv: readonly string[], deps: ClientsCliDep
 
 function describe(client: OAuthClient): string {
   return [
-    `${client.clientId} (${client.type}${client.firstParty ? ', first-party' : ''})${client.name !== undefined ? ` "${client.name}"` : ''}`,
+    `${client.clientId} (${client.type}${client.firstParty ? ', first-party' : ''}${client.requireMfa ? ', requires MFA' : ''})${client.name !== undefined ? ` "${client.name}"` : ''}`,
     `  grants: ${client.grantTypes.join(', ')}`,
     `  scopes: ${client.allowedScopes.join(' ')}`,
     `  redirect URIs: ${client.redirectUris.join(' ') || '-'}`,

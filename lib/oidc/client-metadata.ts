@@ -29,6 +29,8 @@ export interface OAuthClient {
    * clients CLI (`--first-party`), never by dynamic registration.
    */
   firstParty?: true;
+  /** Every user of this client needs MFA (`clients add --require-mfa`): /authorize steps up, and enrols a user without a second factor, before any code. */
+  requireMfa?: true;
   createdAt: string;
 }
 
@@ -85,6 +87,7 @@ export interface ClientRegistration {
   grantTypes?: GrantType[];
   name?: string;
   firstParty?: boolean;
+  requireMfa?: boolean;
 }
 
 /** A display name is shown as text, never markup; control characters and length are still refused. */
@@ -134,6 +137,7 @@ export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClie
     grantTypes,
     ...(name !== undefined ? { name } : {}),
     ...(input.firstParty === true ? { firstParty: true as const } : {}),
+    ...(input.requireMfa === true ? { requireMfa: true as const } : {}),
   };
 }
 

@@ -1,11 +1,12 @@
 import type { Config } from '../config.js';
+import { ACR_VALUES_SUPPORTED } from './acr.js';
 import { SUPPORTED_GRANT_TYPES } from './client-metadata.js';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from './client-authentication.js';
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from './pkce.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes.js';
 
 /** Claims the ID token and userinfo can carry (token-claims.ts, scopes.ts). */
-const CLAIMS_SUPPORTED = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'sid', 'at_hash', ...SCOPE_CLAIMS.profile, ...SCOPE_CLAIMS.email];
+const CLAIMS_SUPPORTED = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'at_hash', ...SCOPE_CLAIMS.profile, ...SCOPE_CLAIMS.email];
 
 /**
  * OpenID Provider metadata (OpenID Connect Discovery 1.0, RFC 8414). Lists only what this
@@ -34,6 +35,7 @@ export function discoveryDocument(config: Config): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     code_challenge_methods_supported: [...SUPPORTED_CODE_CHALLENGE_METHODS],
     claims_supported: CLAIMS_SUPPORTED,
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -91,9 +91,19 @@ export class LoginRequired extends OAuthError {
   readonly code = 'login_required';
 }
 
+/** OpenID Connect Core section 3.1.2.6: prompt=none, and the user must be asked something (e.g. a second factor). */
+export class InteractionRequired extends OAuthError {
+  readonly code = 'interaction_required';
+}
+
 /** OpenID Connect Core section 3.1.2.6: this provider has no consent screen to show. */
 export class ConsentRequired extends OAuthError {
   readonly code = 'consent_required';
+}
+
+/** RFC 6749 section 4.1.2.1: the user (or the server) denied the request. */
+export class AccessDenied extends OAuthError {
+  readonly code = 'access_denied';
 }
 
 /** OpenID Connect Core section 3.1.2.6: this provider has no account chooser to show. */

@@ -6,6 +6,7 @@
  *   access token  RFC 9068 (JWT profile for OAuth 2.0 access tokens), `typ: at+jwt`
  */
 import { createHash } from 'node:crypto';
+import { acrOf } from './acr.js';
 import { userClaims } from './scopes.js';
 
 /** The audience of access tokens issued to users: the one resource this provider serves. */
@@ -38,6 +39,8 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
     iat: input.nowS,
     auth_time: input.authTimeS,
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    // The class the recorded methods satisfy (acr.ts): never more than the sign-in proved.
+    acr: acrOf(input.amr),
     ...(input.amr.length > 0 ? { amr: [...input.amr] } : {}),
     ...(input.sessionId !== undefined ? { sid: input.sessionId } : {}),
     ...(input.accessToken !== undefined ? { at_hash: atHash(input.accessToken) } : {}),

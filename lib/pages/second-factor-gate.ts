@@ -10,7 +10,6 @@
  */
 import type { SecondFactorLookup } from '../auth/second-factors.js';
 import { redirect, type HttpResponse } from '../http/response.js';
-import { hrefWithReturnTo } from './form-parts.js';
 import type { SecondFactorFlows } from './second-factor-flow.js';
 import type { FirstFactor, SignInCompletion } from './sign-in-completion.js';
 
@@ -33,7 +32,3 @@ export class SecondFactorGate implements SignInCompletion {
   }
 }
 
-/** The second step's address for a sign-in heading to `returnTo` (the step-up at /authorize links here too). */
-export function secondFactorHref(returnTo: string | undefined): string {
-  return hrefWithReturnTo(SECOND_FACTOR_PATH, returnTo);
-}

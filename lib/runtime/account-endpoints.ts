@@ -6,12 +6,15 @@
  */
 import type { AccountSection } from '../pages/account-section.js';
 import { once } from '../once.js';
+import { TwoFactorSection } from '../pages/two-factor-section.js';
+import { getTotpFactor } from './second-factor-services.js';
 
 export const getAccountSections = /* @__PURE__ */ once(
   (): readonly AccountSection[] => [
     // profile, email, password (H3)
     // sessions, apps (H4)
-    // passkeys (H5), two-factor (H6)
+    // passkeys (H5)
+    new TwoFactorSection(getTotpFactor()),
     // delete account (H3): keep it last
   ],
 );

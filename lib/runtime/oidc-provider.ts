@@ -25,6 +25,10 @@ import { CachedClientLookup } from '../oidc/client-cache.js';
 import { ConsentEndpoint } from '../oidc/consent-endpoint.js';
 import { ConsentMarkers } from '../oidc/consent-marker.js';
 import { ConsentStep } from '../oidc/consent-step.js';
+import { StepUpStep } from '../oidc/step-up.js';
+import { SECOND_FACTOR_COOKIE_SHAPE, SecondFactorFlows } from '../pages/second-factor-flow.js';
+import { FlowCookie } from '../session/flow-cookie.js';
+import { secondFactorLookupOver } from './second-factor-stores.js';
 import { EndSessionEndpoint } from '../oidc/end-session-endpoint.js';
 import { GrantStore } from '../oidc/grant-store.js';
 import { IntrospectionEndpoint } from '../oidc/introspection-endpoint.js';
@@ -98,7 +102,9 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
   const consentMarkers = new ConsentMarkers({ protector, cache, clock });
   // In this order between a fresh enough session and the code: the second factor (step-up), then consent.
-  const steps = [new ConsentStep({ config, consents, markers: consentMarkers })];
+  const secondFactors = secondFactorLookupOver({ client: deps.documentClient, tableName: config.tables.directory, clock });
+  const secondFactorFlows = new SecondFactorFlows({ cookie: new FlowCookie({ ...SECOND_FACTOR_COOKIE_SHAPE, protector, clock }), store: cache });
+  const steps = [new StepUpStep({ config, secondFactors, flows: secondFactorFlows }), new ConsentStep({ config, consents, markers: consentMarkers })];
   return {
     ...inspection,
     sessions,

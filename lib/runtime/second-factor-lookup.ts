@@ -1,16 +1,13 @@
-/**
- * Whether a user has a second factor, over the directory table only (no KMS, no SES), so the
- * sign-in gate adds no client to the functions that run it: one GetItem (the TOTP item), and
- * one Query of the passkeys only for a user without TOTP.
- */
-import { StoredSecondFactors, type SecondFactorLookup } from '../auth/second-factors.js';
+/** This instance's TOTP store and second-factor lookup (second-factor-stores.ts), built once over the shared document client. */
+import type { SecondFactorLookup } from '../auth/second-factors.js';
 import { once } from '../once.js';
+import type { TableStoreOptions } from '../store/table-store.js';
 import { TotpDirectory } from '../store/totp-directory.js';
+import { secondFactorLookupOver } from './second-factor-stores.js';
 import { getClock, getConfig, getDocumentClient } from './table-services.js';
 
-export const getTotpStore = /* @__PURE__ */ once(
-  (): TotpDirectory => new TotpDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
-);
+const directoryOptions = (): TableStoreOptions => ({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() });
 
-/** TOTP or any passkey (lib/auth/second-factors.ts). */
-export const getSecondFactorLookup = /* @__PURE__ */ once((): SecondFactorLookup => new StoredSecondFactors({ totp: getTotpStore() }));
+export const getTotpStore = /* @__PURE__ */ once((): TotpDirectory => new TotpDirectory(directoryOptions()));
+
+export const getSecondFactorLookup = /* @__PURE__ */ once((): SecondFactorLookup => secondFactorLookupOver(directoryOptions()));

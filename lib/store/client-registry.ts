@@ -87,6 +87,7 @@ function toClient(item: Record<string, unknown>): OAuthClient {
     grantTypes: strings(item.grantTypes).filter((g): g is GrantType => (SUPPORTED_GRANT_TYPES as readonly string[]).includes(g)),
     ...(typeof item.name === 'string' ? { name: item.name } : {}),
     ...(item.firstParty === true ? { firstParty: true as const } : {}),
+    ...(item.requireMfa === true ? { requireMfa: true as const } : {}),
     createdAt: String(item.createdAt),
   };
 }

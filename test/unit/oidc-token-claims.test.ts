@@ -35,7 +35,7 @@ describe('ID token claims', () => {
 
   it('carries the OIDC Core claims', () => {
     const claims = idTokenClaims(base);
-    assert.deepEqual(claims, { iss: ISSUER, sub: 'user-1', aud: 'spa', exp: NOW + 600, iat: NOW, auth_time: NOW - 30, nonce: 'n-1', amr: ['pwd'], sid: 'sid-1' });
+    assert.deepEqual(claims, { iss: ISSUER, sub: 'user-1', aud: 'spa', exp: NOW + 600, iat: NOW, auth_time: NOW - 30, nonce: 'n-1', acr: 'urn:identity:acr:1fa', amr: ['pwd'], sid: 'sid-1' });
   });
 
   it('adds user claims per scope only', () => {

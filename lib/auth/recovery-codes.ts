@@ -6,9 +6,10 @@
  * Stored as keyed hashes (HMAC-SHA256 under a key derived from the data-protection ring,
  * lib/auth/key-ring-keyed-hasher.ts), not argon2: argon2's cost exists to slow guessing of
  * low-entropy secrets a person chose. An 80-bit random code cannot be guessed offline whatever
- * the hash, so a slow hash would only cost ~50 ms of CPU and 19 MiB per check (ten stored codes
- * with ten salts: ten such checks per attempt) and give nothing back; the key adds that a copy of
- * the table alone cannot even test a guess.
+ * the hash, so a slow hash would only cost CPU and memory (argon2id at OWASP's parameters: about
+ * 12 ms and 19 MiB per derivation, and ten stored codes with ten salts make ten per attempt;
+ * bench/totp.bench.ts) and give nothing back. The key adds that a copy of the table alone
+ * cannot even test a guess.
  */
 import { randomInt } from 'node:crypto';
 

@@ -5,10 +5,11 @@
  * one GetItem (the TOTP item), and one Query of the passkeys only for a user without TOTP.
  */
 import { StoredSecondFactors, type SecondFactorLookup } from '../auth/second-factors.js';
+import { PasskeyDirectory } from '../store/passkey-directory.js';
 import type { TableStoreOptions } from '../store/table-store.js';
 import { TotpDirectory } from '../store/totp-directory.js';
 
 /** TOTP or any passkey, on the directory table `options` names. */
 export function secondFactorLookupOver(options: TableStoreOptions): SecondFactorLookup {
-  return new StoredSecondFactors({ totp: new TotpDirectory(options) });
+  return new StoredSecondFactors({ totp: new TotpDirectory(options), passkeys: new PasskeyDirectory(options) });
 }

@@ -15,6 +15,7 @@ import type { User } from '../../lib/auth/user-store.js';
 import { SECOND_FACTOR_COOKIE } from '../../lib/pages/second-factor-flow.js';
 import { getTotpFactor } from '../../lib/runtime/second-factor-services.js';
 import { getSessions, getUserDirectory } from '../../lib/runtime/services.js';
+import { PasskeyDirectory } from '../../lib/store/passkey-directory.js';
 import { httpEvent } from '../support/fake-http-event.js';
 import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
 import { OutboxReader } from '../support/outbox-reader.js';
@@ -75,6 +76,31 @@ describe('the second step of sign-in', () => {
     assert.equal(done.location, '/somewhere?x=1');
     assert.deepEqual(await sessionMethods(client), ['pwd']);
     assert.ok(!client.jar.has(SECOND_FACTOR_COOKIE));
+  });
+
+  it('stops a user whose second factor is a passkey and sends them to sign in with it', async () => {
+    const { user } = await newUser();
+    const passkeys = new PasskeyDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: Date.now });
+    await passkeys.add({
+      id: randomBytes(16).toString('base64url'),
+      userId: user.id,
+      publicKey: randomBytes(77),
+      counter: 0,
+      transports: ['internal'],
+      backupEligible: true,
+      backedUp: true,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      name: 'Passkey',
+      createdAt: new Date().toISOString(),
+    });
+    const client = browser();
+    const first = await passwordSignIn(client, user.email);
+    assert.equal(first.location, '/login/second-factor');
+    assert.equal(await sessionMethods(client), undefined);
+    const step = await client.get(first.location!);
+    assert.equal(step.status, 200);
+    assert.match(step.body, /Sign in with a passkey/);
+    assert.equal(step.forms.filter((form) => form.method === 'POST').length, 0, 'nothing to type');
   });
 
   it('stops a password sign-in at the second step, with no session until the app code, then pwd + otp + mfa', async () => {

@@ -30,6 +30,9 @@ before(async () => {
     ['/', 'home'],
     ['/login', 'login'],
     ['/login/code', 'login-code'],
+    ['/login/second-factor', 'second-factor'],
+    ['/account/two-factor/enrol', 'two-factor'],
+    ['/account/two-factor/disable', 'two-factor'],
     ['/register', 'register'],
     ['/logout', 'logout'],
     ['/logout', 'end-session'],
@@ -57,7 +60,7 @@ const text = fc.oneof(
   fc.string({ unit: fc.constantFrom(...'%=&;:+ /\\?#@.,"\'\r\n\u0000aZ09-_~'.split('')), maxLength: 60 }),
   fc.constantFrom('', 'spa', 'https://app.example/cb', 'code', 'openid', 'S256', 'authorization_code', 'refresh_token', 'email', 'details', 'resend', '1'),
 );
-const FIELDS = ['_af', 'step', 'email', 'password', 'code', 'name', 'return_to', 'client_id', 'client_secret', 'grant_type', 'redirect_uri', 'code_verifier', 'refresh_token', 'token', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'restart'];
+const FIELDS = ['_af', 'step', 'email', 'password', 'code', 'name', 'return_to', 'client_id', 'client_secret', 'grant_type', 'redirect_uri', 'code_verifier', 'refresh_token', 'token', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'restart', 'acr_values', 'claims'];
 const fieldPairs = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FIELDS), text), text), { maxLength: 8 }).map((pairs) => new URLSearchParams(pairs).toString());
 const COOKIES = ['__Host-session', '__Host-af', '__Host-reg', '__Host-otp', '__Host-device'];
 const cookie = fc.tuple(fc.oneof(fc.constantFrom(...COOKIES), text), fc.oneof(text, fc.base64String({ maxLength: 200 }))).map(([name, value]) => `${name}=${value}`);

@@ -60,3 +60,19 @@ export class StoredSecondFactors implements SecondFactorLookup {
     return ((await this.sources.passkeys?.listFor(userId)) ?? []).length > 0;
   }
 }
+
+/** What an operator's reset removes: the TOTP factor (with its recovery codes) and every passkey. */
+export interface SecondFactorStores {
+  totp: { remove(userId: string): Promise<boolean> };
+  passkeys: { listFor(userId: string): Promise<readonly { id: string }[]>; remove(userId: string, credentialId: string): Promise<boolean> };
+}
+
+/**
+ * Removes every second factor of a user (`npm run users -- reset-mfa`, after an out-of-band
+ * check that the person is the owner). Returns what was removed; running it twice is harmless.
+ */
+export async function removeSecondFactors(userId: string, stores: SecondFactorStores): Promise<{ totp: boolean; passkeys: number }> {
+  const [totp, passkeys] = await Promise.all([stores.totp.remove(userId), stores.passkeys.listFor(userId)]);
+  const removed = await Promise.all(passkeys.map((passkey) => stores.passkeys.remove(userId, passkey.id)));
+  return { totp, passkeys: removed.filter(Boolean).length };
+}

@@ -41,6 +41,14 @@ describe('clients CLI', () => {
     assert.equal((await registry.find('their-app'))?.firstParty, undefined);
   });
 
+  it('marks a client as requiring MFA for all its users only with --require-mfa', async () => {
+    await run('add', '--id', 'mfa-app', '--redirect-uri', 'https://mfa.example/cb', '--require-mfa');
+    assert.equal((await registry.find('mfa-app'))?.requireMfa, true);
+    assert.match(printed.at(-1) ?? '', /^added mfa-app \(public, requires MFA\)$/m);
+    await run('add', '--id', 'plain-app', '--redirect-uri', 'https://plain.example/cb');
+    assert.equal((await registry.find('plain-app'))?.requireMfa, undefined);
+  });
+
   it('adds a confidential client whose secret is stored hashed and verifies', async () => {
     const secret = 'cli-secret-0123456789abcdefghijklmnop';
     await run('add', '--id', 'svc', '--secret', secret, '--grant', 'client_credentials');

@@ -26,8 +26,10 @@ export type SecondFactorKind = 'totp' | 'recovery-code';
 
 export type SecondFactorCheck =
   | { ok: true; kind: SecondFactorKind }
-  /** `invalid`: wrong, replayed or already used; `throttled`: the account's code budget is spent for now. */
-  | { ok: false; reason: 'invalid' | 'throttled'; retryAfterS?: number };
+  /** Wrong, replayed or already used. */
+  | { ok: false; reason: 'invalid' }
+  /** The account's code budget is spent for now: nothing was compared. */
+  | { ok: false; reason: 'throttled'; retryAfterS: number };
 
 /**
  * Checks a code the user typed (a current TOTP code or an unused recovery code) and consumes it:

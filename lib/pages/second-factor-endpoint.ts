@@ -67,7 +67,7 @@ export class SecondFactorEndpoint {
     const result = await this.deps.codes.verify({ userId: user.id, email: user.email, code: form.get('code') ?? '', origin: { ip: sourceIp(event) } });
     countSecondFactor(result);
     if (!result.ok && result.reason === 'throttled') {
-      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS ?? 1));
+      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
       return this.form(event, 429, flow, tooManyCodesMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
     }
     if (!result.ok) return this.form(event, 400, flow, 'That code is not right, or it was already used. Try the next code from your app.');

@@ -15,6 +15,7 @@ const HELP_ID = 'second-factor-help';
 /** A recovery code with its dashes, and room for spaces people type. */
 const MAX_CODE_LENGTH = 32;
 
+/** `returnTo` is for the links only: the step takes the destination from its flow, never from the form. */
 export interface SecondFactorPageContent extends FormContext {
   factors: TypedSecondFactors;
   error?: string;
@@ -29,7 +30,7 @@ export function secondFactorPage({ factors, error, ...context }: SecondFactorPag
 ${errorSummary(error)}
 <p id="${HELP_ID}">${factors.totp ? 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.' : 'Enter one of your recovery codes.'}</p>
 <form method="post" action="${SECOND_FACTOR_PATH}">
-${hiddenFields(context)}
+${hiddenFields({ antiforgeryToken: context.antiforgeryToken })}
 ${inputField({ name: 'code', label: factors.totp ? 'Code' : 'Recovery code', autocomplete: 'one-time-code', describedBy: HELP_ID, maxlength: MAX_CODE_LENGTH, invalid: error !== undefined, spellcheck: false, autofocus: true })}
 <div class="actions"><button type="submit">Continue</button> <a href="${loginUrl(context.returnTo)}">Cancel</a></div>
 </form>`

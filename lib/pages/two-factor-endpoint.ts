@@ -141,7 +141,7 @@ export class TwoFactorEndpoint {
     const result = await this.deps.totp.verify({ userId: user.id, email: user.email, code: form.get('code') ?? '', origin: { ip: sourceIp(event) } });
     countSecondFactor(result);
     if (!result.ok && result.reason === 'throttled') {
-      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS ?? 1));
+      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
       return this.disableForm(event, 429, tooManyCodesMessage(retryAfterS), { 'Retry-After': String(retryAfterS) });
     }
     if (!result.ok) return this.disableForm(event, 400, 'That code is not right, or it was already used.');

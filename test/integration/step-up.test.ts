@@ -21,6 +21,7 @@ import { SESSION_COOKIE } from '../../lib/session/sessions.js';
 import { ClientRegistry } from '../../lib/store/client-registry.js';
 import { httpEvent } from '../support/fake-http-event.js';
 import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
+import { captureOutput } from '../support/captured-output.js';
 import { codeRequestQuery, pkcePair } from '../support/oidc-instances.js';
 import { OutboxReader } from '../support/outbox-reader.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -199,9 +200,10 @@ describe('the two-factor forms of /account', () => {
     assert.equal((await getTotpFactor().typed(user.id)).totp, false);
   });
 
-  it('turning TOTP off needs a code of the factor itself, not only the session, and mails the user', async () => {
+  it('turning TOTP off needs a code of the factor itself, not only the session, and mails and audits it', async (t) => {
     const { user, recoveryCodes } = await newUser({ totp: true });
     const client = await signedIn(user);
+    const output = captureOutput(t);
     const form = await client.get('/account/two-factor/disable');
     assert.equal(form.status, 200);
     const wrong = await client.submit(form, { code: '123456' });
@@ -212,6 +214,14 @@ describe('the two-factor forms of /account', () => {
     assert.equal(done.status, 303, done.body);
     assert.equal((await getTotpFactor().typed(user.id)).totp, false);
     assert.match((await outbox.waitForMessage(user.email, since)).subject, /turned off/);
+    const audits = output.audits.map((record) => [record.event, (record.subject as { id: string }).id]);
+    assert.deepEqual(audits, [['mfa.recovery-code-used', user.id], ['mfa.totp-disabled', user.id]]);
+    assert.equal(output.metrics.get('SecondFactor{outcome=invalid}'), 1);
+    assert.equal(output.metrics.get('SecondFactor{outcome=recovery-code}'), 1);
+    // The local outbox logs its mail by design; the audit and request lines carry ids only.
+    const lines = [...output.audits, ...output.requests].map((record) => JSON.stringify(record));
+    assert.ok(!lines.some((line) => line.includes(recoveryCodes[0]!) || line.includes(user.email)), 'no code or address in the audit and request lines');
+    assert.ok(!output.lines.some((line) => line.includes(recoveryCodes[0]!)), 'no code anywhere');
   });
 
   it('makes new recovery codes after a recent sign-in; the old ones stop working', async () => {

@@ -49,8 +49,13 @@ export function attemptScopes(kind: SecretKind, settings: BruteForceSettings, em
   return [
     { key: `${kind}#account-source#${account}#${source}`, limit: settings.perAccountAndSource },
     bySource,
-    { key: `${kind}#account#${account}`, limit: settings.perAccount },
+    accountScope(kind, settings, account),
   ];
+}
+
+/** The budget of one account across every source: what locks an account (lib/auth/account-locks.ts reads and clears it). */
+export function accountScope(kind: SecretKind, settings: BruteForceSettings, normalizedEmail: string): AttemptScope {
+  return { key: `${kind}#account#${normalizedEmail}`, limit: settings.perAccount };
 }
 
 /** Seconds until a full counter's window ends (its expiry in epoch seconds; gone meanwhile: now), at least 1. */

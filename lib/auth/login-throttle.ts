@@ -60,6 +60,6 @@ export class LoginThrottle {
   }
 }
 
-function counterKey(scope: AttemptScope): string {
+export function counterKey(scope: AttemptScope): string {
   return `attempts#${scope.key}`;
 }

@@ -30,6 +30,8 @@ export interface FixtureClient {
   redirectUris: string[];
   grantTypes?: GrantType[];
   allowedScopes?: string[];
+  /** The operator's own client: /authorize issues its codes without a consent page. */
+  firstParty?: boolean;
 }
 
 export interface FixtureUser {

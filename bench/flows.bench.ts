@@ -314,7 +314,7 @@ try {
   const setupClient = stack.documentClient();
   const fixtures = createBenchFixtures(config, { documentClient: setupClient });
   await fixtures.ensureKeys();
-  await fixtures.registerClient({ clientId: CLIENT_ID, redirectUris: [REDIRECT_URI] });
+  await fixtures.registerClient({ clientId: CLIENT_ID, firstParty: true, redirectUris: [REDIRECT_URI] });
 
   console.log(`Handlers in-process; DynamoDB Local at ${stack.dynamodbEndpoint}, local KMS at ${stack.kms.url}; node ${process.version}`);
   console.log(`Stack password cost ${cost(config.password)} (PASSWORD_ARGON2_*); production default ${cost(PRODUCTION_PASSWORD)}.`);

@@ -22,11 +22,14 @@ export function demoPort(env: Record<string, string | undefined>): number {
  * provider matches redirect URIs exactly, port included (it has no RFC 8252 any-port rule for
  * loopback), so a demo on another port needs its own registered.
  */
-export function demoClientFor(env: Record<string, string | undefined>): { redirectUris: string[]; postLogoutRedirectUris: string[] } {
+export function demoClientFor(env: Record<string, string | undefined>): { redirectUris: string[]; postLogoutRedirectUris: string[]; name: string; firstParty: boolean } {
   const port = demoPort(env);
   const ports = port === DEMO_PORT ? [DEMO_PORT] : [DEMO_PORT, port];
   return {
     redirectUris: ports.map((p) => `http://localhost:${p}/callback`),
     postLogoutRedirectUris: ports.map((p) => `http://localhost:${p}/`),
+    name: 'Demo app',
+    // The operator's own demo: it signs in without a consent page.
+    firstParty: true,
   };
 }

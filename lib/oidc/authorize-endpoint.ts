@@ -50,17 +50,8 @@ export class AuthorizeEndpoint {
 
   async handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
     const params = requestParams(event);
-    const clientIds = params.getAll('client_id');
-    const clientId = clientIds.length === 1 ? clientIds[0] : undefined;
-    const client = clientId !== undefined && isValidClientId(clientId) ? await this.deps.clients.find(clientId) : undefined;
-
-    const validation = validateAuthorizeRequest(params, client);
-    if (validation.kind === 'error-page') {
-      return html(400, renderErrorPage({ title: 'This sign-in request cannot be completed', message: validation.message }));
-    }
-    if (validation.kind === 'error-redirect') {
-      return redirect(errorResponseUrl({ ...validation, issuer: this.deps.config.issuer }));
-    }
+    const validation = await resolveAuthorizeRequest(params, this.deps.clients, this.deps.config.issuer);
+    if ('respond' in validation) return validation.respond;
     const request = validation.request;
     const current = await this.deps.sessions.verify(event);
     const cookies = current?.renewedCookie !== undefined ? [current.renewedCookie] : [];
@@ -110,6 +101,31 @@ export class AuthorizeEndpoint {
 
   private errorUrl(request: AuthorizeRequest, error: OAuthError): string {
     return errorResponseUrl({ redirectUri: request.redirectUri, error, state: request.state, issuer: this.deps.config.issuer });
+  }
+}
+
+/**
+ * Looks the client up and validates the request from scratch (authorize-request.ts): the
+ * request, or the answer for a request that cannot go on (an error page while the client or its
+ * redirect URI is not established, an error redirect to the client after that). /authorize and
+ * the pages it sends the user to (consent) share it, so each re-validates on any instance.
+ */
+export async function resolveAuthorizeRequest(
+  params: URLSearchParams,
+  clients: AuthorizeEndpointDeps['clients'],
+  issuer: string,
+): Promise<{ request: AuthorizeRequest } | { respond: HttpResponse }> {
+  const clientIds = params.getAll('client_id');
+  const clientId = clientIds.length === 1 ? clientIds[0] : undefined;
+  const client = clientId !== undefined && isValidClientId(clientId) ? await clients.find(clientId) : undefined;
+  const validation = validateAuthorizeRequest(params, client);
+  switch (validation.kind) {
+    case 'error-page':
+      return { respond: html(400, renderErrorPage({ title: 'This sign-in request cannot be completed', message: validation.message })) };
+    case 'error-redirect':
+      return { respond: redirect(errorResponseUrl({ ...validation, issuer })) };
+    case 'valid':
+      return { request: validation.request };
   }
 }
 

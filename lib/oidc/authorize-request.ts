@@ -9,7 +9,6 @@
 import type { OAuthClient } from './client-metadata.js';
 import {
   AccountSelectionRequired,
-  ConsentRequired,
   InvalidRequest,
   InvalidScope,
   OAuthError,
@@ -22,7 +21,7 @@ import { isValidCodeChallenge } from './pkce.js';
 import { repeatedParametersError } from './repeated-parameters.js';
 import { isSupportedScope, parseScope } from './scopes.js';
 
-export type PromptValue = 'none' | 'login';
+export type PromptValue = 'none' | 'login' | 'consent';
 
 export interface AuthorizeRequest {
   client: OAuthClient;
@@ -144,9 +143,9 @@ function page(message: string): AuthorizeValidation {
 }
 
 /**
- * The prompt values, or the error to answer. There is no consent or account-chooser screen:
- * `consent` and `select_account` get the errors OpenID Connect Core section 3.1.2.6 defines for
- * a provider that cannot show one, so a client can tell them from a malformed request.
+ * The prompt values, or the error to answer. There is no account chooser: `select_account` gets
+ * the error OpenID Connect Core section 3.1.2.6 defines for a provider that cannot show one, so
+ * a client can tell it from a malformed request. `consent` is the consent step's (consent-step.ts).
  */
 function parsePrompt(value: string | null): ReadonlySet<PromptValue> | OAuthError {
   const prompt = new Set<PromptValue>();
@@ -155,9 +154,10 @@ function parsePrompt(value: string | null): ReadonlySet<PromptValue> | OAuthErro
   // Section 3.1.2.1: none with any other value is an error.
   if (tokens.includes('none') && tokens.length > 1) return new InvalidRequest('prompt=none cannot be combined with other values.');
   for (const token of tokens) {
-    if (token === 'consent') return new ConsentRequired('This provider has no consent screen.');
     if (token === 'select_account') return new AccountSelectionRequired('This provider has no account chooser.');
-    if (token !== 'none' && token !== 'login') return new InvalidRequest(`Unsupported prompt value: ${token}. Supported: none, login.`);
+    if (token !== 'none' && token !== 'login' && token !== 'consent') {
+      return new InvalidRequest(`Unsupported prompt value: ${token}. Supported: none, login, consent.`);
+    }
     prompt.add(token);
   }
   return prompt;

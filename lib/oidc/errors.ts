@@ -96,7 +96,7 @@ export class InteractionRequired extends OAuthError {
   readonly code = 'interaction_required';
 }
 
-/** OpenID Connect Core section 3.1.2.6: this provider has no consent screen to show. */
+/** OpenID Connect Core section 3.1.2.6: prompt=none, and the user must be asked for consent first. */
 export class ConsentRequired extends OAuthError {
   readonly code = 'consent_required';
 }

@@ -9,12 +9,12 @@
  * forge it, lower its time, move it to another request or keep it for later. A plain time in
  * the URL let anyone skip the demanded sign-in by adding `authenticated_after=0`.
  */
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { DataProtector } from '../dataprotection/data-protector.js';
 import { UnprotectError } from '../dataprotection/unprotect-error.js';
+import { REAUTHENTICATION_PARAM, requestDigest } from './request-markers.js';
 
-export const REAUTHENTICATION_PARAM = 'reauth';
+export { REAUTHENTICATION_PARAM } from './request-markers.js';
 export const REAUTHENTICATION_PURPOSE = 'authorize-reauthentication';
 /**
  * How long the user has to sign in and come back. Long enough to fetch a mailed code (valid 5
@@ -62,12 +62,6 @@ export class ReauthenticationDemands {
     }
     return isDemand(demand) && demand.request === requestDigest(params) ? demand.at : undefined;
   }
-}
-
-/** The request without the marker, independent of parameter order (the login page keeps it, but nothing needs it to). */
-function requestDigest(params: URLSearchParams): string {
-  const entries = [...params].filter(([name]) => name !== REAUTHENTICATION_PARAM).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(entries)).digest('base64url');
 }
 
 function isDemand(value: unknown): value is Demand {

@@ -14,6 +14,7 @@ import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import { once } from '../once.js';
 import { SigningKeyPublisher } from '../signing/signing-jwks.js';
 import { DynamoDbKeyRingRepository } from '../store/key-ring-repository.js';
+import { ConsentDirectory } from '../store/consent-directory.js';
 import { TtlCache } from '../store/ttl-cache.js';
 import { UserDirectory } from '../store/user-directory.js';
 import { documentClientFor } from './dynamodb-client.js';
@@ -30,6 +31,11 @@ export const getCache = /* @__PURE__ */ once(
 
 export const getUserDirectory = /* @__PURE__ */ once(
   (): UserDirectory => new UserDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
+);
+
+/** The consents users gave third-party clients (lib/oidc/consent-store.ts): the account page lists and revokes them. */
+export const getConsentStore = /* @__PURE__ */ once(
+  (): ConsentDirectory => new ConsentDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
 );
 
 export const getKeyRingRepository = /* @__PURE__ */ once(

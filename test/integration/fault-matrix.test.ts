@@ -71,6 +71,7 @@ before(async () => {
   users = new UserDirectory({ client: direct, tableName: stack.config.tables.directory, clock: systemClock });
   await new ClientRegistry({ client: direct, tableName: stack.config.tables.directory, clock: systemClock }).register({
     clientId: CLIENT_ID,
+    firstParty: true,
     redirectUris: [REDIRECT],
     grantTypes: ['authorization_code', 'refresh_token'],
   });

@@ -47,7 +47,7 @@ before(async () => {
   ];
   for (const [path, name] of modules) routes.push({ path, handler: (await import(`../../functions/${name}.js`)).handler as FunctionHandler });
   const client = stack.documentClient();
-  await new ClientRegistry({ client, tableName: stack.config.tables.directory, clock: systemClock }).register({ clientId: 'spa', redirectUris: ['https://app.example/cb'] });
+  await new ClientRegistry({ client, tableName: stack.config.tables.directory, clock: systemClock }).register({ clientId: 'spa', firstParty: true, redirectUris: ['https://app.example/cb'] });
   client.destroy();
 });
 

@@ -41,6 +41,7 @@ before(async () => {
   const clients = new ClientRegistry({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock });
   await clients.register({
     clientId: CLIENT_ID,
+    firstParty: true,
     secret: CLIENT_SECRET,
     redirectUris: [REDIRECT],
     postLogoutRedirectUris: [],

@@ -96,7 +96,7 @@ before(async () => {
     documentClient: stack.documentClient(),
     keyWrapper: new KmsKeyWrapper({ client: createKmsClient({ region: stack.config.region, endpoint: stack.kms.url }), keyId: stack.config.kmsKeyId }),
   });
-  await provider.clients.register({ clientId: 'spa', redirectUris: [REDIRECT] });
+  await provider.clients.register({ clientId: 'spa', firstParty: true, redirectUris: [REDIRECT] });
   const user = await provider.users.create({ email: 'grace@example.com', name: 'Grace Hopper', emailVerified: true });
   sessionCookie = (await provider.sessions.start({ subject: user.id, methods: ['pwd'] })).cookie.split(';')[0]!;
 });
@@ -122,7 +122,7 @@ describe('signing key rotation during a session', () => {
     const created = rotations.find((r) => r.ring === 'signing')!.created.map((key) => key.keyId);
     assert.equal(created[0], successor.keyId);
     assert.equal(created.length, 2, "the hand-over is within the lead time, so the successor's successor too");
-    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid).sort(), [oldKid, ...created].sort());
+    assert.deepEqual((await publisher.publishedKeys()).filter((k) => k.alg === 'ES256').map((k) => k.kid).sort(), [oldKid, ...created].sort());
 
     // Shortly before the hand-over: still the old key.
     time.now = T0 + (LIFETIME_S - 100) * S;
@@ -150,7 +150,7 @@ describe('signing key rotation during a session', () => {
 
     // Retention ends: the old key leaves the JWKS, and what it signed no longer verifies.
     time.now = T0 + (LIFETIME_S + RETENTION_S + 1) * S;
-    assert.deepEqual((await publisher.publishedKeys()).map((k) => k.kid), [created[1], successor.keyId]);
+    assert.deepEqual((await publisher.publishedKeys()).filter((k) => k.alg === 'ES256').map((k) => k.kid), [created[1], successor.keyId]);
     await assert.rejects(provider.verifier.verifyIdTokenHint(beforeHandOver.id_token!), (e: unknown) => e instanceof TokenRejectedError && e.reason === 'unknown_key');
     await provider.verifier.verifyIdTokenHint(afterHandOver.id_token!);
   });
@@ -161,7 +161,7 @@ describe('revoking every signing key (the emergency path)', () => {
     const config = stack.config;
     const repository = new DynamoDbKeyRingRepository({ client: stack.documentClient(), tableName: config.tables.keys });
     const keyWrapper = new KmsKeyWrapper({ client: createKmsClient({ region: config.region, endpoint: stack.kms.url }), keyId: config.kmsKeyId });
-    const jwks = async () => (await new SigningKeyPublisher({ config, repository, clock }).publishedKeys()).map((key) => key.kid);
+    const jwks = async () => (await new SigningKeyPublisher({ config, repository, clock }).publishedKeys()).filter((key) => key.alg === 'ES256').map((key) => key.kid);
     time.now = T0 + 2 * LIFETIME_S * S; // the session (idle timeout 8 h) is still alive
     await rotateApplicationRings({ config, repository, keyWrapper }, new Date(time.now));
     await signIn();

@@ -37,7 +37,7 @@ before(async () => {
   stack = await startTestStack();
   oidc = oidcInstances(stack, clock);
   const setup = oidc.all[0]!;
-  await setup.clients.register({ clientId: 'spa', redirectUris: [REDIRECT], postLogoutRedirectUris: [BYE] });
+  await setup.clients.register({ clientId: 'spa', firstParty: true, redirectUris: [REDIRECT], postLogoutRedirectUris: [BYE] });
   userId = (await setup.users.create({ email: 'grace@example.com', name: 'Grace Hopper', emailVerified: true })).id;
 });
 after(() => stack.close());

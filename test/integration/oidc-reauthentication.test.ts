@@ -28,7 +28,7 @@ before(async () => {
   stack = await startTestStack();
   oidc = oidcInstances(stack, () => time.now);
   const setup = oidc.all[0]!;
-  await setup.clients.register({ clientId: 'spa', redirectUris: [REDIRECT] });
+  await setup.clients.register({ clientId: 'spa', firstParty: true, redirectUris: [REDIRECT] });
   userId = (await setup.users.create({ email: 'ada@example.com', name: 'Ada Lovelace', emailVerified: true })).id;
 });
 after(() => stack.close());

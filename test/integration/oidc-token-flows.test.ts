@@ -153,8 +153,8 @@ before(async () => {
   stack = await startTestStack();
   instances = [newInstance(), newInstance(), newInstance()];
   const setup = instances[0]!;
-  await setup.clients.register({ clientId: 'spa', redirectUris: [REDIRECT], postLogoutRedirectUris: ['https://app.example/bye'] });
-  await setup.clients.register({ clientId: 'web', secret: WEB_SECRET, redirectUris: ['https://web.example/cb'], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] });
+  await setup.clients.register({ clientId: 'spa', firstParty: true, redirectUris: [REDIRECT], postLogoutRedirectUris: ['https://app.example/bye'] });
+  await setup.clients.register({ clientId: 'web', firstParty: true, secret: WEB_SECRET, redirectUris: ['https://web.example/cb'], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] });
   await setup.clients.register({ clientId: 'machine', secret: MACHINE_SECRET, redirectUris: [], grantTypes: ['client_credentials'] });
   const user = await setup.users.create({ email: 'ada@example.com', name: 'Ada Lovelace', emailVerified: true });
   userId = user.id;
@@ -298,7 +298,7 @@ describe('a redirect URI registered with a query of its own', () => {
     state: 'st',
     ...extra,
   });
-  before(() => instances[0]!.clients.register({ clientId: 'query-spa', redirectUris: [REGISTERED], postLogoutRedirectUris: [`${REGISTERED}&bye`] }));
+  before(() => instances[0]!.clients.register({ clientId: 'query-spa', firstParty: true, redirectUris: [REGISTERED], postLogoutRedirectUris: [`${REGISTERED}&bye`] }));
 
   it('gets the code appended to the query exactly as registered, and exchanges it with that exact URI only', async () => {
     for (const other of ['https://query.example/cb', 'https://query.example/cb?x=a+b&flag=']) {

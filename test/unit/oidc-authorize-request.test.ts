@@ -135,12 +135,12 @@ describe('validateAuthorizeRequest: errors sent to the redirect URI', () => {
     assert.equal((validateAuthorizeRequest(params({ ...web, code_challenge_method: 'plain' }), confidentialClient) as { error?: OAuthError }).error?.code, 'invalid_request');
   });
 
-  it('understands prompt none and login, alone', () => {
+  it('understands prompt none alone, login and consent together', () => {
     assert.deepEqual([...valid(validateAuthorizeRequest(params({ prompt: 'login' }), publicClient)).prompt], ['login']);
     assert.deepEqual([...valid(validateAuthorizeRequest(params({ prompt: 'none' }), publicClient)).prompt], ['none']);
     expectRedirectError(validateAuthorizeRequest(params({ prompt: 'none login' }), publicClient), 'invalid_request');
-    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'consent' }), publicClient), 'consent_required');
-    expectRedirectError(validateAuthorizeRequest(params({ prompt: 'login consent' }), publicClient), 'consent_required');
+    assert.deepEqual([...valid(validateAuthorizeRequest(params({ prompt: 'consent' }), publicClient)).prompt], ['consent']);
+    assert.deepEqual([...valid(validateAuthorizeRequest(params({ prompt: 'login consent' }), publicClient)).prompt], ['login', 'consent']);
     expectRedirectError(validateAuthorizeRequest(params({ prompt: 'select_account' }), publicClient), 'account_selection_required');
     expectRedirectError(validateAuthorizeRequest(params({ prompt: 'none consent' }), publicClient), 'invalid_request');
     expectRedirectError(validateAuthorizeRequest(params({ prompt: 'bogus' }), publicClient), 'invalid_request');

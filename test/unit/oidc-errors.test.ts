@@ -6,6 +6,7 @@ import { api, page } from '../../lib/http/handler.js';
 import type { HttpResponse } from '../../lib/http/response.js';
 import { errorResponseUrl } from '../../lib/oidc/authorization-response.js';
 import {
+  AccessDenied,
   AccountSelectionRequired,
   ConsentRequired,
   InsufficientScope,
@@ -56,7 +57,8 @@ const cases: { error: OAuthError; status: number; code: string; challenge?: stri
   },
   { error: new UnsupportedResponseType('Only response_type=code is supported.'), status: 400, code: 'unsupported_response_type' },
   { error: new LoginRequired('The user must sign in.'), status: 400, code: 'login_required' },
-  { error: new ConsentRequired('This provider has no consent screen.'), status: 400, code: 'consent_required' },
+  { error: new ConsentRequired('The user must consent first.'), status: 400, code: 'consent_required' },
+  { error: new AccessDenied('The user denied the request.'), status: 400, code: 'access_denied' },
   { error: new AccountSelectionRequired('This provider has no account chooser.'), status: 400, code: 'account_selection_required' },
   { error: new RequestNotSupported('Request objects are not supported.'), status: 400, code: 'request_not_supported' },
   { error: new RequestUriNotSupported('request_uri is not supported.'), status: 400, code: 'request_uri_not_supported' },

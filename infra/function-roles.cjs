@@ -17,6 +17,15 @@ const { createHash } = require('node:crypto');
 /** IAM's limit on role names. */
 const MAX_ROLE_NAME = 64;
 const TABLE_IDS = { keys: 'KeysTable', cache: 'CacheTable', directory: 'DirectoryTable' };
+/**
+ * The DynamoDB resources function-access.yml names: the three tables, and the cache table's
+ * owner index (a user's sessions and grants; lib/store/ttl-cache.ts OWNER_INDEX), which IAM
+ * treats as a resource of its own.
+ */
+const DYNAMODB_RESOURCES = {
+  ...Object.fromEntries(Object.entries(TABLE_IDS).map(([table, id]) => [table, { sid: id, arn: { 'Fn::GetAtt': [id, 'Arn'] } }])),
+  cacheOwnerIndex: { sid: 'CacheTableOwnerIndex', arn: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['CacheTable', 'Arn'] }, '/index/by-owner']] } },
+};
 /** The operator CLIs' KMS calls: `npm run keys rotate` creates keys (wraps), never unwraps. */
 const OPERATOR_KMS_ACTIONS = ['GenerateDataKey', 'Encrypt'];
 
@@ -61,10 +70,10 @@ function statementsFor(settings, key, access) {
   ];
   for (const [table, actions] of Object.entries(access.dynamodb ?? {})) {
     statements.push({
-      Sid: TABLE_IDS[table],
+      Sid: DYNAMODB_RESOURCES[table].sid,
       Effect: 'Allow',
       Action: actions.map((action) => `dynamodb:${action}`),
-      Resource: [{ 'Fn::GetAtt': [TABLE_IDS[table], 'Arn'] }],
+      Resource: [DYNAMODB_RESOURCES[table].arn],
     });
   }
   if (access.kms) {

@@ -8,11 +8,13 @@ import type { AccountSection } from '../pages/account-section.js';
 import { once } from '../once.js';
 import { TwoFactorSection } from '../pages/two-factor-section.js';
 import { getTotpFactor } from './second-factor-services.js';
+import { getAppsSection, getSessionsSection } from './account-session-endpoints.js';
 
 export const getAccountSections = /* @__PURE__ */ once(
   (): readonly AccountSection[] => [
     // profile, email, password (H3)
-    // sessions, apps (H4)
+    getSessionsSection(),
+    getAppsSection(),
     // passkeys (H5)
     new TwoFactorSection(getTotpFactor()),
     // delete account (H3): keep it last

@@ -18,6 +18,7 @@ import { SessionIndex } from '../session/session-index.js';
 import { ConsentDirectory } from '../store/consent-directory.js';
 import { TtlCache } from '../store/ttl-cache.js';
 import { UserDirectory } from '../store/user-directory.js';
+import { UserListing } from '../store/user-listing.js';
 import { UserStatusDirectory } from '../store/user-status-directory.js';
 import { getClock, getConfig, getDocumentClient } from './table-services.js';
 
@@ -25,6 +26,8 @@ export type AccountServicesConfig = SectionsConfig<'cacheTable' | 'directoryTabl
 
 export interface AccountServices {
   users: UserDirectory;
+  /** For operators only: a scan of the directory. */
+  listing: UserListing;
   sessions: SessionIndex;
   grants: GrantStore;
   consents: ConsentDirectory;
@@ -44,6 +47,7 @@ export function createAccountServices(deps: { config: AccountServicesConfig; clo
   const signOut = new AccountSignOut({ sessions, grants });
   return {
     users,
+    listing: new UserListing({ client, tableName: config.tables.directory, clock }),
     sessions,
     grants,
     consents,

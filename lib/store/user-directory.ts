@@ -2,10 +2,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeEmail } from '../auth/email-address.js';
+import { readProfileClaims } from '../auth/profile-claims.js';
 import { EmailTakenError, InvalidEmailError, newUser, StaleUserError, type NewUser, type User, type UserStore } from '../auth/user-store.js';
 import { TableStore } from './table-store.js';
 
-const USER_SK = 'user';
+export const USER_SK = 'user';
 const EMAIL_SK = 'email';
 /** Transactions touching the same items cancel each other (TransactionConflict) instead of queueing. */
 const CONFLICT_RETRIES = 5;
@@ -263,7 +264,8 @@ function emailKey(normalizedEmail: string): string {
   return `email#${normalizedEmail}`;
 }
 
-function toUser(item: Record<string, unknown>): User {
+export function toUser(item: Record<string, unknown>): User {
+  const profile = readProfileClaims(item.profile);
   return {
     id: String(item.id),
     email: String(item.email),
@@ -271,6 +273,8 @@ function toUser(item: Record<string, unknown>): User {
     emailVerified: item.emailVerified === true,
     ...(typeof item.passwordHash === 'string' ? { passwordHash: item.passwordHash } : {}),
     createdAt: String(item.createdAt),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(typeof item.profileUpdatedAt === 'string' ? { profileUpdatedAt: item.profileUpdatedAt } : {}),
     ...(typeof item.disabledAt === 'string' ? { disabledAt: item.disabledAt } : {}),
   };
 }

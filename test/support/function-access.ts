@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { load as parseYaml } from 'js-yaml';
 
-export const TABLES = ['keys', 'cache', 'directory'] as const;
+/** The tables, and the cache table's owner index (IAM grants on an index separately). */
+export const TABLES = ['keys', 'cache', 'directory', 'cacheOwnerIndex'] as const;
 export type Table = (typeof TABLES)[number];
 
 export interface FunctionAccess {

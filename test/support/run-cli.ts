@@ -13,7 +13,7 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(script: 'keys' | 'clients' | 'outbox', args: string[], env: Record<string, string>): Promise<CliRun> {
+export function runCli(script: 'keys' | 'clients' | 'outbox' | 'users', args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/with-local-env.ts', `scripts/${script}.ts`, ...args], {
       cwd: ROOT,

@@ -11,7 +11,7 @@ export interface Passkey {
   /** The user id (`sub`); also the WebAuthn user handle the credential was created for. */
   userId: string;
   /** COSE-encoded public key, as the attestation carried it. */
-  publicKey: Uint8Array;
+  publicKey: Uint8Array<ArrayBuffer>;
   /** The authenticator's signature counter at its last use (0 for authenticators that do not count). */
   counter: number;
   /** Hints for the browser (`internal`, `hybrid`, `usb`, ...), as the authenticator reported them. */

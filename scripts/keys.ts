@@ -3,8 +3,8 @@
  *
  *   keys list
  *   keys rotate
- *   keys revoke <keyId> [--ring dataprotection|signing]
- *   keys revoke --created-before <ISO date> [--ring dataprotection|signing]
+ *   keys revoke <keyId> [--ring dataprotection|signing|signing-rs256]
+ *   keys revoke --created-before <ISO date> [--ring dataprotection|signing|signing-rs256]
  *
  * Configuration comes from the environment (`npm run keys` fills in the local stack; for a
  * deployed stage set STAGE, KEYS_TABLE, KMS_KEY_ID, AWS_REGION and AWS credentials). Prints
@@ -20,7 +20,7 @@ import { auditCreatedKeys, auditRevocation, revokeApplicationKeys, rotateApplica
 import type { AuditParty } from '../lib/observability/audit.js';
 import type { KeyWrapper } from '../lib/kms/key-wrapper.js';
 import { kmsKeyWrapperFor } from '../lib/runtime/kms-client.js';
-import { SIGNING_RING } from '../lib/signing/signing-key-policy.js';
+import { SIGNING_RINGS } from '../lib/signing/signing-key-policy.js';
 import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
 import type { KeyRingRepository } from '../lib/keyring/key-ring-repository.js';
 import { DynamoDbKeyRingRepository } from '../lib/store/key-ring-repository.js';
@@ -28,7 +28,8 @@ import { operatorActor } from './operator.js';
 import { assertNoOptionsTakenByNpm, describeCliError, usageOf, UsageError } from './cli-errors.js';
 import { runIfMain } from './run-as-main.js';
 
-export const RINGS = [DATA_PROTECTION_RING, SIGNING_RING] as const;
+/** `signing` holds the ES256 keys, `signing-rs256` the RS256 ones. */
+export const RINGS = [DATA_PROTECTION_RING, SIGNING_RINGS.ES256, SIGNING_RINGS.RS256] as const;
 
 export interface KeysCliDeps {
   config: ApplicationRotationDeps['config'];

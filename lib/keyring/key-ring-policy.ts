@@ -6,12 +6,7 @@
  */
 
 /** Public half of a signing key, stored in clear beside the wrapped private key. */
-export interface PublicJwk {
-  kty: string;
-  crv: string;
-  x: string;
-  y: string;
-}
+export type PublicJwk = { kty: 'EC'; crv: string; x: string; y: string } | { kty: 'RSA'; n: string; e: string };
 
 export interface KeyRecord {
   /** Random UUID; also the `kid` of signing keys and the 16-byte key id inside payloads. */
@@ -29,7 +24,7 @@ export interface KeyRecord {
   wrapped: Uint8Array;
   /** ARN of the wrapping key. */
   wrappedBy: string;
-  /** `A256GCM-HKDF` for data-protection master keys, `ES256` for signing keys. */
+  /** `A256GCM-HKDF` for data-protection master keys, `ES256` or `RS256` for signing keys. */
   alg: string;
   publicJwk?: PublicJwk;
 }

@@ -4,11 +4,10 @@
  * which only name themselves. Exactly one method per request. A failure is thrown as
  * `InvalidClient` (401 with a Basic challenge) or `InvalidRequest` (400), RFC 6749 section 5.2.
  */
-import { isValidClientId, type OAuthClient } from './client-metadata.js';
+import { isValidClientId, type ClientAuthMethod, type OAuthClient } from './client-metadata.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
 
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-export type ClientAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+export { TOKEN_ENDPOINT_AUTH_METHODS, type ClientAuthMethod } from './client-metadata.js';
 
 export interface ClientCredentials {
   method: ClientAuthMethod;

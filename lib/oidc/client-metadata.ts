@@ -2,7 +2,9 @@
  * What a registered OAuth client is, and the rules its metadata must satisfy at registration.
  * Pure: a ClientStore (client-store.ts) stores what this module accepts.
  */
+import type { JWK } from 'jose';
 import { IdentityServerError } from '../errors.js';
+import { isSigningAlg, type SigningAlg } from '../signing/signing-key-policy.js';
 import { RESPONSE_PARAMETERS } from './authorization-response.js';
 import { SUPPORTED_SCOPES } from './scopes.js';
 
@@ -10,6 +12,29 @@ export type ClientType = 'public' | 'confidential';
 
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof SUPPORTED_GRANT_TYPES)[number];
+
+/** RFC 7591 section 2 names; `private_key_jwt` is RFC 7523 / OIDC Core section 9. */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+/** A client's public keys (its `jwks` metadata): what signs its private_key_jwt assertions. */
+export interface ClientJwks {
+  keys: JWK[];
+}
+
+/** `private_key_jwt`: the client proves itself with a JWT signed by a key of `jwks` or `jwksUri` (exactly one). */
+export type ClientKeys = { jwks: ClientJwks } | { jwksUri: string };
+
+/** What RFC 7591/7592 registration adds to a client. */
+export interface DynamicRegistration {
+  /** `sha256$...` of the registration access token (RFC 7592), kept like client secrets (client-secret.ts). */
+  registrationTokenHash: string;
+  /** `token_endpoint_auth_method` as registered (the client's `type` and `privateKeyJwt` follow from it). */
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  applicationType: 'web' | 'native';
+  /** Epoch seconds (RFC 7591 `client_id_issued_at`). */
+  issuedAtS: number;
+}
 
 export interface OAuthClient {
   clientId: string;
@@ -32,6 +57,16 @@ export interface OAuthClient {
   /** Every user of this client needs MFA (`clients add --require-mfa`): /authorize steps up, and enrols a user without a second factor, before any code. */
   requireMfa?: true;
   createdAt: string;
+  /** A secret replaced by `clients rotate-secret`, still accepted until `expiresAt` (ISO 8601). */
+  previousSecret?: { hash: string; expiresAt: string };
+  /** JWS alg of this client's ID tokens; ES256 when absent. */
+  idTokenSignedResponseAlg?: SigningAlg;
+  /** When set, /userinfo answers this client with a JWT signed with it (`application/jwt`). */
+  userinfoSignedResponseAlg?: SigningAlg;
+  /** Set for a client that authenticates with private_key_jwt (it then has no secret). */
+  privateKeyJwt?: ClientKeys;
+  /** Only for clients registered through POST /connect/register (RFC 7591); CLI clients have none. */
+  dynamic?: DynamicRegistration;
 }
 
 /** RFC 7591 section 3.2.2's code for the same refusal. */
@@ -79,8 +114,10 @@ export function redirectUriProblem(uri: string): string | undefined {
 
 export interface ClientRegistration {
   clientId: string;
-  /** Omitted for a public client. */
+  /** Omitted for a public client and for a private_key_jwt one. */
   secret?: string;
+  /** Instead of `secret`: the hash of one already stored (an RFC 7592 update keeps the client's secret). */
+  secretHash?: string;
   redirectUris: string[];
   postLogoutRedirectUris?: string[];
   allowedScopes?: string[];
@@ -88,18 +125,26 @@ export interface ClientRegistration {
   name?: string;
   firstParty?: boolean;
   requireMfa?: boolean;
+  idTokenSignedResponseAlg?: SigningAlg;
+  userinfoSignedResponseAlg?: SigningAlg;
+  privateKeyJwt?: ClientKeys;
+  dynamic?: DynamicRegistration;
 }
 
 /** A display name is shown as text, never markup; control characters and length are still refused. */
 const MAX_CLIENT_NAME_LENGTH = 100;
 
 /** Defaults and checks for a new client; throws InvalidClientMetadataError listing the first problem. */
-export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClient, 'secretHash' | 'createdAt'> {
+export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClient, 'secretHash' | 'createdAt' | 'previousSecret'> {
   const fail = (message: string): never => {
     throw new InvalidClientMetadataError(message);
   };
   if (!isValidClientId(input.clientId)) fail('client id must be 1 to 200 printable ASCII characters without spaces');
-  const type: ClientType = input.secret === undefined ? 'public' : 'confidential';
+  if (input.dynamic !== undefined && input.firstParty === true) fail('a dynamically registered client is never first-party');
+  if (input.secret !== undefined && input.secretHash !== undefined) fail('give a secret or its hash, not both');
+  const hasSecret = input.secret !== undefined || input.secretHash !== undefined;
+  if (hasSecret && input.privateKeyJwt !== undefined) fail('a client authenticates with a secret or with private_key_jwt, not both');
+  const type: ClientType = hasSecret || input.privateKeyJwt !== undefined ? 'confidential' : 'public';
   if (input.secret !== undefined && input.secret.length < MIN_SECRET_LENGTH) {
     fail(
       `client secret must be at least ${MIN_SECRET_LENGTH} random characters; ` +
@@ -128,6 +173,9 @@ export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClie
   if (name !== undefined && (name === '' || name.length > MAX_CLIENT_NAME_LENGTH || /[\x00-\x1f\x7f]/.test(name))) {
     fail(`client name must be 1 to ${MAX_CLIENT_NAME_LENGTH} characters without control characters`);
   }
+  for (const alg of [input.idTokenSignedResponseAlg, input.userinfoSignedResponseAlg]) {
+    if (alg !== undefined && !isSigningAlg(alg)) fail(`unsupported signing algorithm: ${String(alg)}`);
+  }
   return {
     clientId: input.clientId,
     type,
@@ -138,6 +186,10 @@ export function normalizeRegistration(input: ClientRegistration): Omit<OAuthClie
     ...(name !== undefined ? { name } : {}),
     ...(input.firstParty === true ? { firstParty: true as const } : {}),
     ...(input.requireMfa === true ? { requireMfa: true as const } : {}),
+    ...(input.idTokenSignedResponseAlg !== undefined ? { idTokenSignedResponseAlg: input.idTokenSignedResponseAlg } : {}),
+    ...(input.userinfoSignedResponseAlg !== undefined ? { userinfoSignedResponseAlg: input.userinfoSignedResponseAlg } : {}),
+    ...(input.privateKeyJwt !== undefined ? { privateKeyJwt: input.privateKeyJwt } : {}),
+    ...(input.dynamic !== undefined ? { dynamic: input.dynamic } : {}),
   };
 }
 

@@ -11,7 +11,8 @@
  * /revoke and /introspect call. Major identity servers store client secrets the same way.
  *
  * Verification recomputes the digest and compares the two fixed-length digests in constant
- * time. A stored hash in any other form (e.g. an older scrypt one) never verifies: give such a
+ * time, against the current secret and, until its overlap ends, the one `clients rotate-secret`
+ * replaced (so a deployment can move to the new secret without an outage). A stored hash in any other form (e.g. an older scrypt one) never verifies: give such a
  * client a new secret with `clients add ... --replace`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -24,13 +25,27 @@ export function hashClientSecret(secret: string): string {
   return SECRET_HASH_PREFIX + sha256(secret).toString('base64url');
 }
 
-/** True when the client is confidential and `secret` matches; never throws for bad input. */
-export function clientSecretMatches(client: OAuthClient, secret: string): boolean {
+/**
+ * True when the client is confidential and `secret` matches its secret, or the previous one
+ * while `nowMs` is within its overlap; never throws for bad input.
+ */
+export function clientSecretMatches(client: OAuthClient, secret: string, nowMs: number): boolean {
   if (client.type !== 'confidential' || client.secretHash === undefined || typeof secret !== 'string') return false;
-  const stored = SECRET_HASH.exec(client.secretHash);
+  const actual = sha256(secret);
+  if (digestMatches(client.secretHash, actual)) return true;
+  const previous = client.previousSecret;
+  return previous !== undefined && nowMs < Date.parse(previous.expiresAt) && digestMatches(previous.hash, actual);
+}
+
+/** True when `secret` hashes to `secretHash` (another machine-made secret kept the same way, e.g. a registration access token). */
+export function secretHashMatches(secretHash: string, secret: string): boolean {
+  return typeof secret === 'string' && digestMatches(secretHash, sha256(secret));
+}
+
+function digestMatches(secretHash: string, actual: Buffer): boolean {
+  const stored = SECRET_HASH.exec(secretHash);
   if (stored === null) return false;
   const expected = Buffer.from(stored[1]!, 'base64url');
-  const actual = sha256(secret);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 

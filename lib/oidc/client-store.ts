@@ -4,7 +4,7 @@
  * keeps an in-memory twin that passes the same contract tests.
  */
 import { IdentityServerError } from '../errors.js';
-import { normalizeRegistration, type ClientRegistration, type OAuthClient } from './client-metadata.js';
+import { normalizeRegistration, type ClientRegistration, type DynamicRegistration, type OAuthClient } from './client-metadata.js';
 import { hashClientSecret } from './client-secret.js';
 
 export class ClientExistsError extends IdentityServerError {
@@ -28,6 +28,25 @@ export interface ClientStore {
   list(): Promise<OAuthClient[]>;
   /** False when there was no such client. */
   remove(clientId: string): Promise<boolean>;
+  /**
+   * RFC 7592 update of a dynamically registered client: replaces its metadata (validated like
+   * `register`), keeping `createdAt`, only while the stored client still carries the same
+   * registration token hash (neither deleted nor changed meanwhile); undefined otherwise.
+   */
+  update(registration: ClientRegistration & { dynamic: DynamicRegistration }, createdAt: string): Promise<OAuthClient | undefined>;
+  /**
+   * Gives a confidential client `secret` (stored hashed); its current secret keeps verifying for
+   * `overlapS` seconds more (0: not at all). Undefined when there is no such client with a
+   * secret, or its secret changed while this ran.
+   */
+  rotateSecret(clientId: string, secret: string, overlapS: number): Promise<OAuthClient | undefined>;
+}
+
+/** The client after `rotateSecret`: the new hash, and the old one kept until the overlap ends. */
+export function withRotatedSecret(client: OAuthClient & { secretHash: string }, secret: string, overlapS: number, now: Date): OAuthClient {
+  const { previousSecret: _expiredOrReplaced, ...rest } = client;
+  const previous = overlapS > 0 ? { previousSecret: { hash: client.secretHash, expiresAt: new Date(now.getTime() + overlapS * 1000).toISOString() } } : {};
+  return { ...rest, secretHash: hashClientSecret(secret), ...previous };
 }
 
 /**
@@ -38,6 +57,7 @@ export function registeredClient(registration: ClientRegistration, createdAt: Da
   return {
     ...normalizeRegistration(registration),
     ...(registration.secret !== undefined ? { secretHash: hashClientSecret(registration.secret) } : {}),
+    ...(registration.secretHash !== undefined ? { secretHash: registration.secretHash } : {}),
     createdAt: createdAt.toISOString(),
   };
 }

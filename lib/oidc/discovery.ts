@@ -3,6 +3,7 @@ import { ACR_VALUES_SUPPORTED } from './acr.js';
 import { SUPPORTED_GRANT_TYPES } from './client-metadata.js';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from './client-authentication.js';
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from './pkce.js';
+import { SIGNING_ALGORITHMS } from '../signing/signing-key-policy.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes.js';
 
 /** Claims the ID token and userinfo can carry (token-claims.ts, scopes.ts). */
@@ -29,7 +30,7 @@ export function discoveryDocument(config: Config): Record<string, unknown> {
     response_modes_supported: ['query'],
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['ES256'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],

@@ -1,5 +1,6 @@
 /**
- * Which rings this application rotates: the data-protection ring and the signing ring. The
+ * Which rings this application rotates: the data-protection ring and one signing ring per
+ * algorithm (ES256, RS256). The
  * generic rotation and revocation in lib/keyring know neither; this is where the two are named
  * together.
  */
@@ -13,6 +14,7 @@ import { rotateAhead, type RingRotation } from '../keyring/rotation.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
 import { audit, type AuditParty } from '../observability/audit.js';
 import { signingKeyKind } from '../signing/signing-key-material.js';
+import { SIGNING_ALGORITHMS } from '../signing/signing-key-policy.js';
 
 export interface ApplicationRotationDeps {
   config: Pick<Config, 'appName' | 'dataProtection' | 'signing'>;
@@ -22,7 +24,7 @@ export interface ApplicationRotationDeps {
 }
 
 function applicationKeyKinds(config: ApplicationRotationDeps['config']): KeyKind<unknown>[] {
-  return [masterKeyKind(config.dataProtection), signingKeyKind(config.signing)];
+  return [masterKeyKind(config.dataProtection), ...SIGNING_ALGORITHMS.map((alg) => signingKeyKind(config.signing, alg))];
 }
 
 export function rotateApplicationRings(deps: ApplicationRotationDeps, now?: Date): Promise<RingRotation[]> {

@@ -23,15 +23,25 @@ import {
   type RingPolicy,
 } from '../keyring/key-ring-policy.js';
 
-export const SIGNING_RING = 'signing';
-export const SIGNING_ALG = 'ES256';
+/** ES256 signs every access token and, unless a client asks for RS256, every ID token: smaller and cheaper. */
+export const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGORITHMS)[number];
+export const DEFAULT_SIGNING_ALG: SigningAlg = 'ES256';
+
+/**
+ * One ring per algorithm, each rotated, published and retained on its own (a JWK has one alg,
+ * and a relying party verifying RS256 must find an RSA key published as long as an EC one).
+ * ES256 keeps the ring name it always had, so the keys of existing deployments stay in use.
+ */
+export const SIGNING_RINGS: Readonly<Record<SigningAlg, string>> = { ES256: 'signing', RS256: 'signing-rs256' };
+export const SIGNING_RING = SIGNING_RINGS.ES256;
+
+export function isSigningAlg(value: unknown): value is SigningAlg {
+  return typeof value === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(value);
+}
 
 /** One entry of the JWKS document: public parameters only. */
-export interface PublishedJwk extends PublicJwk {
-  kid: string;
-  alg: typeof SIGNING_ALG;
-  use: 'sig';
-}
+export type PublishedJwk = PublicJwk & { kid: string; alg: SigningAlg; use: 'sig' };
 
 /** The keys' timing; how often an instance re-reads the ring is not policy. */
 type Timing = Omit<SigningSettings, 'revocationCheckS'>;
@@ -62,7 +72,9 @@ export function publishedSigningKeys(keys: readonly KeyRecord[], now: Date, sett
 export function toPublishedJwk(key: KeyRecord): PublishedJwk {
   const jwk = key.publicJwk;
   if (jwk === undefined) throw new Error(`signing key ${key.keyId} has no public key`);
-  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: key.keyId, alg: SIGNING_ALG, use: 'sig' };
+  if (!isSigningAlg(key.alg)) throw new Error(`signing key ${key.keyId} has an unknown algorithm`);
+  const params = jwk.kty === 'EC' ? { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: jwk.kty, n: jwk.n, e: jwk.e };
+  return { ...params, kid: key.keyId, alg: key.alg, use: 'sig' };
 }
 
 /** The ring's first key (generation 1): nothing was ever published before it, so it needs no propagation. */

@@ -1,6 +1,6 @@
 /**
- * The signing ring for token issuance: the key that signs (unwrapped once per instance, then
- * signing stays in-process) and the published keys. This instance re-reads the ring every
+ * The signing rings for token issuance, one per algorithm (signing-key-policy.ts): the key that
+ * signs (unwrapped once per instance, then signing stays in-process) and the published keys. This instance re-reads the ring every
  * `revocationCheckS` (default 30 s, shorter than the data-protection refresh), so a revoked key
  * stops signing here within that time; the read is shared by every token signed meanwhile.
  * Which key signs is signing policy (signing-key-policy.ts): never one published for less than
@@ -16,7 +16,16 @@ import type { KeyRingRepository } from '../keyring/key-ring-repository.js';
 import type { KeyWrapper } from '../kms/key-wrapper.js';
 import { signingKeyKind, type SigningMaterial } from './signing-key-material.js';
 import { SigningKeyNotReadyError } from './signing-key-not-ready-error.js';
-import { publishedSigningKeys, SIGNING_ALG, signingKeyAt, toPublishedJwk, type PublishedJwk, type SigningChoice } from './signing-key-policy.js';
+import {
+  DEFAULT_SIGNING_ALG,
+  publishedSigningKeys,
+  SIGNING_ALGORITHMS,
+  signingKeyAt,
+  toPublishedJwk,
+  type PublishedJwk,
+  type SigningAlg,
+  type SigningChoice,
+} from './signing-key-policy.js';
 
 export interface SigningKeyRingDeps {
   config: Pick<Config, 'appName' | 'signing' | 'dataProtection'>;
@@ -28,61 +37,76 @@ export interface SigningKeyRingDeps {
 export interface SigningKey {
   /** JWS `kid` header value. */
   kid: string;
-  alg: typeof SIGNING_ALG;
+  alg: SigningAlg;
   /** For jose: `new SignJWT(claims).setProtectedHeader({ alg, kid }).sign(privateKey)`. */
   privateKey: KeyObject;
   publicJwk: PublishedJwk;
 }
 
 export class SigningKeyRing {
-  private readonly provider: KeyRingProvider<SigningMaterial>;
+  /** One provider per algorithm, built on first use: an instance that only signs ES256 never reads the RS256 ring. */
+  private readonly providers = new Map<SigningAlg, KeyRingProvider<SigningMaterial>>();
   private readonly clock: Clock;
   private readonly settings: Config['signing'];
+  private readonly deps: SigningKeyRingDeps;
 
   constructor(deps: SigningKeyRingDeps) {
+    this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.settings = deps.config.signing;
-    const { refreshIntervalS, unknownKeyRefreshMinIntervalS } = deps.config.dataProtection;
-    this.provider = new KeyRingProvider({
-      app: deps.config.appName,
-      kind: signingKeyKind(deps.config.signing),
-      repository: deps.repository,
-      keyWrapper: deps.keyWrapper,
-      clock: this.clock,
-      refreshIntervalS: Math.min(refreshIntervalS, deps.config.signing.revocationCheckS),
-      unknownKeyRefreshMinIntervalS,
-    });
   }
 
   /**
-   * The key that signs now. One KMS Decrypt per key per instance, then cached. Throws
+   * The key of `alg` that signs now. One KMS Decrypt per key per instance, then cached. Throws
    * SigningKeyNotReadyError (503) while every key that may sign is revoked and the replacement
    * has not been published for the propagation time.
    */
-  async currentSigningKey(): Promise<SigningKey> {
-    let choice = await this.choose();
+  async currentSigningKey(alg: SigningAlg = DEFAULT_SIGNING_ALG): Promise<SigningKey> {
+    const provider = this.provider(alg);
+    let choice = await this.choose(provider);
     if (choice.status === 'none') {
       // Nothing live at all (first deploy, or everything revoked and no replacement made yet).
       // The generic provider creates one under the ring's lease; the ring's first key signs at
       // once, a replacement only after propagation.
-      await this.provider.currentKey();
-      choice = await this.choose();
+      await provider.currentKey();
+      choice = await this.choose(provider);
     }
     if (choice.status !== 'ready') {
       const waitMs = choice.status === 'not-ready' ? choice.readyAt.getTime() - this.clock() : 0;
       throw new SigningKeyNotReadyError(waitMs / 1000);
     }
     const record = choice.key;
-    const material = await this.provider.material(record);
-    return { kid: record.keyId, alg: SIGNING_ALG, privateKey: material.privateKey, publicJwk: toPublishedJwk(record) };
+    const material = await provider.material(record);
+    return { kid: record.keyId, alg, privateKey: material.privateKey, publicJwk: toPublishedJwk(record) };
   }
 
-  /** The JWKS keys now (same as SigningKeyPublisher, from this instance's cached ring). */
+  /** The JWKS keys now, every algorithm (same as SigningKeyPublisher, from this instance's cached rings). */
   async publishedKeys(): Promise<PublishedJwk[]> {
-    return publishedSigningKeys(await this.provider.keys(), new Date(this.clock()), this.settings);
+    const now = new Date(this.clock());
+    const rings = await Promise.all(SIGNING_ALGORITHMS.map(async (alg) => publishedSigningKeys(await this.provider(alg).keys(), now, this.settings)));
+    return rings.flat();
   }
 
-  private async choose(): Promise<SigningChoice> {
-    return signingKeyAt(await this.provider.keys(), new Date(this.clock()), this.settings);
+  private provider(alg: SigningAlg): KeyRingProvider<SigningMaterial> {
+    let provider = this.providers.get(alg);
+    if (provider === undefined) {
+      const { config, repository, keyWrapper } = this.deps;
+      const { refreshIntervalS, unknownKeyRefreshMinIntervalS } = config.dataProtection;
+      provider = new KeyRingProvider({
+        app: config.appName,
+        kind: signingKeyKind(config.signing, alg),
+        repository,
+        keyWrapper,
+        clock: this.clock,
+        refreshIntervalS: Math.min(refreshIntervalS, config.signing.revocationCheckS),
+        unknownKeyRefreshMinIntervalS,
+      });
+      this.providers.set(alg, provider);
+    }
+    return provider;
+  }
+
+  private async choose(provider: KeyRingProvider<SigningMaterial>): Promise<SigningChoice> {
+    return signingKeyAt(await provider.keys(), new Date(this.clock()), this.settings);
   }
 }

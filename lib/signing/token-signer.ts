@@ -8,24 +8,26 @@ import { compactVerify, decodeProtectedHeader, errors as joseErrors, jwtVerify, 
 import type { Clock } from '../clock.js';
 import { IdentityServerError } from '../errors.js';
 import type { SigningKey } from './signing-key-ring.js';
-import type { PublishedJwk } from './signing-key-policy.js';
+import { DEFAULT_SIGNING_ALG, isSigningAlg, SIGNING_ALGORITHMS, type PublishedJwk, type SigningAlg } from './signing-key-policy.js';
 
 export interface CurrentSigningKeySource {
-  currentSigningKey(): Promise<SigningKey>;
+  currentSigningKey(alg: SigningAlg): Promise<SigningKey>;
 }
 
 export interface PublishedKeySource {
-  publishedKey(kid: string): Promise<PublishedJwk | undefined>;
+  publishedKey(kid: string, alg: SigningAlg): Promise<PublishedJwk | undefined>;
 }
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
-const ALGORITHMS = ['ES256'];
+/** Access tokens are only ever ES256 (no relying party verifies them, only this issuer). */
+const ACCESS_TOKEN_ALGORITHMS = [DEFAULT_SIGNING_ALG];
 
 export class TokenSigner {
   constructor(private readonly keys: CurrentSigningKeySource) {}
 
-  async sign(claims: Record<string, unknown>, typ: 'JWT' | typeof ACCESS_TOKEN_TYP): Promise<string> {
-    const key = await this.keys.currentSigningKey();
+  /** Signs with the current key of `alg` (ES256 unless a client registered another for its ID tokens). */
+  async sign(claims: Record<string, unknown>, typ: 'JWT' | typeof ACCESS_TOKEN_TYP, alg: SigningAlg = DEFAULT_SIGNING_ALG): Promise<string> {
+    const key = await this.keys.currentSigningKey(alg);
     return new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
   }
 }
@@ -66,7 +68,7 @@ export class TokenVerifier {
       const { payload } = await jwtVerify(token, key, {
         issuer: this.issuer,
         typ: ACCESS_TOKEN_TYP,
-        algorithms: ALGORITHMS,
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
         currentDate: new Date(this.clock()),
         requiredClaims: ['sub', 'client_id', 'jti', 'exp', 'iat', 'aud'],
       });
@@ -85,7 +87,7 @@ export class TokenVerifier {
     const { kid, key } = await this.keyFor(token);
     let payload: unknown;
     try {
-      const { payload: bytes, protectedHeader } = await compactVerify(token, key, { algorithms: ALGORITHMS });
+      const { payload: bytes, protectedHeader } = await compactVerify(token, key, { algorithms: [...SIGNING_ALGORITHMS] });
       if (protectedHeader.typ !== undefined && protectedHeader.typ.toLowerCase() !== 'jwt') throw new TokenRejectedError('invalid_claims');
       payload = JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
@@ -99,23 +101,25 @@ export class TokenVerifier {
 
   private async keyFor(token: string): Promise<{ kid: string; key: KeyObject }> {
     let kid: unknown;
+    let alg: unknown;
     try {
-      const header = decodeProtectedHeader(token);
-      if (header.alg !== 'ES256') throw new TokenRejectedError('malformed');
-      kid = header.kid;
+      ({ kid, alg } = decodeProtectedHeader(token));
     } catch (error) {
       throw toRejection(error);
     }
+    if (!isSigningAlg(alg)) throw new TokenRejectedError('malformed');
     if (typeof kid !== 'string' || kid.length === 0 || kid.length > 64) throw new TokenRejectedError('malformed');
+    // Keys are looked up in the ring of the header's alg, so an RS256 header never selects an EC key.
     const cached = this.imported.get(kid);
     if (cached !== undefined) {
       // Retention may have ended since: the key must still be published.
-      if ((await this.keys.publishedKey(kid)) === undefined) throw new TokenRejectedError('unknown_key');
+      if ((await this.keys.publishedKey(kid, alg)) === undefined) throw new TokenRejectedError('unknown_key');
       return { kid, key: cached };
     }
-    const jwk = await this.keys.publishedKey(kid);
-    if (jwk === undefined) throw new TokenRejectedError('unknown_key');
-    const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
+    const jwk = await this.keys.publishedKey(kid, alg);
+    if (jwk === undefined || jwk.alg !== alg) throw new TokenRejectedError('unknown_key');
+    const { kid: _kid, alg: _alg, use: _use, ...params } = jwk;
+    const key = createPublicKey({ key: params, format: 'jwk' });
     this.imported.set(kid, key);
     return { kid, key };
   }

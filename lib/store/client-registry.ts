@@ -1,8 +1,19 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { SUPPORTED_GRANT_TYPES, type ClientRegistration, type GrantType, type OAuthClient } from '../oidc/client-metadata.js';
+import {
+  SUPPORTED_GRANT_TYPES,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  type ClientAuthMethod,
+  type ClientJwks,
+  type ClientKeys,
+  type ClientRegistration,
+  type DynamicRegistration,
+  type GrantType,
+  type OAuthClient,
+} from '../oidc/client-metadata.js';
 import { clientSecretMatches } from '../oidc/client-secret.js';
-import { ClientExistsError, registeredClient, type ClientStore } from '../oidc/client-store.js';
+import { ClientExistsError, registeredClient, withRotatedSecret, type ClientStore } from '../oidc/client-store.js';
+import { isSigningAlg, type SigningAlg } from '../signing/signing-key-policy.js';
 import { TableStore } from './table-store.js';
 
 const CLIENT_SK = 'client';
@@ -38,7 +49,38 @@ export class ClientRegistry extends TableStore implements ClientStore {
   }
 
   async verifySecret(client: OAuthClient, secret: string): Promise<boolean> {
-    return clientSecretMatches(client, secret);
+    return clientSecretMatches(client, secret, this.clock());
+  }
+
+  async update(registration: ClientRegistration & { dynamic: DynamicRegistration }, createdAt: string): Promise<OAuthClient | undefined> {
+    const client = { ...registeredClient(registration, new Date(this.clock())), createdAt };
+    return (await this.putIf(client, 'dynamic.registrationTokenHash = :expected', { ':expected': registration.dynamic.registrationTokenHash })) ? client : undefined;
+  }
+
+  async rotateSecret(clientId: string, secret: string, overlapS: number): Promise<OAuthClient | undefined> {
+    const current = await this.find(clientId);
+    if (current?.secretHash === undefined) return undefined;
+    const client = withRotatedSecret({ ...current, secretHash: current.secretHash }, secret, overlapS, new Date(this.clock()));
+    // A rotation racing this one wins alone: the loser's new secret would otherwise be lost unseen.
+    return (await this.putIf(client, 'secretHash = :expected', { ':expected': current.secretHash })) ? client : undefined;
+  }
+
+  /** Replaces the client's item while `condition` holds on the stored one; false when it did not. */
+  private async putIf(client: OAuthClient, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: clientKey(client.clientId), sk: CLIENT_SK, ...client },
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** For the operator CLI: a full scan, fine for a handful of clients. */
@@ -89,5 +131,36 @@ function toClient(item: Record<string, unknown>): OAuthClient {
     ...(item.firstParty === true ? { firstParty: true as const } : {}),
     ...(item.requireMfa === true ? { requireMfa: true as const } : {}),
     createdAt: String(item.createdAt),
+    ...optionalFields(item),
+  };
+}
+
+/** The metadata that secret rotation and dynamic registration add; each present only when stored. */
+function optionalFields(item: Record<string, unknown>): Partial<OAuthClient> {
+  const previous = item.previousSecret as Record<string, unknown> | undefined;
+  const keys = item.privateKeyJwt as Record<string, unknown> | undefined;
+  const dynamic = item.dynamic as Record<string, unknown> | undefined;
+  return {
+    ...(typeof previous?.hash === 'string' && typeof previous.expiresAt === 'string' ? { previousSecret: { hash: previous.hash, expiresAt: previous.expiresAt } } : {}),
+    ...(isSigningAlg(item.idTokenSignedResponseAlg) ? { idTokenSignedResponseAlg: item.idTokenSignedResponseAlg as SigningAlg } : {}),
+    ...(isSigningAlg(item.userinfoSignedResponseAlg) ? { userinfoSignedResponseAlg: item.userinfoSignedResponseAlg as SigningAlg } : {}),
+    ...(keys !== undefined ? { privateKeyJwt: toClientKeys(keys) } : {}),
+    ...(dynamic !== undefined ? { dynamic: toDynamic(dynamic) } : {}),
+  };
+}
+
+function toClientKeys(keys: Record<string, unknown>): ClientKeys {
+  if (typeof keys.jwksUri === 'string') return { jwksUri: keys.jwksUri };
+  const jwks = keys.jwks as { keys?: unknown } | undefined;
+  return { jwks: { keys: Array.isArray(jwks?.keys) ? (jwks.keys as ClientJwks['keys']) : [] } };
+}
+
+function toDynamic(dynamic: Record<string, unknown>): DynamicRegistration {
+  const method = (TOKEN_ENDPOINT_AUTH_METHODS as readonly unknown[]).includes(dynamic.tokenEndpointAuthMethod) ? (dynamic.tokenEndpointAuthMethod as ClientAuthMethod) : 'client_secret_basic';
+  return {
+    registrationTokenHash: String(dynamic.registrationTokenHash),
+    tokenEndpointAuthMethod: method,
+    applicationType: dynamic.applicationType === 'native' ? 'native' : 'web',
+    issuedAtS: Number(dynamic.issuedAtS),
   };
 }

@@ -171,7 +171,9 @@ function toRecord(item: Record<string, unknown>): KeyRecord {
 }
 
 function toPublicJwk(jwk: Record<string, unknown>): PublicJwk {
-  return { kty: String(jwk['kty']), crv: String(jwk['crv']), x: String(jwk['x']), y: String(jwk['y']) };
+  if (jwk['kty'] === 'RSA') return { kty: 'RSA', n: String(jwk['n']), e: String(jwk['e']) };
+  if (jwk['kty'] === 'EC') return { kty: 'EC', crv: String(jwk['crv']), x: String(jwk['x']), y: String(jwk['y']) };
+  throw new Error('key ring item has a public key of unknown type');
 }
 
 function toRevocation(item: Record<string, unknown>): RingRevocation {

@@ -35,15 +35,19 @@ describe('scripts/keys.ts', () => {
     const { run } = await cli();
     assert.deepEqual(await run('list'), ['ring  keyId  created  activates  expires  revoked  status', '(no keys)']);
     const rotated = await run('rotate');
-    assert.equal(rotated.length, 2);
+    assert.equal(rotated.length, 3);
     assert.match(rotated[0]!, /^dataprotection: created-immediate successor [0-9a-f-]{36} activates 2030-01-01T00:00:00.000Z$/);
     assert.match(rotated[1]!, /^signing: created-immediate/);
+    assert.match(rotated[2]!, /^signing-rs256: created-immediate/, 'the RS256 ring rotates beside the ES256 one');
     const again = await run('rotate');
     assert.equal(again[0], 'dataprotection: none');
     assert.match(again[1]!, /^signing: none successor [0-9a-f-]{36} activates 2030-01-31T00:00:00.000Z$/, 'the successor already waiting');
+    assert.match(again[2]!, /^signing-rs256: none successor [0-9a-f-]{36} activates 2030-01-31T00:00:00.000Z$/);
 
     const listed = await run('list');
-    assert.equal(listed.length, 4);
+    assert.equal(listed.length, 6);
+    assert.match(listed[4]!, /^signing-rs256\s+[0-9a-f-]{36}\s+.*\s+default$/);
+    assert.match(listed[5]!, /^signing-rs256\s+[0-9a-f-]{36}\s+.*\s+pending$/);
     assert.match(listed[0]!, /^ring\s+keyId\s+created\s+activates\s+expires\s+revoked\s+status$/);
     assert.match(listed[1]!, /^dataprotection\s+[0-9a-f-]{36}\s+2030-01-01T00:00:00Z\s+2030-01-01T00:00:00Z\s+2030-04-01T00:00:00Z\s+-\s+default$/);
     assert.match(listed[2]!, /^signing\s+[0-9a-f-]{36}\s+.*\s+default$/);
@@ -54,6 +58,11 @@ describe('scripts/keys.ts', () => {
     assert.equal(revoked[0], `signing: key ${signingKeyId} is revoked`);
     assert.equal(revoked.length, 2, 'and the promoted successor gets its own successor');
     assert.match((await run('list'))[2]!, /2030-01-01T00:00:00Z\s+revoked$/);
+
+    const rsaKeyId = /^signing-rs256\s+([0-9a-f-]{36})/.exec(listed[4]!)![1]!;
+    const revokedRsa = await run('revoke', rsaKeyId, '--ring', 'signing-rs256');
+    assert.equal(revokedRsa[0], `signing-rs256: key ${rsaKeyId} is revoked`);
+    assert.ok((await run('list')).some((line) => new RegExp(`^signing-rs256\\s+${rsaKeyId}\\s.*revoked$`).test(line)));
   });
 
   it('revoke --created-before revokes every older key of the ring, after creating its replacement', async () => {
@@ -81,7 +90,9 @@ describe('scripts/keys.ts', () => {
     assert.equal(printed[0], `signing: key ${current} is revoked`);
     assert.match(printed[1] ?? '', /^signing: created [0-9a-f-]{36} activates \S+$/, printed.join('\n'));
     const next = /created ([0-9a-f-]{36})/.exec(printed[1]!)![1]!;
-    assert.deepEqual((await jwks()).sort(), [successor, next].sort(), 'the successor and a new next key, nothing revoked');
+    const rsaKids = (await new SigningKeyPublisher({ config, repository: instance.repository, clock: () => time.now }).publishedKeys()).filter((key) => key.alg === 'RS256').map((key) => key.kid);
+    assert.equal(rsaKids.length, 2, 'the RS256 ring is untouched');
+    assert.deepEqual((await jwks()).filter((kid) => !rsaKids.includes(kid)).sort(), [successor, next].sort(), 'the successor and a new next key, nothing revoked');
     assert.equal((await instance.signing.currentSigningKey()).kid, successor, 'the successor signs at once: it was published long enough');
   });
 
@@ -165,7 +176,7 @@ describe('scripts/keys.ts', () => {
     for (const name of ['ISSUER', 'CACHE_TABLE', 'DIRECTORY_TABLE', 'KMS_KEY_ID']) delete keysOnly[name];
     const keys = (...argv: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...argv], { env: keysOnly });
     const lines = (await keys('list')).stdout.trim().split('\n');
-    assert.equal(lines.length, 4);
+    assert.equal(lines.length, 6);
     assert.match(lines[1]!, /^dataprotection\s+[0-9a-f-]{36}/);
     await assert.rejects(keys('rotate'), (error: { stderr: string }) => /KMS_KEY_ID is required/.test(error.stderr));
   });

@@ -240,8 +240,8 @@ describe('statuses and published signing keys', () => {
   });
 
   it('publishes from creation until retention after expiry, never revoked keys', () => {
-    const jwk = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' };
-    const k = key({ createdAt: at(T0), activatesAt: at(T0 + DAY), expiresAt: at(T0 + 10 * DAY), publicJwk: jwk });
+    const jwk = { kty: 'EC' as const, crv: 'P-256', x: 'x', y: 'y' };
+    const k = key({ createdAt: at(T0), activatesAt: at(T0 + DAY), expiresAt: at(T0 + 10 * DAY), publicJwk: jwk, alg: 'ES256' });
     const settings = { retentionS: 2 * 86400 };
     assert.equal(publishedSigningKeys([k], at(T0 - 1), settings).length, 0);
     assert.deepEqual(publishedSigningKeys([k], at(T0), settings), [{ ...jwk, kid: k.keyId, alg: 'ES256', use: 'sig' }]);

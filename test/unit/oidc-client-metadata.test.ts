@@ -79,8 +79,8 @@ describe('discovery document', () => {
     assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(doc.response_types_supported, ['code']);
     assert.deepEqual(doc.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
-    assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
-    assert.deepEqual(doc.id_token_signing_alg_values_supported, ['ES256']);
+    assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
+    assert.deepEqual(doc.id_token_signing_alg_values_supported, ['ES256', 'RS256']);
     assert.deepEqual(doc.scopes_supported, ['openid', 'profile', 'email', 'offline_access']);
     assert.deepEqual(doc.prompt_values_supported, ['none', 'login']);
     assert.equal(doc.authorization_response_iss_parameter_supported, true);

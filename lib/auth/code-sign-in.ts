@@ -1,46 +1,26 @@
 /**
- * Sign-in with a one-time code mailed to the address (`/login/code`).
- *
- * Anti-enumeration, as in Registration: every usable address goes through the same steps (a
- * user lookup, a code issued under the same throttles, one mail), and the page answers the
- * same. Only the mail differs: an account holder gets the code, anyone else a notice that the
- * address has no account. So only the owner of the mailbox learns whether an account exists,
- * and the throttles (resend gate, hourly limit) cap mail to any address alike. Each mail is
- * first reserved in the sender's mail budget (MailBudget), which does not look at the address.
+ * Sign-in with a one-time code mailed to the address (`/login/code`). The code is mailed the way
+ * every address-only flow mails one (AccountCodeMail: the same steps and answer whether or not
+ * the address has an account); only an account holder's mail carries the code.
  */
 import type { AttemptOrigin } from './attempt-scopes.js';
-import type { CodePurpose, IssueResult, VerifyCodeResult } from './one-time-codes.js';
-import { findAccount, type AccountReads } from './account-lookup.js';
-import { normalizeEmail } from './email-address.js';
+import type { VerifyCodeResult } from './one-time-codes.js';
+import { AccountCodeMail, type AccountCodeStart, type CodeIssuer } from './account-code-mail.js';
+import type { AccountReads } from './account-lookup.js';
 import type { MailBudget } from './mail-budget.js';
 import type { Mailer, MailMessage } from './mailer.js';
 import type { User } from './user-store.js';
 
-/** The parts of OneTimeCodes and UserStore this flow uses. */
-export interface CodeIssuer {
-  issueAndSend(purpose: CodePurpose, email: string, send: (code: string) => Promise<void>): Promise<IssueResult>;
-  verify(purpose: CodePurpose, email: string, code: string, origin: AttemptOrigin): Promise<VerifyCodeResult>;
-  readonly ttlS: number;
-}
-
+export type { CodeIssuer } from './account-code-mail.js';
 export type UserLookup = AccountReads;
-
-export type CodeSignInStart =
-  | { ok: true; email: string }
-  | { ok: false; reason: 'invalid_email' }
-  /**
-   * A code was sent recently or too many this hour (the last one, if any, still works), or the
-   * source has used its mail budget.
-   */
-  | { ok: false; reason: 'resend_too_soon' | 'hourly_limit' | 'source_limit'; email: string; retryAfterS: number };
+export type CodeSignInStart = AccountCodeStart;
 
 export type CodeSignInResult = { ok: true; user: User } | Exclude<VerifyCodeResult, { ok: true }>;
 
 export class CodeSignIn {
   private readonly codes: CodeIssuer;
   private readonly users: UserLookup;
-  private readonly mailer: Mailer;
-  private readonly mailBudget: Pick<MailBudget, 'reserve' | 'release'>;
+  private readonly mail: AccountCodeMail;
   private readonly issuerName: string;
   private readonly registerUrl: string;
 
@@ -54,27 +34,21 @@ export class CodeSignIn {
   }) {
     this.codes = options.codes;
     this.users = options.users;
-    this.mailer = options.mailer;
-    this.mailBudget = options.mailBudget;
     this.issuerName = options.issuerName ?? 'Identity';
     this.registerUrl = options.registerUrl ?? '/register';
+    this.mail = new AccountCodeMail({
+      purpose: 'login',
+      codes: options.codes,
+      users: options.users,
+      mailer: options.mailer,
+      mailBudget: options.mailBudget,
+      mails: { code: (to, code, minutes) => this.codeMail(to, code, minutes), noAccount: (to) => this.noAccountMail(to) },
+    });
   }
 
   /** `source`: the client's IP address, whose mail budget pays for the mail. */
-  async start(input: string, source: string): Promise<CodeSignInStart> {
-    const email = normalizeEmail(input);
-    if (!email) return { ok: false, reason: 'invalid_email' };
-    // The same reads with or without an account: the step's timing must not tell them apart.
-    const user = await findAccount(this.users, email);
-    // Before the code is issued: a source past its budget spends nothing of the address's throttles.
-    const budget = await this.mailBudget.reserve(source);
-    if (!budget.ok) return { ...budget, email };
-    const issued = await this.codes.issueAndSend('login', email, (code) => this.mailer.send(user ? this.codeMail(email, code) : this.noAccountMail(email)));
-    if (!issued.ok) {
-      await this.mailBudget.release(budget.reservation);
-      return { ok: false, reason: issued.reason, email, retryAfterS: issued.retryAfterS };
-    }
-    return { ok: true, email };
+  start(input: string, source: string): Promise<CodeSignInStart> {
+    return this.mail.start(input, source);
   }
 
   async verify(email: string, code: string, origin: AttemptOrigin): Promise<CodeSignInResult> {
@@ -86,8 +60,7 @@ export class CodeSignIn {
     return user ? { ok: true, user } : { ok: false, reason: 'invalid' };
   }
 
-  private codeMail(to: string, code: string): MailMessage {
-    const minutes = Math.max(1, Math.round(this.codes.ttlS / 60));
+  private codeMail(to: string, code: string, minutes: number): MailMessage {
     return {
       to,
       subject: `Your ${this.issuerName} sign-in code`,

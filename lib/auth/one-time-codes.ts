@@ -19,13 +19,17 @@ import type { LoginThrottle } from './login-throttle.js';
  * Anyone can ask for a code for any address, so a new code does not cancel the earlier ones:
  * the owner's code keeps working while someone else requests more, up to `maxLive` codes
  * (beyond that the oldest goes). Guesses are counted per account and source, across all live
- * codes and both purposes, by a LoginThrottle for codes (see attempt-scopes.ts), before any code
+ * codes and every purpose, by a LoginThrottle for codes (see attempt-scopes.ts), before any code
  * is compared; so more live codes never mean more attempts, and failing on purpose from
  * elsewhere does not spend the owner's. A correct code is consumed with a conditional delete of
  * its `otp-unused` item, in a transaction with whatever the caller's step writes, so of parallel
  * uses of one code exactly one succeeds, and a used code always took its step with it.
  */
-export type CodePurpose = 'register' | 'login';
+/**
+ * What a code is for. The purpose is part of the item key and of the hashed input, so a code
+ * issued for one purpose never verifies for another (a sign-in code cannot reset a password).
+ */
+export type CodePurpose = 'register' | 'login' | 'reset';
 
 export type IssueResult =
   | { ok: true; code: string }

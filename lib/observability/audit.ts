@@ -16,6 +16,10 @@ import { SERVICE_NAME } from './service.js';
 
 export type AuditEventType =
   | 'account.created'
+  | 'account.password-changed'
+  | 'account.email-changed'
+  | 'account.profile-updated'
+  | 'account.deleted'
   | 'session.ended'
   | 'client.added'
   | 'client.removed'

@@ -14,7 +14,9 @@ export interface MetricDimensions {
   /** A sign-in attempt's result; `throttled` is a lockout (account, source or device budget). */
   SignIn: { method: 'password' | 'code'; outcome: 'success' | 'invalid' | 'throttled' | 'expired' };
   /** A mail carrying a one-time code (or the "you already have an account" notice) went out. */
-  CodeSent: { kind: 'registration' | 'sign-in' };
+  CodeSent: { kind: 'registration' | 'sign-in' | 'password-reset' | 'email-change' };
+  /** A change a user made to their own account (/password/forgot, /account). */
+  AccountChange: { change: 'password-reset' | 'password' | 'email' | 'profile' | 'deleted' };
   /** An answer 429 (lockouts, code and mail limits), by function. */
   Throttled: { function: string };
   TokenIssued: { grant: 'authorization_code' | 'refresh_token' | 'client_credentials' };

@@ -144,7 +144,7 @@ export class LoginCodeEndpoint {
 }
 
 /** The same words whether or not the address has an account: throttles apply to every address alike. */
-function throttledNotice(started: CodeSignInStart): string | undefined {
+export function throttledNotice(started: CodeSignInStart): string | undefined {
   if (started.ok || started.reason === 'invalid_email') return undefined;
   if (started.reason === 'resend_too_soon') {
     return `A code was sent a moment ago, so we did not send another. You can request a new one in ${waitText(started.retryAfterS)}.`;

@@ -20,6 +20,7 @@ ${hiddenFields(context)}
 ${inputField({ name: 'email', label: 'Email address', type: 'email', autocomplete: 'username', value: email, invalid: error !== undefined, spellcheck: false, autofocus: !email })}
 ${inputField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', invalid: error !== undefined, autofocus: !!email })}
 <div class="actions"><button type="submit">Sign in</button> <a href="${hrefWithReturnTo('/login/code', context.returnTo)}">Email me a code instead</a></div>
+<p class="hint"><a href="${hrefWithReturnTo('/password/forgot', context.returnTo)}">Forgot your password?</a></p>
 <p class="hint">No account yet? <a href="${hrefWithReturnTo('/register', context.returnTo)}">Create an account</a></p>
 </form>`,
   });

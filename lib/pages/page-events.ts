@@ -16,7 +16,7 @@ export function countSignIn(method: 'password' | 'code', result: SignInResult): 
 }
 
 /** A start or resend that mailed a code (a restart inside the resend gate mails nothing). */
-export function countCodeSent(kind: 'registration' | 'sign-in', result: { ok: boolean; resendAfterS?: number }): void {
+export function countCodeSent(kind: 'registration' | 'sign-in' | 'password-reset' | 'email-change', result: { ok: boolean; resendAfterS?: number }): void {
   if (result.ok && result.resendAfterS === undefined) countMetric('CodeSent', { kind });
 }
 

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { HttpResponse } from '../../lib/http/response.js';
 import { systemClock } from '../../lib/clock.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
@@ -205,7 +204,7 @@ describe('forgot password', () => {
     const choose = await b.submit(page, { code });
     const verify = counter.counts();
     counter.reset();
-    const done: HttpResponse | BrowserAnswer = await b.submit(choose, { password: NEW_PASSWORD });
+    const done = await b.submit(choose, { password: NEW_PASSWORD });
     const complete = counter.counts();
     assert.equal(done.status, 303);
     console.log('password reset DynamoDB calls', JSON.stringify({ show, start, verify, complete }));

@@ -1,4 +1,4 @@
-/** GET /assets/{file}: the pages' stylesheet and icon (lib/pages/assets-endpoint.ts). */
+/** GET /assets/{file}: the pages' stylesheet, icon and passkey script (lib/pages/assets-endpoint.ts). */
 import { page } from '../lib/http/handler.js';
 import { AssetsEndpoint } from '../lib/pages/assets-endpoint.js';
 

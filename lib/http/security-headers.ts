@@ -1,6 +1,6 @@
 /**
- * Headers every response carries. Pages have no script and no inline style, so the policy can
- * deny everything except our own stylesheet, images and form posts.
+ * Headers every response carries. Pages have no inline script or style, so the policy can deny
+ * everything except our own script, stylesheet, images, fetches and form posts.
  */
 
 export interface SecurityHeaderOptions {
@@ -31,6 +31,9 @@ function contentSecurityPolicy(formActionOrigins: readonly string[]): string {
   const formAction = new Set(["'self'", ...formActionOrigins.map(formActionSource)]);
   return [
     "default-src 'none'",
+    // Our own scripts only (the passkey script, lib/pages/passkey-script.ts), which fetch options from our own origin.
+    "script-src 'self'",
+    "connect-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
     `form-action ${[...formAction].join(' ')}`,

@@ -28,7 +28,7 @@ describe('security headers', () => {
   it('has the strict page policy by default', () => {
     assert.equal(
       securityHeaders()['Content-Security-Policy'],
-      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
   });
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdentityServerError } from '../errors.js';
 import { normalizeEmail } from './email-address.js';
+import type { ProfileClaims } from './profile-claims.js';
 
 export interface User {
   id: string;
@@ -16,6 +17,10 @@ export interface User {
   /** Absent for accounts that cannot sign in with a password. */
   passwordHash?: string;
   createdAt: string;
+  /** Standard profile claims beside `name` (profile-claims.ts), released with the `profile` scope. */
+  profile?: ProfileClaims;
+  /** ISO 8601: the last profile change (the `updated_at` claim; `createdAt` before any). */
+  profileUpdatedAt?: string;
   /** ISO 8601, set while an operator has disabled the account (lib/auth/user-status.ts): no sign-in, no token. */
   disabledAt?: string;
 }

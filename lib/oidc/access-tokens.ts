@@ -4,7 +4,7 @@
  * tokens on every instance), and not revoked on its own (RFC 7009).
  */
 import type { JWTPayload } from 'jose';
-import { isUsableGrant, type GrantStore } from './grant-store.js';
+import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
 import { TokenRejectedError, type TokenVerifier } from '../signing/token-signer.js';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -19,7 +19,8 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 export type AccessTokenCheck =
-  | { active: true; claims: AccessTokenClaims; scopes: string[] }
+  /** `grant` is the token's grant, read anyway to check it is usable (absent for client_credentials tokens). */
+  | { active: true; claims: AccessTokenClaims; scopes: string[]; grant?: Grant }
   | { active: false; reason: 'invalid' | 'expired' | 'revoked' };
 
 export class AccessTokens {
@@ -47,7 +48,7 @@ export class AccessTokens {
       return { active: false, reason: 'revoked' };
     }
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [];
-    return { active: true, claims, scopes };
+    return { active: true, claims, scopes, ...(grant !== undefined ? { grant } : {}) };
   }
 
   /** Signature and issuer only, for revocation: an expired token needs nothing revoked. */

@@ -17,6 +17,7 @@ import { requestParams } from '../http/request.js';
 import { html, redirect, withCookies, type HttpResponse } from '../http/response.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import { codeResponseUrl, errorResponseUrl } from './authorization-response.js';
+import { releasableClaims } from './claims-request.js';
 import { runAuthorizeSteps, type AuthorizeStep } from './authorize-steps.js';
 import { decideAuthentication, validateAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
 import { isValidClientId, type OAuthClient } from './client-metadata.js';
@@ -82,6 +83,7 @@ export class AuthorizeEndpoint {
   }
 
   private async codeUrl(request: AuthorizeRequest, session: Session): Promise<string> {
+    const requestedClaims = releasableClaims(request.claims, request.client.allowedScopes);
     const code = await this.deps.grants.issueCode(
           {
             clientId: request.client.clientId,
@@ -93,6 +95,7 @@ export class AuthorizeEndpoint {
             redirectUri: request.redirectUri,
             ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
             ...(request.codeChallenge !== undefined ? { codeChallenge: request.codeChallenge, codeChallengeMethod: request.codeChallengeMethod } : {}),
+            ...(requestedClaims !== undefined ? { requestedClaims } : {}),
           },
           this.deps.config.tokens.authorizationCodeTtlS,
         );

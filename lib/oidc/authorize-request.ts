@@ -6,6 +6,7 @@
  * redirect URI (it could be an attacker's): those failures are an error page. Every later
  * failure goes back to the client at its registered redirect URI.
  */
+import { parseClaimsRequest, type ClaimsRequest } from './claims-request.js';
 import type { OAuthClient } from './client-metadata.js';
 import {
   AccountSelectionRequired,
@@ -34,6 +35,8 @@ export interface AuthorizeRequest {
   prompt: ReadonlySet<PromptValue>;
   maxAgeS?: number;
   loginHint?: string;
+  /** The `claims` parameter (claims-request.ts), validated. */
+  claims?: ClaimsRequest;
 }
 
 export type AuthorizeValidation =
@@ -122,6 +125,10 @@ export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthC
   const loginHint = params.get('login_hint') ?? undefined;
   if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) return fail(new InvalidRequest('login_hint is too long.'));
 
+  const claimsParam = params.get('claims');
+  const claims = claimsParam === null ? undefined : parseClaimsRequest(claimsParam);
+  if (claims instanceof OAuthError) return fail(claims);
+
   return {
     kind: 'valid',
     request: {
@@ -134,6 +141,7 @@ export function validateAuthorizeRequest(params: URLSearchParams, client: OAuthC
       prompt,
       ...(maxAgeParam !== null ? { maxAgeS: Number(maxAgeParam) } : {}),
       ...(loginHint ? { loginHint } : {}),
+      ...(claims !== undefined ? { claims } : {}),
     },
   };
 }

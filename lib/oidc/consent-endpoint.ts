@@ -25,6 +25,7 @@ import { AUTHORIZE_PATH, resolveAuthorizeRequest, returnToFor, type AuthorizeEnd
 import type { AuthorizeRequest } from './authorize-request.js';
 import { countConsentDenied, reportConsentGranted } from './consent-events.js';
 import type { ConsentMarkers } from './consent-marker.js';
+import { consentScopes } from './consent-step.js';
 import type { ConsentStore } from './consent-store.js';
 import { AccessDenied } from './errors.js';
 import { scopeDescriptions } from './scope-descriptions.js';
@@ -74,8 +75,9 @@ export class ConsentEndpoint {
 
     switch (form.get(CONSENT_DECISION_FIELD)) {
       case 'allow': {
-        await this.deps.consents.grant(subject, request.client.clientId, request.scopes);
-        reportConsentGranted(subject, request.client.clientId, request.scopes);
+        const scopes = consentScopes(request);
+        await this.deps.consents.grant(subject, request.client.clientId, scopes);
+        reportConsentGranted(subject, request.client.clientId, scopes);
         const back = request.prompt.has('consent') ? await this.deps.markers.attach(params, subject) : params;
         return redirect(returnToFor(back), { status: 303, cookies });
       }
@@ -106,6 +108,6 @@ function describeRequest(request: AuthorizeRequest): { clientName: string; redir
   const url = new URL(request.redirectUri);
   // A native app's private-use scheme (com.example.app:/cb) has no host: its scheme names it.
   const redirectHost = url.host !== '' ? url.host : url.protocol.slice(0, -1);
-  return { clientName: request.client.name ?? request.client.clientId, redirectHost, permissions: scopeDescriptions(request.scopes) };
+  return { clientName: request.client.name ?? request.client.clientId, redirectHost, permissions: scopeDescriptions(consentScopes(request)) };
 }
 

@@ -17,7 +17,9 @@ import type { Config } from '../config.js';
 import { redirect } from '../http/response.js';
 import { errorResponseUrl } from './authorization-response.js';
 import { returnToFor } from './authorize-endpoint.js';
+import type { AuthorizeRequest } from './authorize-request.js';
 import type { AuthorizeStep, AuthorizeStepContext, AuthorizeStepOutcome } from './authorize-steps.js';
+import { claimsScopes } from './claims-request.js';
 import type { ConsentMarkers } from './consent-marker.js';
 import { consentCovers, type ConsentStore } from './consent-store.js';
 import { ConsentRequired, InvalidRequest, type OAuthError } from './errors.js';
@@ -31,6 +33,14 @@ export interface ConsentStepDeps {
   markers: Pick<ConsentMarkers, 'consume'>;
 }
 
+/**
+ * What the user is asked to allow: the requested scopes, and the scopes whose claims a `claims`
+ * request asks for (a claim is released only with its scope's consent, claims-request.ts).
+ */
+export function consentScopes(request: AuthorizeRequest): string[] {
+  return [...new Set([...request.scopes, ...claimsScopes(request.claims, request.client.allowedScopes)])];
+}
+
 export class ConsentStep implements AuthorizeStep {
   readonly name = 'consent';
 
@@ -42,7 +52,7 @@ export class ConsentStep implements AuthorizeStep {
       return (await this.deps.markers.consume(params, session.subject)) ? undefined : this.ask(params, request);
     }
     const consent = await this.deps.consents.find(session.subject, request.client.clientId);
-    if (consentCovers(consent, request.scopes)) return undefined;
+    if (consentCovers(consent, consentScopes(request))) return undefined;
     if (request.prompt.has('none')) return this.fail(request, new ConsentRequired('The user has not allowed this client what it asks for.'));
     return this.ask(params, request);
   }

@@ -4,6 +4,8 @@ import { SUPPORTED_GRANT_TYPES } from './client-metadata.js';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from './client-authentication.js';
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from './pkce.js';
 import { SIGNING_ALGORITHMS } from '../signing/signing-key-policy.js';
+import { CLIENT_ASSERTION_ALGORITHMS } from './client-assertion.js';
+import { REGISTRATION_PATH } from './client-registration-metadata.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes.js';
 
 /** Claims the ID token and userinfo can carry (token-claims.ts, scopes.ts). */
@@ -25,6 +27,7 @@ export function discoveryDocument(config: Config): Record<string, unknown> {
     end_session_endpoint: `${issuer}/logout`,
     revocation_endpoint: `${issuer}/revoke`,
     introspection_endpoint: `${issuer}/introspect`,
+    ...(config.clientRegistration.mode !== 'off' ? { registration_endpoint: `${issuer}${REGISTRATION_PATH}` } : {}),
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
@@ -34,13 +37,16 @@ export function discoveryDocument(config: Config): Record<string, unknown> {
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     code_challenge_methods_supported: [...SUPPORTED_CODE_CHALLENGE_METHODS],
     claims_supported: CLAIMS_SUPPORTED,
     acr_values_supported: [...ACR_VALUES_SUPPORTED],
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
-    prompt_values_supported: ['none', 'login'],
+    prompt_values_supported: ['none', 'login', 'consent'],
     authorization_response_iss_parameter_supported: true,
   };
 }

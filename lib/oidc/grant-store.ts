@@ -43,6 +43,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { RequestedClaimNames } from './claims-request.js';
 import { OWNER_FIELD, type TransactionItem, type TtlStore } from '../ttl-store.js';
 
 const SECRET_BYTES = 32;
@@ -55,6 +56,8 @@ export interface GrantFacts {
   authTimeS: number;
   amr: string[];
   sessionId?: string;
+  /** What the authorization request's `claims` parameter asked for, per place (claims-request.ts). */
+  requestedClaims?: RequestedClaimNames;
 }
 
 export interface Grant extends GrantFacts {
@@ -344,6 +347,7 @@ function facts(input: GrantFacts): GrantFacts {
     authTimeS: input.authTimeS,
     amr: [...input.amr],
     ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+    ...(input.requestedClaims !== undefined ? { requestedClaims: { idToken: [...input.requestedClaims.idToken], userinfo: [...input.requestedClaims.userinfo] } } : {}),
   };
 }
 
@@ -360,7 +364,22 @@ function readFacts(item: Record<string, unknown>): GrantFacts | undefined {
   const subject = str(item.subject);
   if (clientId === undefined || subject === undefined || typeof item.authTimeS !== 'number') return undefined;
   const sessionId = str(item.sessionId);
-  return { clientId, subject, scopes: strs(item.scopes), authTimeS: item.authTimeS, amr: strs(item.amr), ...(sessionId !== undefined ? { sessionId } : {}) };
+  const requestedClaims = readRequestedClaims(item.requestedClaims);
+  return {
+    clientId,
+    subject,
+    scopes: strs(item.scopes),
+    authTimeS: item.authTimeS,
+    amr: strs(item.amr),
+    ...(sessionId !== undefined ? { sessionId } : {}),
+    ...(requestedClaims !== undefined ? { requestedClaims } : {}),
+  };
+}
+
+function readRequestedClaims(value: unknown): RequestedClaimNames | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const names = value as Record<string, unknown>;
+  return { idToken: strs(names.idToken), userinfo: strs(names.userinfo) };
 }
 
 function toCode(item: Record<string, unknown>): AuthorizationCode | undefined {

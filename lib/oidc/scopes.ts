@@ -2,6 +2,7 @@
  * The scopes this provider understands and the user claims each one releases
  * (OpenID Connect Core section 5.4).
  */
+import { PROFILE_CLAIM_NAMES } from '../auth/profile-claims.js';
 import type { User } from '../auth/user-store.js';
 
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
@@ -26,17 +27,39 @@ export function isSupportedScope(scope: string): scope is Scope {
 
 /** Claims released per scope; `sub` always. */
 export const SCOPE_CLAIMS: Record<'profile' | 'email', readonly string[]> = {
-  profile: ['name'],
+  profile: ['name', ...PROFILE_CLAIM_NAMES, 'updated_at'],
   email: ['email', 'email_verified'],
 };
 
-/** The user claims (beyond `sub`) that `scopes` release, from the current directory record. */
-export function userClaims(user: Pick<User, 'email' | 'name' | 'emailVerified'>, scopes: readonly string[]): Record<string, unknown> {
+/**
+ * The scopes that release any of `claims`: what a `claims` request (claims-request.ts) for those
+ * claims needs from the client's allowed scopes and the user's consent.
+ */
+export function scopesOfClaims(claims: readonly string[]): Array<keyof typeof SCOPE_CLAIMS> {
+  return (Object.keys(SCOPE_CLAIMS) as Array<keyof typeof SCOPE_CLAIMS>).filter((scope) => SCOPE_CLAIMS[scope].some((claim) => claims.includes(claim)));
+}
+
+export type ClaimsUser = Pick<User, 'email' | 'name' | 'emailVerified' | 'profile' | 'profileUpdatedAt' | 'createdAt'>;
+
+/**
+ * The user claims (beyond `sub`) that `scopes` release, plus the individual claims `requested`
+ * (a `claims` request the client was allowed to make), from the current directory record. A
+ * claim the user does not have is left out.
+ */
+export function userClaims(user: ClaimsUser, scopes: readonly string[], requested: readonly string[] = []): Record<string, unknown> {
+  const released = new Set([...scopes.flatMap((scope) => SCOPE_CLAIMS[scope as keyof typeof SCOPE_CLAIMS] ?? []), ...requested]);
   const claims: Record<string, unknown> = {};
-  if (scopes.includes('profile')) claims.name = user.name;
-  if (scopes.includes('email')) {
-    claims.email = user.email;
-    claims.email_verified = user.emailVerified;
+  if (released.has('name')) claims.name = user.name;
+  for (const name of PROFILE_CLAIM_NAMES) {
+    const value = user.profile?.[name];
+    if (released.has(name) && value !== undefined) claims[name] = value;
   }
+  if (released.has('updated_at')) {
+    // Section 5.1: seconds since the epoch of the last change to the user's information.
+    const updatedAtS = Math.floor(Date.parse(user.profileUpdatedAt ?? user.createdAt) / 1000);
+    if (Number.isFinite(updatedAtS)) claims.updated_at = updatedAtS;
+  }
+  if (released.has('email')) claims.email = user.email;
+  if (released.has('email_verified')) claims.email_verified = user.emailVerified;
   return claims;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { acrOf } from './acr.js';
-import { userClaims } from './scopes.js';
+import { userClaims, type ClaimsUser } from './scopes.js';
 
 /** The audience of access tokens issued to users: the one resource this provider serves. */
 export function userinfoAudience(issuer: string): string {
@@ -27,7 +27,9 @@ export interface IdTokenInput {
   /** When the ID token travels with an access token, its at_hash. */
   accessToken?: string;
   scopes: readonly string[];
-  user: { email: string; name: string; emailVerified: boolean };
+  /** The user claims the `claims` request asked for in the ID token (claims-request.ts), beyond what the scopes release. */
+  requestedClaims?: readonly string[];
+  user: ClaimsUser;
 }
 
 export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
@@ -44,7 +46,7 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
     ...(input.amr.length > 0 ? { amr: [...input.amr] } : {}),
     ...(input.sessionId !== undefined ? { sid: input.sessionId } : {}),
     ...(input.accessToken !== undefined ? { at_hash: atHash(input.accessToken) } : {}),
-    ...userClaims(input.user, input.scopes),
+    ...userClaims(input.user, input.scopes, input.requestedClaims),
   };
 }
 

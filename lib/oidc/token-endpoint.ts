@@ -230,6 +230,7 @@ export class TokenEndpoint {
       ...(nonce !== undefined ? { nonce } : {}),
       accessToken,
       scopes,
+      ...(grant.requestedClaims !== undefined ? { requestedClaims: grant.requestedClaims.idToken } : {}),
       user,
     });
     return this.deps.signer.sign(claims, 'JWT', client.idTokenSignedResponseAlg);

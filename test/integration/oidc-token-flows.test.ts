@@ -194,7 +194,8 @@ describe('authorization code flow', () => {
 
     const info = await userinfo(body.access_token);
     assert.equal(info.status, 200, info.body);
-    assert.deepEqual(info.json(), { sub: userId, name: 'Ada Lovelace', email: 'ada@example.com', email_verified: true });
+    // updated_at: the profile never changed since the account was made, at T0.
+    assert.deepEqual(info.json(), { sub: userId, name: 'Ada Lovelace', updated_at: T0 / 1000, email: 'ada@example.com', email_verified: true });
   });
 
   it('answers userinfo without a Bearer token with a bare challenge, and a bad one with invalid_token', async () => {

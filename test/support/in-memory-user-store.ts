@@ -46,6 +46,7 @@ export class InMemoryUserStore implements UserStore {
     const user = this.users.get(id);
     if (user === undefined) throw new Error(`no user ${id}`);
     user.name = profile.name;
+    user.profileUpdatedAt = new Date(this.clock()).toISOString();
   }
 
   async changeEmail(id: string, change: { from: string; to: string }): Promise<void> {

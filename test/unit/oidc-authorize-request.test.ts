@@ -146,6 +146,13 @@ describe('validateAuthorizeRequest: errors sent to the redirect URI', () => {
     expectRedirectError(validateAuthorizeRequest(params({ prompt: 'bogus' }), publicClient), 'invalid_request');
   });
 
+  it('carries a valid claims parameter and refuses a malformed one at the client', () => {
+    const claims = { userinfo: { email: { essential: true } }, id_token: { acr: { values: ['urn:x'] } } };
+    assert.deepEqual(valid(validateAuthorizeRequest(params({ claims: JSON.stringify(claims) }), publicClient)).claims, claims);
+    assert.equal(valid(validateAuthorizeRequest(params(), publicClient)).claims, undefined);
+    expectRedirectError(validateAuthorizeRequest(params({ claims: '{"userinfo": ' }), publicClient), 'invalid_request');
+  });
+
   it('checks max_age, login_hint, nonce and state sizes', () => {
     assert.equal(valid(validateAuthorizeRequest(params({ max_age: '0' }), publicClient)).maxAgeS, 0);
     assert.equal(valid(validateAuthorizeRequest(params({ max_age: '300' }), publicClient)).maxAgeS, 300);

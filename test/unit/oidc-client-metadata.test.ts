@@ -82,10 +82,11 @@ describe('discovery document', () => {
     assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
     assert.deepEqual(doc.id_token_signing_alg_values_supported, ['ES256', 'RS256']);
     assert.deepEqual(doc.scopes_supported, ['openid', 'profile', 'email', 'offline_access']);
-    assert.deepEqual(doc.prompt_values_supported, ['none', 'login']);
+    assert.deepEqual(doc.prompt_values_supported, ['none', 'login', 'consent']);
+    assert.equal(doc.claims_parameter_supported, true);
     assert.equal(doc.authorization_response_iss_parameter_supported, true);
     assert.equal(doc.request_parameter_supported, false);
-    for (const claim of ['sub', 'auth_time', 'nonce', 'amr', 'sid', 'email', 'email_verified', 'name']) {
+    for (const claim of ['sub', 'auth_time', 'nonce', 'amr', 'sid', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'preferred_username', 'locale', 'zoneinfo', 'updated_at']) {
       assert.ok((doc.claims_supported as string[]).includes(claim), claim);
     }
   });

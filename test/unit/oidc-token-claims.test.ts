@@ -9,7 +9,7 @@ import { TokenRejectedError, TokenSigner, TokenVerifier } from '../../lib/signin
 
 const ISSUER = 'https://id.example';
 const NOW = 1_900_000_000;
-const user = { email: 'ada@example.com', name: 'Ada Lovelace', emailVerified: true };
+const user = { email: 'ada@example.com', name: 'Ada Lovelace', emailVerified: true, createdAt: '2030-01-01T00:00:00.000Z' };
 
 function keyPair(kid: string): { signing: SigningKey; jwk: PublishedJwk } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -45,6 +45,26 @@ describe('ID token claims', () => {
     assert.equal(profile.email, undefined);
     const email = idTokenClaims({ ...base, scopes: ['openid', 'email'] });
     assert.deepEqual([email.email, email.email_verified, email.name], ['ada@example.com', true, undefined]);
+  });
+
+  it('releases the standard profile claims the user has, with updated_at in epoch seconds', () => {
+    const profiled = { ...user, profile: { given_name: 'Ada', family_name: 'Lovelace', locale: 'en-GB', zoneinfo: 'Europe/London' }, profileUpdatedAt: '2030-02-01T00:00:00.000Z' };
+    const claims = idTokenClaims({ ...base, scopes: ['openid', 'profile'], user: profiled });
+    assert.deepEqual(
+      { name: claims.name, given_name: claims.given_name, family_name: claims.family_name, locale: claims.locale, zoneinfo: claims.zoneinfo, updated_at: claims.updated_at },
+      { name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', locale: 'en-GB', zoneinfo: 'Europe/London', updated_at: Date.parse('2030-02-01T00:00:00Z') / 1000 },
+    );
+    assert.equal('nickname' in claims, false, 'a claim the user does not have is left out');
+    assert.equal(idTokenClaims({ ...base, scopes: ['openid', 'profile'] }).updated_at, Date.parse(user.createdAt) / 1000, 'never changed: when created');
+  });
+
+  it('adds the claims a claims request asked for, without their scope', () => {
+    const claims = idTokenClaims({ ...base, requestedClaims: ['email', 'given_name', 'unknown_claim'], user: { ...user, profile: { given_name: 'Ada' } } });
+    assert.equal(claims.email, 'ada@example.com');
+    assert.equal(claims.given_name, 'Ada');
+    assert.equal(claims.email_verified, undefined, 'only what was asked');
+    assert.equal(claims.name, undefined);
+    assert.equal('unknown_claim' in claims, false);
   });
 
   it('omits nonce when the request had none, and adds at_hash for an access token', () => {

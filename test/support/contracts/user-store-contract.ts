@@ -93,7 +93,8 @@ export function describeUserStoreContract(name: string, subjectFor: (clock: Cloc
     it('updates the name of an existing user only', async () => {
       const user = await users.create({ email: 'profile@example.com', name: 'Before', emailVerified: true });
       await users.updateProfile(user.id, { name: 'After' });
-      assert.deepEqual(await users.findById(user.id), { ...user, name: 'After' });
+      // The change's time is the `updated_at` claim (lib/oidc/scopes.ts).
+      assert.deepEqual(await users.findById(user.id), { ...user, name: 'After', profileUpdatedAt: new Date(now).toISOString() });
       await assert.rejects(users.updateProfile('missing-id', { name: 'x' }));
       assert.equal(await users.findById('missing-id'), undefined, 'no half user was created');
     });

@@ -35,6 +35,11 @@ export type AuditEventType =
   | 'mfa.recovery-codes-replaced'
   | 'mfa.recovery-code-used'
   | 'mfa.reset'
+  | 'passkey.added'
+  | 'passkey.renamed'
+  | 'passkey.removed'
+  /** A valid assertion whose signature counter did not move forward: possibly a cloned authenticator; the sign-in was refused. */
+  | 'passkey.counter-regressed'
   | 'consent.granted'
   | 'consent.revoked'
   | 'sessions.ended'

@@ -12,7 +12,7 @@ import { SERVICE_NAME } from './service.js';
 
 export interface MetricDimensions {
   /** A sign-in attempt's result; `throttled` is a lockout (account, source or device budget). */
-  SignIn: { method: 'password' | 'code'; outcome: 'success' | 'invalid' | 'throttled' | 'expired' };
+  SignIn: { method: 'password' | 'code' | 'passkey'; outcome: 'success' | 'invalid' | 'throttled' | 'expired' };
   /** A mail carrying a one-time code (or the "you already have an account" notice) went out. */
   CodeSent: { kind: 'registration' | 'sign-in' | 'password-reset' | 'email-change' };
   /** A change a user made to their own account (/password/forgot, /account). */
@@ -39,6 +39,8 @@ export interface MetricDimensions {
    */
   ConsentGranted: { client: string };
   ConsentDenied: { client: string };
+  /** Dynamic client registration (RFC 7591/7592): what each request to /connect/register came to. */
+  ClientRegistration: { outcome: 'registered' | 'read' | 'updated' | 'deleted' | 'refused' | 'unauthorized' | 'throttled' };
   /** A key ring was read from the keys table (refresh interval, unknown key id, creation race). */
   KeyRingRefresh: { ring: string; outcome: 'ok' | 'failed' };
   /** A stored key was unwrapped by KMS (once per key per instance when all is well). */

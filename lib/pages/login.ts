@@ -2,6 +2,7 @@
 import { html, type SafeHtml } from '../http/html.js';
 import { renderPage } from '../http/page.js';
 import { errorSummary, hiddenFields, hrefWithReturnTo, inputField, type FormContext } from './form-parts.js';
+import { passkeyCapableField, passkeySignIn } from './passkey-pages.js';
 
 export const LOGIN_FAILED_MESSAGE = 'The email or password is incorrect.';
 
@@ -17,12 +18,14 @@ export function loginPage({ email, error, ...context }: LoginPageContent): SafeH
 ${errorSummary(error)}
 <form method="post" action="/login">
 ${hiddenFields(context)}
-${inputField({ name: 'email', label: 'Email address', type: 'email', autocomplete: 'username', value: email, invalid: error !== undefined, spellcheck: false, autofocus: !email })}
+${passkeyCapableField()}
+${inputField({ name: 'email', label: 'Email address', type: 'email', autocomplete: 'username webauthn', value: email, invalid: error !== undefined, spellcheck: false, autofocus: !email })}
 ${inputField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', invalid: error !== undefined, autofocus: !!email })}
 <div class="actions"><button type="submit">Sign in</button> <a href="${hrefWithReturnTo('/login/code', context.returnTo)}">Email me a code instead</a></div>
 <p class="hint"><a href="${hrefWithReturnTo('/password/forgot', context.returnTo)}">Forgot your password?</a></p>
 <p class="hint">No account yet? <a href="${hrefWithReturnTo('/register', context.returnTo)}">Create an account</a></p>
-</form>`,
+</form>
+${passkeySignIn(context)}`,
   });
 }
 

@@ -10,6 +10,7 @@ import { renderPage } from '../http/page.js';
 import { CODE_HELP_ID, codeField } from './code-entry.js';
 import { newPasswordField, PASSWORD_RULES_TEXT } from './password-fields.js';
 import { errorSummary, hiddenFields, hrefWithReturnTo, inputField, notice, type FormContext } from './form-parts.js';
+import { passkeyCapableField, passkeyScript } from './passkey-pages.js';
 
 export const REGISTER_PATH = '/register';
 const RESEND_FORM_ID = 'resend';
@@ -74,10 +75,12 @@ ${errorSummary(error)}
 <p class="hint" id="${PASSWORD_HELP_ID}">${PASSWORD_RULES_TEXT}</p>
 <form method="post" action="${REGISTER_PATH}">
 ${hiddenFields(context, { step: 'details' })}
+${passkeyCapableField()}
 ${inputField({ name: 'name', label: 'Your name', autocomplete: 'name', value: name, maxlength: MAX_NAME_LENGTH, invalid: invalidField === 'name', autofocus: invalidField !== 'password' })}
 ${newPasswordField({ describedBy: PASSWORD_HELP_ID, invalid: invalidField === 'password', autofocus: invalidField === 'password' })}
 <div class="actions"><button type="submit">Create account</button></div>
-</form>`,
+</form>
+${passkeyScript()}`,
   });
 }
 

@@ -6,17 +6,32 @@
  */
 import type { AccountSection } from '../pages/account-section.js';
 import { once } from '../once.js';
+import { DeleteAccountSection, EmailSection, PasswordSection, ProfileSection } from '../pages/account-basic-sections.js';
+import { AccountEndpoint } from '../pages/account-endpoint.js';
+import { getAccountVisitor } from './account-visitor.js';
+import { getAntiforgery, getClock } from './services.js';
 import { TwoFactorSection } from '../pages/two-factor-section.js';
+import { PasskeysSection } from '../pages/passkey-section.js';
+import { getPasskeyStore } from './passkey-services.js';
 import { getTotpFactor } from './second-factor-services.js';
 import { getAppsSection, getSessionsSection } from './account-session-endpoints.js';
 
 export const getAccountSections = /* @__PURE__ */ once(
   (): readonly AccountSection[] => [
-    // profile, email, password (H3)
+    new ProfileSection(),
+    new EmailSection(),
+    new PasswordSection(),
     getSessionsSection(),
     getAppsSection(),
-    // passkeys (H5)
+    new PasskeysSection(getPasskeyStore()),
     new TwoFactorSection(getTotpFactor()),
-    // delete account (H3): keep it last
+    // Keep it last.
+    new DeleteAccountSection(),
   ],
+);
+
+/** GET /account: the page over the sections above. */
+export const getAccountEndpoint = /* @__PURE__ */ once(
+  (): AccountEndpoint =>
+    new AccountEndpoint({ visitor: getAccountVisitor(), antiforgery: getAntiforgery(), sections: getAccountSections(), clock: getClock() }),
 );

@@ -36,6 +36,8 @@ import { SECOND_FACTOR_COOKIE_SHAPE, SecondFactorFlows } from '../pages/second-f
 import { SecondFactorGate } from '../pages/second-factor-gate.js';
 import { EnabledAccountCompletion } from '../pages/enabled-account-completion.js';
 import { getSecondFactorLookup } from './second-factor-lookup.js';
+import { PasskeyOfferCompletion } from '../pages/passkey-offer-completion.js';
+import { getPasskeyStore } from './passkey-services.js';
 
 export { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
 
@@ -66,7 +68,9 @@ export const getSessions = /* @__PURE__ */ once(
 );
 
 /** What a sign-in continues with once every factor it needs is proved: the session (the passkey offer wraps it). */
-export const getSessionCompletion = /* @__PURE__ */ once((): SignInCompletion => new SessionSignInCompletion(getSessions()));
+export const getSessionCompletion = /* @__PURE__ */ once(
+  (): SignInCompletion => new PasskeyOfferCompletion({ next: new SessionSignInCompletion(getSessions()), passkeys: getPasskeyStore() }),
+);
 
 /** The pending second step of sign-in: a protected cookie and a TTL item (lib/pages/second-factor-flow.ts). */
 export const getSecondFactorFlows = /* @__PURE__ */ once(

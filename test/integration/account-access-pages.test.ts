@@ -218,6 +218,22 @@ describe('disabled accounts', () => {
     assert.equal((await refresh(routes, 'mail', tokens.refresh_token)).body.error, 'invalid_grant', 'what disabling ended stays ended');
   });
 
+  it('leaves no usable token when disabling races ten code exchanges on real DynamoDB', async () => {
+    const user = await newUser('race');
+    const { browser } = await signedInBrowser(routes, user);
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 10 }, () => offlineTokens(routes, browser, 'mail')),
+      getAccountServices().status.disable(user.id),
+    ]);
+    const issued = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value !== undefined && 'refresh_token' in outcome.value ? [outcome.value] : []));
+    for (const tokens of issued) {
+      assert.equal((await refresh(routes, 'mail', tokens.refresh_token)).body.error, 'invalid_grant');
+      assert.equal((await userinfo(routes, tokens.access_token)).status, 401);
+      assert.equal(await introspect(routes, 'mail', tokens.access_token), false);
+    }
+    assert.deepEqual(await getAccountServices().grants.familiesOf(user.id), []);
+  });
+
   it('stops every sign-in method at the one completion they share', async () => {
     const user = await newUser('methods');
     await getAccountServices().status.disable(user.id);

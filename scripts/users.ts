@@ -8,6 +8,7 @@
  *   users unlock <email|id>
  *   users sign-out <email|id>
  *   users delete <email|id>
+ *   users reset-mfa <email|id>
  *
  * `disable` stops every sign-in and every token of the account at once: its sessions end, its
  * grants (refresh-token families and their access tokens) are revoked, and sign-in, refresh,
@@ -16,7 +17,9 @@
  * try again from anywhere at once). `sign-out` ends every session and revokes every grant.
  * `delete` removes the account the way its owner's "delete account" does
  * (lib/auth/account-deletion.ts); the address can register again. `list` scans the directory
- * table: for an operator's terminal, not a script run every minute.
+ * table: for an operator's terminal, not a script run every minute. `reset-mfa` removes the
+ * account's TOTP, recovery codes and passkeys, after an out-of-band check that the caller is the
+ * owner (the command cannot make that check), and mails the owner that it happened.
  *
  * Configuration comes from the environment (`npm run users` fills in the local stack; with AWS
  * credentials and the stage's table names it runs against a deployed stage). Every change is
@@ -29,16 +32,23 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { loadConfigSections } from '../lib/config.js';
 import type { User } from '../lib/auth/user-store.js';
 import { isDisabled } from '../lib/auth/user-status.js';
+import type { Mailer } from '../lib/auth/mailer.js';
+import { removeSecondFactors } from '../lib/auth/second-factors.js';
+import { secondFactorChangeMail } from '../lib/auth/totp-notices.js';
 import { audit, type AuditEventType, type AuditParty } from '../lib/observability/audit.js';
 import { maskEmail } from '../lib/observability/mask-email.js';
 import { createAccountServices, type AccountServices } from '../lib/runtime/account-services.js';
 import { documentClientFor } from '../lib/runtime/dynamodb-client.js';
+import { mailerFor } from '../lib/runtime/mailer.js';
+import { TtlCache } from '../lib/store/ttl-cache.js';
 import { assertNoOptionsTakenByNpm, describeCliError, usageOf, UsageError } from './cli-errors.js';
 import { operatorActor } from './operator.js';
 import { runIfMain } from './run-as-main.js';
 
 export interface UsersCliDeps {
   services: AccountServices;
+  /** Tells a user their second factors were reset (SES, or the local outbox). */
+  mailer: Mailer;
   print: (line: string) => void;
   clock: Clock;
   /** Named in the audit events of the commands that change something; the OS user by default. */
@@ -154,6 +164,20 @@ const COMMANDS: Record<string, Command> = {
       auditUser(run.deps, 'user.deleted', user, { revokedGrants: result.revokedGrants, revokedConsents: result.revokedConsents });
     },
   },
+  'reset-mfa': {
+    usage: 'users reset-mfa <email|id>   (removes TOTP, recovery codes and passkeys after an out-of-band check; mails the user)',
+    async run(run) {
+      const user = await userOf(run);
+      const removed = await removeSecondFactors(user.id, run.deps.services.secondFactors);
+      if (!removed.totp && removed.passkeys === 0) {
+        run.deps.print(`${user.email} has no second factor: nothing removed`);
+        return;
+      }
+      await run.deps.mailer.send(secondFactorChangeMail(user.email, 'reset-by-operator'));
+      run.deps.print(`reset the second factors of ${user.email}: ${removed.totp ? 'TOTP and its recovery codes' : 'no TOTP'}, ${removed.passkeys} passkey(s) removed; the user was mailed`);
+      auditUser(run.deps, 'mfa.reset', user, { totp: removed.totp ? 1 : 0, passkeys: removed.passkeys });
+    },
+  },
 };
 
 const OPTIONS = {
@@ -202,10 +226,12 @@ function auditUser(deps: UsersCliDeps, event: AuditEventType, user: User, detail
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   assertNoOptionsTakenByNpm('users', argv, Object.keys(OPTIONS), usageOf(USAGES, argv[0]));
-  // The tables and the lifetimes the stores need; no issuer, no KMS key.
-  const config = loadConfigSections(['aws', 'cacheTable', 'directoryTable', 'lifetimes', 'accounts']);
-  const services = createAccountServices({ config, clock: systemClock, documentClient: documentClientFor(config) });
-  await runUsersCli(argv, { services, clock: systemClock, print: (line) => console.log(line) });
+  // The tables and the lifetimes the stores need, and how to mail; no issuer, no KMS key.
+  const config = loadConfigSections(['aws', 'cacheTable', 'directoryTable', 'lifetimes', 'accounts', 'mail']);
+  const documentClient = documentClientFor(config);
+  const services = createAccountServices({ config, clock: systemClock, documentClient });
+  const mailer = mailerFor(config, { cache: new TtlCache({ client: documentClient, tableName: config.tables.cache, clock: systemClock }), clock: systemClock });
+  await runUsersCli(argv, { services, mailer, clock: systemClock, print: (line) => console.log(line) });
 }
 
 runIfMain(import.meta.url, main, { exitCodeFor: (error) => (error instanceof UsageError ? 2 : 1), describe: describeCliError });

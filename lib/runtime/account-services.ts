@@ -9,6 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccountDeletion } from '../auth/account-deletion.js';
 import { AccountLocks } from '../auth/account-locks.js';
 import { AccountSignOut } from '../auth/account-sign-out.js';
+import type { SecondFactorStores } from '../auth/second-factors.js';
 import { UserStatus } from '../auth/user-status.js';
 import type { Clock } from '../clock.js';
 import type { SectionsConfig } from '../config.js';
@@ -16,6 +17,8 @@ import { GrantStore } from '../oidc/grant-store.js';
 import { once } from '../once.js';
 import { SessionIndex } from '../session/session-index.js';
 import { ConsentDirectory } from '../store/consent-directory.js';
+import { PasskeyDirectory } from '../store/passkey-directory.js';
+import { TotpDirectory } from '../store/totp-directory.js';
 import { TtlCache } from '../store/ttl-cache.js';
 import { UserDirectory } from '../store/user-directory.js';
 import { UserListing } from '../store/user-listing.js';
@@ -35,6 +38,8 @@ export interface AccountServices {
   status: UserStatus;
   deletion: AccountDeletion;
   locks: AccountLocks;
+  /** The user's TOTP (with recovery codes) and passkeys, for the operators' reset-mfa. */
+  secondFactors: SecondFactorStores;
 }
 
 export function createAccountServices(deps: { config: AccountServicesConfig; clock: Clock; documentClient: DynamoDBDocumentClient }): AccountServices {
@@ -55,6 +60,7 @@ export function createAccountServices(deps: { config: AccountServicesConfig; clo
     status: new UserStatus({ store: new UserStatusDirectory({ client, tableName: config.tables.directory, clock }), signOut }),
     deletion: new AccountDeletion({ users, signOut, consents }),
     locks: new AccountLocks({ cache, settings: config.bruteForce, clock }),
+    secondFactors: { totp: new TotpDirectory({ client, tableName: config.tables.directory, clock }), passkeys: new PasskeyDirectory({ client, tableName: config.tables.directory, clock }) },
   };
 }
 

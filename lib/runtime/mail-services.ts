@@ -8,15 +8,13 @@ import { LoginThrottle } from '../auth/login-throttle.js';
 import { MailBudget } from '../auth/mail-budget.js';
 import type { Mailer } from '../auth/mailer.js';
 import { OneTimeCodes } from '../auth/one-time-codes.js';
-import { OutboxMailer } from '../store/outbox-mailer.js';
 import { Registration } from '../auth/registration.js';
-import { SesMailer } from '../store/ses-mailer.js';
 import { KeyRingKeyedHasher } from '../auth/key-ring-keyed-hasher.js';
 import { once } from '../once.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { getCache, getClock, getConfig, getDataProtectionKeyRing, getPasswordHasher, getUserDirectory } from './services.js';
-import { createSesClient } from './ses-client.js';
+import { mailerFor } from './mailer.js';
 import { CodeSignIn } from '../auth/code-sign-in.js';
 
 /**
@@ -34,11 +32,7 @@ export const getOneTimeCodes = /* @__PURE__ */ once((): OneTimeCodes => {
   return new OneTimeCodes({ cache: getCache(), hasher: getCodeHasher(), settings: config.otp, clock: getClock(), throttle });
 });
 
-export const getMailer = /* @__PURE__ */ once((): Mailer => {
-  const config = getConfig();
-  if (config.mail.mode === 'outbox') return new OutboxMailer({ cache: getCache(), clock: getClock() });
-  return new SesMailer({ from: config.mail.from, configurationSet: config.mail.configurationSet, client: createSesClient({ region: config.region }) });
-});
+export const getMailer = /* @__PURE__ */ once((): Mailer => mailerFor(getConfig(), { cache: getCache(), clock: getClock() }));
 
 export const getMailBudget = /* @__PURE__ */ once((): MailBudget => {
   const config = getConfig();

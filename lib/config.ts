@@ -113,6 +113,19 @@ export interface Config {
   password: PasswordSettings;
   /** Passkeys: the relying-party id credentials are scoped to, and the origins whose ceremonies count. */
   webauthn: WebAuthnSettings;
+  /** Dynamic client registration (RFC 7591/7592) and the client keys it brings (lib/oidc/client-registration-endpoint.ts, remote-jwks.ts). */
+  clientRegistration: ClientRegistrationSettings;
+}
+
+export interface ClientRegistrationSettings {
+  /** off: no registration endpoint; token: an initial access token (`npm run clients -- token`) is required; open: anyone may register. */
+  mode: 'off' | 'token' | 'open';
+  /** Registrations per source address (IPv6: per /64) per fixed hour. */
+  maxPerSourcePerHour: number;
+  /** How long an instance keeps a client's fetched `jwks_uri` document. */
+  jwksCacheTtlS: number;
+  /** Local stack and tests only: `jwks_uri` may point at 127.0.0.1 / ::1 (refused in AWS). */
+  jwksAllowLoopback: boolean;
 }
 
 export interface WebAuthnSettings {
@@ -358,6 +371,21 @@ const SECTIONS = {
       read.problems.push('MAIL_MODE=outbox is for the local stack only (it logs one-time codes): use MAIL_MODE=ses in AWS');
     }
     return { mail };
+  },
+
+  clientRegistration: (read: Reader): Pick<Config, 'clientRegistration'> => {
+    const clientRegistration = {
+      mode: read.oneOf('REGISTRATION_MODE', ['off', 'token', 'open'] as const, 'off'),
+      maxPerSourcePerHour: read.int('REGISTRATION_MAX_PER_SOURCE_PER_HOUR', 20),
+      jwksCacheTtlS: read.int('REMOTE_JWKS_CACHE_TTL_S', 300, 0),
+      jwksAllowLoopback: read.oneOf('REMOTE_JWKS_ALLOW_LOOPBACK', ['true', 'false'] as const, 'false') === 'true',
+    };
+    // A registrant's jwks_uri on loopback would make the function fetch from its own host.
+    if (read.inAws && clientRegistration.jwksAllowLoopback) {
+      read.problems.push('REMOTE_JWKS_ALLOW_LOOPBACK=true is for the local stack and tests only (jwks_uri fetches from loopback): unset it in AWS');
+    }
+    if (clientRegistration.jwksCacheTtlS > 3600) read.problems.push('REMOTE_JWKS_CACHE_TTL_S must be at most 3600');
+    return { clientRegistration };
   },
 
   mailBudget: (read: Reader): Pick<Config, 'mailBudget'> => {

@@ -1,9 +1,11 @@
 /**
  * Client authentication at the token, revocation and introspection endpoints (RFC 6749
- * section 2.3.1): `client_secret_basic`, `client_secret_post`, or `none` for public clients,
- * which only name themselves. Exactly one method per request. A failure is thrown as
+ * section 2.3.1): `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523,
+ * client-assertion.ts), or `none` for public clients, which only name themselves. Exactly one method per request. A failure is thrown as
  * `InvalidClient` (401 with a Basic challenge) or `InvalidRequest` (400), RFC 6749 section 5.2.
  */
+import { decodeJwt } from 'jose';
+import { CLIENT_ASSERTION_TYPE } from './client-assertion.js';
 import { isValidClientId, type ClientAuthMethod, type OAuthClient } from './client-metadata.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
 
@@ -13,10 +15,14 @@ export interface ClientCredentials {
   method: ClientAuthMethod;
   clientId: string;
   secret?: string;
+  /** private_key_jwt: the signed JWT. */
+  assertion?: string;
 }
 
 /** Secrets and ids longer than this are not ours; refuse them before any hashing. */
 const MAX_CREDENTIAL_LENGTH = 1024;
+/** A JWT with an RSA-4096 signature and generous claims stays far below this. */
+const MAX_ASSERTION_LENGTH = 8192;
 
 /**
  * Reads the client's credentials from the Authorization header and the form. Basic credentials
@@ -30,6 +36,11 @@ export function parseClientCredentials(authorization: string | undefined, form: 
   if (bodyIds.length > 1 || bodySecrets.length > 1) throw new InvalidRequest('client_id or client_secret repeated.');
   const bodyId = bodyIds[0];
   const bodySecret = bodySecrets[0];
+  if (form.has('client_assertion') || form.has('client_assertion_type')) {
+    if (authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim())) throw new InvalidRequest('Use one client authentication method, not two.');
+    if (bodySecret !== undefined) throw new InvalidRequest('Use one client authentication method, not two.');
+    return assertionCredentials(form, bodyId);
+  }
 
   if (authorization !== undefined && /^basic(\s|$)/i.test(authorization.trim())) {
     if (bodySecret !== undefined) throw new InvalidRequest('Use one client authentication method, not two.');
@@ -46,6 +57,25 @@ export function parseClientCredentials(authorization: string | undefined, form: 
     return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret };
   }
   return { method: 'none', clientId: bodyId };
+}
+
+/** private_key_jwt: the client is the assertion's `sub` (checked against its signature later); a client_id beside it must agree. */
+function assertionCredentials(form: URLSearchParams, bodyId: string | undefined): ClientCredentials {
+  const types = form.getAll('client_assertion_type');
+  const assertions = form.getAll('client_assertion');
+  if (types.length !== 1 || assertions.length !== 1) throw new InvalidRequest('client_assertion and client_assertion_type go together, once each.');
+  if (types[0] !== CLIENT_ASSERTION_TYPE) throw new InvalidClient(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}.`);
+  const assertion = assertions[0]!;
+  if (assertion.length > MAX_ASSERTION_LENGTH) throw new InvalidClient('Client authentication failed.');
+  let subject: unknown;
+  try {
+    subject = decodeJwt(assertion).sub;
+  } catch {
+    throw new InvalidClient('Client authentication failed.');
+  }
+  if (typeof subject !== 'string' || subject === '' || subject.length > MAX_CREDENTIAL_LENGTH) throw new InvalidClient('Client authentication failed.');
+  if (bodyId !== undefined && bodyId !== subject) throw new InvalidRequest('client_id does not match the client assertion.');
+  return { method: 'private_key_jwt', clientId: subject, assertion };
 }
 
 /** `Basic base64(urlencode(id) ":" urlencode(secret))`; undefined when any part is malformed. */
@@ -80,6 +110,8 @@ function formDecode(value: string): string | undefined {
 export interface ClientLookup {
   find(clientId: string): Promise<OAuthClient | undefined>;
   verifySecret(client: OAuthClient, secret: string): Promise<boolean>;
+  /** private_key_jwt (client-assertion.ts); a lookup without it refuses that method. */
+  verifyAssertion?(client: OAuthClient, assertion: string): Promise<boolean>;
 }
 
 export interface AuthenticatedClient {
@@ -101,6 +133,11 @@ export async function authenticateClient(clients: ClientLookup, authorization: s
   if (client.type === 'public') {
     if (credentials.method !== 'none') throw new InvalidClient('This client has no secret; authenticate with client_id only.');
     return { client, method: 'none' };
+  }
+  if (credentials.method === 'private_key_jwt') {
+    const verified = client.privateKeyJwt !== undefined && credentials.assertion !== undefined && (await clients.verifyAssertion?.(client, credentials.assertion)) === true;
+    if (!verified) throw new InvalidClient('Unknown client or wrong credentials.');
+    return { client, method: 'private_key_jwt' };
   }
   if (credentials.secret === undefined) throw new InvalidClient('Client authentication is required.');
   if (!(await clients.verifySecret(client, credentials.secret))) throw new InvalidClient('Unknown client or wrong credentials.');

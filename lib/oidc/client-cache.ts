@@ -10,6 +10,7 @@
  * a client registered a moment ago works at once. Concurrent lookups of one id share one read.
  */
 import type { Clock } from '../clock.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
 import type { ClientLookup } from './client-authentication.js';
 import type { OAuthClient } from './client-metadata.js';
 
@@ -26,7 +27,7 @@ export class CachedClientLookup implements ClientLookup {
 
   constructor(
     private readonly store: ClientLookup,
-    private readonly options: { ttlS: number; clock: Clock },
+    private readonly options: { ttlS: number; clock: Clock; assertions?: Pick<ClientAssertionVerifier, 'verify'> },
   ) {}
 
   find(clientId: string): Promise<OAuthClient | undefined> {
@@ -50,5 +51,9 @@ export class CachedClientLookup implements ClientLookup {
 
   verifySecret(client: OAuthClient, secret: string): Promise<boolean> {
     return this.store.verifySecret(client, secret);
+  }
+
+  async verifyAssertion(client: OAuthClient, assertion: string): Promise<boolean> {
+    return this.options.assertions !== undefined && this.options.assertions.verify(client, assertion);
   }
 }

@@ -5,6 +5,9 @@
 import type { JWK } from 'jose';
 import { IdentityServerError } from '../errors.js';
 import { isSigningAlg, type SigningAlg } from '../signing/signing-key-policy.js';
+
+/** The algorithms a client may register for its ID tokens and userinfo (part of this port's value types, for the stores). */
+export { isSigningAlg, type SigningAlg };
 import { RESPONSE_PARAMETERS } from './authorization-response.js';
 import { SUPPORTED_SCOPES } from './scopes.js';
 

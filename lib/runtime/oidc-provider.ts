@@ -22,6 +22,7 @@ import { AccessTokens } from '../oidc/access-tokens.js';
 import { AuthorizeEndpoint } from '../oidc/authorize-endpoint.js';
 import type { ClientLookup } from '../oidc/client-authentication.js';
 import { CachedClientLookup } from '../oidc/client-cache.js';
+import { clientAssertionVerifier } from './client-assertions.js';
 import { ConsentEndpoint } from '../oidc/consent-endpoint.js';
 import { ConsentMarkers } from '../oidc/consent-marker.js';
 import { ConsentStep } from '../oidc/consent-step.js';
@@ -143,7 +144,7 @@ function inspectionOver(config: Config, clock: Clock, tables: ProviderTables): T
   const verifier = new TokenVerifier({ issuer: config.issuer, keys: new SigningKeyPublisher({ config, repository, clock }), clock });
   const grants = new GrantStore({ cache, clock, refreshReuseGraceS: config.tokens.refreshReuseGraceS });
   const accessTokens = new AccessTokens(verifier, grants);
-  const clientLookup = new CachedClientLookup(clients, { ttlS: config.tokens.clientCacheTtlS, clock });
+  const clientLookup = new CachedClientLookup(clients, { ttlS: config.tokens.clientCacheTtlS, clock, assertions: clientAssertionVerifier(config, cache, clock) });
   return {
     config,
     clients,

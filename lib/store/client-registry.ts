@@ -9,11 +9,12 @@ import {
   type ClientRegistration,
   type DynamicRegistration,
   type GrantType,
+  isSigningAlg,
   type OAuthClient,
+  type SigningAlg,
 } from '../oidc/client-metadata.js';
 import { clientSecretMatches } from '../oidc/client-secret.js';
 import { ClientExistsError, registeredClient, withRotatedSecret, type ClientStore } from '../oidc/client-store.js';
-import { isSigningAlg, type SigningAlg } from '../signing/signing-key-policy.js';
 import { TableStore } from './table-store.js';
 
 const CLIENT_SK = 'client';

@@ -1,6 +1,6 @@
 /**
  * The second step of sign-in through the real handlers (as Lambda calls them) on DynamoDB Local:
- * a user with TOTP who signs in with a password or an emailed code has no session until a code
+ * a user with TOTP who signs in with a password, an emailed code or a password reset has no session until a code
  * from the app (or a recovery code) is entered; the session then says `pwd`/`otp` + `otp`, `mfa`.
  * The pending flow cannot be tampered with, replayed after it finished, or used once its TTL
  * item has expired (while DynamoDB still holds it).
@@ -35,6 +35,7 @@ before(async () => {
   routes['/login'] = (await import('../../functions/login.js')).handler;
   routes['/login/code'] = (await import('../../functions/login-code.js')).handler;
   routes['/login/second-factor'] = (await import('../../functions/second-factor.js')).handler;
+  routes['/password/forgot'] = (await import('../../functions/password-reset.js')).handler;
   outbox = new OutboxReader(stack.config);
 });
 
@@ -149,6 +150,22 @@ describe('the second step of sign-in', () => {
     const refused = await again.submit(await again.get(stopped.location!), { code: recoveryCodes[0]! });
     assert.equal(refused.status, 400, 'a used recovery code is refused');
     assert.equal(await sessionMethods(again), undefined);
+  });
+
+  it('stops a password reset at the second step: the new password is set, but the session waits for the app code', async () => {
+    const { user, secret } = await newUser({ totp: true });
+    const client = browser();
+    const since = new Date();
+    const codeStep = await client.submit(await client.get('/password/forgot'), { email: user.email });
+    const choose = await client.submit(codeStep, { code: await outbox.waitForCode(user.email, since) });
+    assert.equal(choose.status, 200, choose.body);
+    const first = await client.submit(choose, { password: 'violet lanterns drift over quiet harbours' });
+    assert.equal(first.status, 303, first.body);
+    assert.equal(first.location, '/login/second-factor');
+    assert.equal(await sessionMethods(client), undefined, 'a mailbox and a new password are not enough');
+    const done = await client.submit(await client.get(first.location!), { code: totpCodeAt(secret!, Date.now()) });
+    assert.equal(done.status, 303, done.body);
+    assert.deepEqual(await sessionMethods(client), ['mfa', 'otp']);
   });
 
   it('refuses a tampered flow cookie, a finished flow replayed, and a flow whose TTL item has expired but is still stored', async () => {

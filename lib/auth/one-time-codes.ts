@@ -29,7 +29,7 @@ import type { LoginThrottle } from './login-throttle.js';
  * What a code is for. The purpose is part of the item key and of the hashed input, so a code
  * issued for one purpose never verifies for another (a sign-in code cannot reset a password).
  */
-export type CodePurpose = 'register' | 'login' | 'reset';
+export type CodePurpose = 'register' | 'login' | 'reset' | 'email-change';
 
 export type IssueResult =
   | { ok: true; code: string }

@@ -14,6 +14,7 @@ export function homePage({ signedIn }: HomePageContent): SafeHtml {
       title: 'Your account',
       body: html`<h1>Hello, ${signedIn.name}</h1>
 <p>Signed in as ${signedIn.email}</p>
+<p><a href="/account">Your account</a>: name, email address, password, where you are signed in, apps, deletion.</p>
 <form method="post" action="/logout">
 ${hiddenFields({ antiforgeryToken: signedIn.antiforgeryToken })}
 <div class="actions"><button type="submit">Sign out</button></div>

@@ -55,7 +55,7 @@ export class ClientRegistry extends TableStore implements ClientStore {
 
   async update(registration: ClientRegistration & { dynamic: DynamicRegistration }, createdAt: string): Promise<OAuthClient | undefined> {
     const client = { ...registeredClient(registration, new Date(this.clock())), createdAt };
-    return (await this.putIf(client, 'dynamic.registrationTokenHash = :expected', { ':expected': registration.dynamic.registrationTokenHash })) ? client : undefined;
+    return (await this.putIf(client, '#dynamic.registrationTokenHash = :expected', { ':expected': registration.dynamic.registrationTokenHash }, { '#dynamic': 'dynamic' })) ? client : undefined;
   }
 
   async rotateSecret(clientId: string, secret: string, overlapS: number): Promise<OAuthClient | undefined> {
@@ -67,7 +67,7 @@ export class ClientRegistry extends TableStore implements ClientStore {
   }
 
   /** Replaces the client's item while `condition` holds on the stored one; false when it did not. */
-  private async putIf(client: OAuthClient, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  private async putIf(client: OAuthClient, condition: string, values: Record<string, unknown>, names?: Record<string, string>): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
@@ -75,6 +75,7 @@ export class ClientRegistry extends TableStore implements ClientStore {
           Item: { pk: clientKey(client.clientId), sk: CLIENT_SK, ...client },
           ConditionExpression: `attribute_exists(pk) AND ${condition}`,
           ExpressionAttributeValues: values,
+          ...(names !== undefined ? { ExpressionAttributeNames: names } : {}),
         }),
       );
       return true;

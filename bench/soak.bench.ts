@@ -116,7 +116,7 @@ const cluster = await startOfflineCluster({ stack, instances: 3 });
 let failed = false;
 try {
   const fixtures = createBenchFixtures(cluster.config, { documentClient: stack.documentClient() });
-  await fixtures.registerClient({ clientId: CLIENT_ID, redirectUris: [REDIRECT], grantTypes: ['authorization_code', 'refresh_token'] });
+  await fixtures.registerClient({ clientId: CLIENT_ID, firstParty: true, redirectUris: [REDIRECT], grantTypes: ['authorization_code', 'refresh_token'] });
   const passwordHash = await hashPassword(cluster.config, PASSWORD);
   const emails = await Promise.all(
     Array.from({ length: USERS }, async (_, i) => (await fixtures.createUser({ email: `soak-${i}-${randomBytes(3).toString('hex')}@example.com`, name: `Soak ${i}`, passwordHash })).email),

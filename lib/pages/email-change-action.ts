@@ -6,6 +6,7 @@
 import type { EmailChange } from '../auth/email-change.js';
 import { query, sourceIp } from '../http/request.js';
 import { html, redirect, type HttpResponse } from '../http/response.js';
+import type { EmailChangeCookie } from '../session/email-change-cookie.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { accountDoneUrl } from './account.js';
 import type { AccountAction, AccountRequest } from './account-actions-endpoint.js';
@@ -15,10 +16,6 @@ import { tooManyCodesMessage, waitText } from './login.js';
 import { mailLimitRefusal } from './mail-limit.js';
 import { countCodeSent } from './page-events.js';
 import { reauthenticationUrl, type RecentAuthentication } from './recent-authentication.js';
-
-export interface EmailChangeCookie {
-  flowId: string;
-}
 
 export class EmailChangeAction implements AccountAction {
   constructor(

@@ -22,7 +22,7 @@ import { throttledNotice } from './login-code-endpoint.js';
 import { tooManyCodesMessage } from './login.js';
 import { mailLimitRefusal } from './mail-limit.js';
 import { countCodeSent } from './page-events.js';
-import { newPasswordResetFlow, passwordResetBinding, type PasswordResetCookie } from './password-reset-cookie.js';
+import { newPasswordResetFlow, passwordResetBinding, type PasswordResetCookie } from '../session/password-reset-cookie.js';
 import { passwordResetCodePage, passwordResetEmailPage, passwordResetNewPasswordPage, passwordResetRestartPage, restartHref } from './password-reset.js';
 import type { SignInCompletion } from './sign-in-completion.js';
 

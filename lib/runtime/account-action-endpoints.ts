@@ -9,7 +9,7 @@ import { AccountActionsEndpoint } from '../pages/account-actions-endpoint.js';
 import { ProfileAction } from '../pages/account-profile-action.js';
 import { DeleteAccountAction } from '../pages/delete-account-action.js';
 import { EmailChangeAction } from '../pages/email-change-action.js';
-import { emailChangeCookie } from '../pages/email-change-cookie.js';
+import { emailChangeCookie } from '../session/email-change-cookie.js';
 import { PasswordChangeAction } from '../pages/password-change-action.js';
 import { getAccountDeletion } from './account-services.js';
 import { getAccountVisitor, getRecentAuthentication } from './account-visitor.js';

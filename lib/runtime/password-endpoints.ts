@@ -6,7 +6,7 @@ import { PasswordReset } from '../auth/password-reset.js';
 import { PasswordUpdate } from '../auth/password-update.js';
 import { once } from '../once.js';
 import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
-import { passwordResetCookie } from '../pages/password-reset-cookie.js';
+import { passwordResetCookie } from '../session/password-reset-cookie.js';
 import { PasswordResetEndpoint } from '../pages/password-reset-endpoint.js';
 import { getAccountSignOut } from './account-services.js';
 import { getMailBudget, getMailer, getOneTimeCodes } from './mail-services.js';

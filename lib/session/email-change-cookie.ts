@@ -2,8 +2,12 @@
 import type { Clock } from '../clock.js';
 import type { DataProtector } from '../dataprotection/data-protector.js';
 import { EMAIL_CHANGE_FLOW_TTL_S } from '../auth/email-change.js';
-import { FlowCookie } from '../session/flow-cookie.js';
-import type { EmailChangeCookie } from './email-change-action.js';
+import { FlowCookie } from './flow-cookie.js';
+
+export interface EmailChangeCookie {
+  flowId: string;
+}
+
 
 export function emailChangeCookie(options: { protector: DataProtector; clock: Clock }): FlowCookie<EmailChangeCookie> {
   return new FlowCookie({

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { DataProtector } from '../dataprotection/data-protector.js';
-import { FlowCookie } from '../session/flow-cookie.js';
+import { FlowCookie } from './flow-cookie.js';
 
 export const PASSWORD_RESET_COOKIE = '__Host-reset';
 /** Long enough for a resend or two and choosing a password; the server-side flow has its own limit. */

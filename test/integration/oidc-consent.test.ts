@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { authorizeHandler } from '../../functions/authorize.js';
 import { consentHandler } from '../../functions/consent.js';
+import { CONSENT_MARKER_LIFETIME_S } from '../../lib/oidc/consent-marker.js';
 import { CONSENT_MARKER_PARAM } from '../../lib/oidc/request-markers.js';
 import { ConsentDirectory } from '../../lib/store/consent-directory.js';
 import { SESSION_COOKIE } from '../../lib/session/sessions.js';
@@ -180,6 +181,13 @@ describe('consent', () => {
     assert.equal(destination(await other.browser.get(back)), '/consent', 'another user');
     // The untouched answer still works once: none of the above spent it.
     assert.equal(destination(await browser.get(back)), 'code');
+  });
+
+  it('prompt=consent: an answer that comes back after its 5 minutes is asked again', async () => {
+    const { browser } = await signedIn();
+    const back = (await answer(browser, await consentPage(browser, request({ prompt: 'consent' })), 'allow')).location!;
+    time.now += CONSENT_MARKER_LIFETIME_S * 1000 + 1000;
+    assert.equal(destination(await browser.get(back)), '/consent');
   });
 
   it('prompt=login consent: the new sign-in and the answer both survive the round trips', async () => {

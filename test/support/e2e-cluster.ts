@@ -25,6 +25,8 @@ export const E2E_CLUSTER_VARIABLE = 'TEST_E2E_CLUSTER';
 export const E2E_CLUSTER_ENV: Readonly<Record<string, string>> = {
   // oidc-openid-client.test.ts waits for a code to expire; the other files exchange codes at once.
   AUTHORIZATION_CODE_TTL_S: '4',
+  // client-registration-openid-client.test.ts registers clients with an initial access token.
+  REGISTRATION_MODE: 'token',
 };
 
 /** The cluster as a file sees it; the proxy's log is read over HTTP (it lives in the runner). */

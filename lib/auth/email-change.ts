@@ -103,11 +103,10 @@ export class EmailChange {
     try {
       await this.deps.users.changeEmail(user.id, { from: flow.from, to: flow.to });
     } catch (error) {
-      if (error instanceof EmailTakenError) return { ok: false, reason: 'email_taken' };
-      if (!(error instanceof StaleUserError)) throw error;
-      // A change whose answer was lost (the transaction committed, the reply did not arrive)
-      // finds the account already moved: that is success. Anything else changed under us.
-      if ((await this.deps.users.findById(user.id))?.email !== flow.to) return UNKNOWN_FLOW;
+      if (!(error instanceof EmailTakenError || error instanceof StaleUserError)) throw error;
+      // A change whose answer was lost (the transaction committed, the reply did not arrive, and
+      // the retry found its own work) has the account at the new address already: that is success.
+      if ((await this.deps.users.findById(user.id))?.email !== flow.to) return error instanceof EmailTakenError ? { ok: false, reason: 'email_taken' } : UNKNOWN_FLOW;
     }
     await this.notifyOldAddress(flow);
     return { ok: true, from: flow.from, to: flow.to };

@@ -17,18 +17,20 @@ import type { Mailer } from '../auth/mailer.js';
 import type { TotpFactor } from '../auth/totp-factor.js';
 import { secondFactorChangeMail, type SecondFactorChange } from '../auth/totp-notices.js';
 import { totpUri } from '../auth/totp.js';
-import type { User, UserStore } from '../auth/user-store.js';
+import type { User } from '../auth/user-store.js';
 import { BadRequestError } from '../http/errors.js';
 import { formBody, method, path, query, sourceIp } from '../http/request.js';
 import { html, redirect, withCookies, type HttpResponse } from '../http/response.js';
 import { logger } from '../observability/logger.js';
 import type { Antiforgery } from '../session/antiforgery.js';
-import { loginUrl, safeReturnTo } from '../session/return-to.js';
-import type { Session, Sessions } from '../session/sessions.js';
+import { safeReturnTo } from '../session/return-to.js';
+import type { Sessions } from '../session/sessions.js';
+import type { AccountVisit, AccountVisitor } from './account-visitor.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
 import { tooManyCodesMessage } from './login.js';
+import { reauthenticationUrl, type RecentAuthentication } from './recent-authentication.js';
 import { auditSecondFactorChange, countSecondFactor } from './second-factor-events.js';
 import { sessionWithSecondFactor } from './second-factor-session.js';
 import {
@@ -44,24 +46,21 @@ import { totpEnrolmentBinding, type PendingTotpEnrolment, type TotpEnrolments } 
 
 export interface TwoFactorEndpointDeps {
   antiforgery: Pick<Antiforgery, 'issue' | 'validate'>;
-  sessions: Pick<Sessions, 'verify' | 'start' | 'revoke'>;
-  users: Pick<UserStore, 'findById'>;
+  /** Who is on the page (a verified session and its user), or the way to sign in first. */
+  visitor: Pick<AccountVisitor, 'visit'>;
+  /** RECENT_AUTH_S, and a code-only sign-in not counting for an account with a second factor. */
+  recent: Pick<RecentAuthentication, 'isRecent'>;
+  /** To upgrade the session once the new app's first code proved the second factor. */
+  sessions: Pick<Sessions, 'start' | 'revoke'>;
   totp: Pick<TotpFactor, 'activate' | 'verify' | 'regenerateRecoveryCodes' | 'disable' | 'typed'>;
   enrolments: Pick<TotpEnrolments, 'start' | 'pending' | 'finish' | 'clearCookie'>;
   mailer: Mailer;
   /** What authenticator apps show as the account's issuer (the issuer's host). */
   issuerName: string;
-  /** How long after a sign-in enrolment and new recovery codes need no new sign-in (RECENT_AUTH_S). */
-  recentAuthS: number;
-  clock: () => number;
   formActionOrigins: FormActionOriginsFor;
 }
 
-interface SignedIn {
-  session: Session;
-  user: User;
-  cookies: string[];
-}
+type SignedIn = Extract<AccountVisit, { ok: true }>;
 
 export class TwoFactorEndpoint {
   constructor(private readonly deps: TwoFactorEndpointDeps) {}
@@ -69,10 +68,10 @@ export class TwoFactorEndpoint {
   async handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
     const route = `${method(event)} ${path(event)}`;
     const here = path(event) === TWO_FACTOR_ENROL_PATH ? hrefWithReturnTo(TWO_FACTOR_ENROL_PATH, safeReturnTo(query(event).return_to)) : ACCOUNT_TWO_FACTOR_HREF;
-    const signedIn = await this.signedIn(event);
-    if (signedIn === undefined) return redirect(loginUrl(here));
-    const answer = await this.route(route, event, signedIn, here);
-    return withCookies(answer, signedIn.cookies);
+    const visit = await this.deps.visitor.visit(event, here);
+    if (!visit.ok) return visit.response;
+    const answer = await this.route(route, event, visit, here);
+    return withCookies(answer, visit.cookies);
   }
 
   private route(route: string, event: APIGatewayProxyEventV2, signedIn: SignedIn, here: string): Promise<HttpResponse> {
@@ -98,7 +97,7 @@ export class TwoFactorEndpoint {
     const pending = await this.deps.enrolments.pending(event, user.id);
     if (pending !== undefined) return this.enrolForm(event, 200, user, pending, returnTo);
     // A new secret only right after a sign-in: a session left open somewhere must not add an app.
-    if (!this.isRecent(session)) return redirect(loginUrl(here));
+    if (!(await this.deps.recent.isRecent(session))) return redirect(reauthenticationUrl(here, user.email));
     const started = await this.deps.enrolments.start(user.id);
     return this.enrolForm(event, 200, user, started, returnTo, [started.cookie]);
   }
@@ -127,7 +126,7 @@ export class TwoFactorEndpoint {
   private async replaceRecoveryCodes(event: APIGatewayProxyEventV2, { session, user }: SignedIn): Promise<HttpResponse> {
     const check = await this.deps.antiforgery.validate(event, formBody(event));
     if (!check.ok) return antiforgeryRejection(event, check.reason, ACCOUNT_TWO_FACTOR_HREF);
-    if (!this.isRecent(session)) return redirect(loginUrl(ACCOUNT_TWO_FACTOR_HREF), { status: 303 });
+    if (!(await this.deps.recent.isRecent(session))) return redirect(reauthenticationUrl(ACCOUNT_TWO_FACTOR_HREF, user.email), { status: 303 });
     const codes = await this.deps.totp.regenerateRecoveryCodes(user.id);
     if (codes === undefined) return redirect(ACCOUNT_TWO_FACTOR_HREF, { status: 303 });
     await this.changed(user, 'recovery-codes-replaced');
@@ -169,17 +168,6 @@ export class TwoFactorEndpoint {
     const body = totpEnrolPage({ antiforgeryToken: af.token, returnTo, uri, secret: pending.secret, ...(error !== undefined ? { error } : {}) });
     // The secret is on the page: never cached. The recovery-code page's link may lead to /authorize and on to a client.
     return html(status, body, { cookies: [...af.cookies, ...cookies], headers: { 'Cache-Control': 'no-store' }, formActionOrigins: this.deps.formActionOrigins(returnTo) });
-  }
-
-  private async signedIn(event: APIGatewayProxyEventV2): Promise<SignedIn | undefined> {
-    const current = await this.deps.sessions.verify(event);
-    const user = current && (await this.deps.users.findById(current.session.subject));
-    if (current === undefined || user === undefined) return undefined;
-    return { session: current.session, user, cookies: current.renewedCookie !== undefined ? [current.renewedCookie] : [] };
-  }
-
-  private isRecent(session: Session): boolean {
-    return Math.floor(this.deps.clock() / 1000) - session.authTime <= this.deps.recentAuthS;
   }
 
   /** Audit, and a mail to the user; a mail that fails does not undo or hide the change already made. */

@@ -10,7 +10,8 @@ import { TwoFactorEndpoint } from '../pages/two-factor-endpoint.js';
 import { FlowCookie } from '../session/flow-cookie.js';
 import { getMailer } from './mail-services.js';
 import { getTotpFactor } from './second-factor-services.js';
-import { getAntiforgery, getCache, getClock, getConfig, getDataProtector, getSessions, getUserDirectory } from './services.js';
+import { getAccountVisitor, getRecentAuthentication } from './account-visitor.js';
+import { getAntiforgery, getCache, getClock, getConfig, getDataProtector, getSessions } from './services.js';
 
 export const getTotpEnrolments = /* @__PURE__ */ once(
   (): TotpEnrolments =>
@@ -25,14 +26,13 @@ export const getTwoFactorEndpoint = /* @__PURE__ */ once((): TwoFactorEndpoint =
   const config = getConfig();
   return new TwoFactorEndpoint({
     antiforgery: getAntiforgery(),
+    visitor: getAccountVisitor(),
+    recent: getRecentAuthentication(),
     sessions: getSessions(),
-    users: getUserDirectory(),
     totp: getTotpFactor(),
     enrolments: getTotpEnrolments(),
     mailer: getMailer(),
     issuerName: new URL(config.issuer).host,
-    recentAuthS: config.account.recentAuthS,
-    clock: getClock(),
     formActionOrigins: formActionOriginsForReturnTo,
   });
 });

@@ -41,6 +41,11 @@ export function json(status: number, body: unknown, options: ResponseOptions = {
   return respond(status, { 'Content-Type': 'application/json' }, JSON.stringify(body), options);
 }
 
+/** A compact JWS as the whole body (`application/jwt`, e.g. a signed userinfo response). */
+export function compactJwt(status: number, token: string, options: ResponseOptions = {}): HttpResponse {
+  return respond(status, { 'Content-Type': 'application/jwt' }, token, options);
+}
+
 /** Takes SafeHtml only, so a page cannot be built from an unescaped string by accident. */
 export function html(status: number, body: SafeHtml, options: HtmlResponseOptions = {}): HttpResponse {
   const { formActionOrigins, ...rest } = options;

@@ -39,6 +39,7 @@ import { RevocationEndpoint } from '../oidc/revocation-endpoint.js';
 import { TokenEndpoint } from '../oidc/token-endpoint.js';
 import { TokenSigner, TokenVerifier } from '../signing/token-signer.js';
 import { UserinfoEndpoint } from '../oidc/userinfo-endpoint.js';
+import { SignedUserinfoResponder } from '../oidc/signed-userinfo.js';
 
 export interface TokenInspectionDeps {
   config: Config;
@@ -96,11 +97,12 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const tables = tablesOf(deps);
   const { repository, cache, consents } = tables;
   const inspection = inspectionOver(config, clock, tables);
-  const { clients, clientLookup, users, grants, verifier } = inspection;
+  const { clients, clientLookup, users, grants, verifier, accessTokens } = inspection;
   const protector = deps.protector ?? createDataProtection({ config, keyWrapper, repository, clock });
   const sessions = new Sessions({ protector, store: cache, settings: config.session, clock });
   const antiforgery = new Antiforgery({ protector, sessionIdOf: (event) => sessions.sessionIdOf(event), clock });
   const signingKeys = new SigningKeyRing({ config, repository, keyWrapper, clock });
+  const signer = new TokenSigner(signingKeys);
   const consentMarkers = new ConsentMarkers({ protector, cache, clock });
   // In this order between a fresh enough session and the code: the second factor (step-up), then consent.
   const secondFactors = secondFactorLookupOver({ client: deps.documentClient, tableName: config.tables.directory, clock });
@@ -113,7 +115,9 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     signingKeys,
     authorize: new AuthorizeEndpoint({ config, clients, grants, sessions, protector, clock, steps }),
     consent: new ConsentEndpoint({ config, clients, sessions, antiforgery, consents, markers: consentMarkers, formActionOrigins: formActionOriginsForReturnTo }),
-    token: new TokenEndpoint({ config, clients: clientLookup, grants, users, signer: new TokenSigner(signingKeys), clock }),
+    token: new TokenEndpoint({ config, clients: clientLookup, grants, users, signer, clock }),
+    // With the signing keys at hand, userinfo answers a JWT to clients that registered userinfo_signed_response_alg.
+    userinfo: new UserinfoEndpoint({ issuer: config.issuer, accessTokens, users, responder: new SignedUserinfoResponder({ issuer: config.issuer, clients: clientLookup, signer, clock }) }),
     endSession: new EndSessionEndpoint({ config, clients, sessions, antiforgery, verifier, clock }),
     logoutForm: new LogoutFormEndpoint({ antiforgery, sessions, clients }),
   };

@@ -10,6 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
 import { authorizeHandler } from '../../functions/authorize.js';
 import { tokenHandler } from '../../functions/token.js';
+import { userinfoHandler } from '../../functions/userinfo.js';
 import { SESSION_COOKIE } from '../../lib/session/sessions.js';
 import { SigningKeyPublisher } from '../../lib/signing/signing-jwks.js';
 import { TokenRejectedError } from '../../lib/signing/token-signer.js';
@@ -37,6 +38,7 @@ before(async () => {
   const setup = oidc.all[0]!;
   await setup.clients.register({ clientId: 'es-app', secret: SECRET, firstParty: true, redirectUris: [REDIRECT] });
   await setup.clients.register({ clientId: 'rs-app', secret: SECRET, firstParty: true, redirectUris: [REDIRECT], idTokenSignedResponseAlg: 'RS256' });
+  await setup.clients.register({ clientId: 'jwt-userinfo', secret: SECRET, firstParty: true, redirectUris: [REDIRECT], userinfoSignedResponseAlg: 'RS256' });
   userId = (await setup.users.create({ email: 'alg@example.com', name: 'Alg User', emailVerified: true })).id;
 });
 after(() => stack.close());
@@ -84,6 +86,23 @@ describe('ID token signing algorithms', () => {
       assert.equal((await instance.verifier.verifyIdTokenHint(rs.id_token)).claims.aud, 'rs-app');
       assert.equal((await instance.verifier.verifyIdTokenHint(es.id_token)).claims.aud, 'es-app');
     }
+  });
+
+  it('answers userinfo as an RS256 JWT for a client that registered userinfo_signed_response_alg, JSON for others', async () => {
+    const signed = await codeFlow('jwt-userinfo');
+    const asJwt = await call(userinfoHandler(oidc.next), httpEvent('GET', '/userinfo', { headers: { authorization: `Bearer ${signed.access_token}` } }));
+    assert.equal(asJwt.status, 200, asJwt.body);
+    assert.equal(asJwt.headers['Content-Type'], 'application/jwt');
+    const keySet = createLocalJWKSet((await servedJwks()) as Parameters<typeof createLocalJWKSet>[0]);
+    const { payload, protectedHeader } = await jwtVerify(asJwt.body, keySet, { issuer: stack.config.issuer, audience: 'jwt-userinfo', algorithms: ['RS256'], currentDate: new Date(time.now) });
+    assert.equal(protectedHeader.alg, 'RS256');
+    assert.equal(payload.sub, userId);
+    assert.equal(payload.email, 'alg@example.com');
+
+    const plain = await codeFlow('es-app');
+    const asJson = await call(userinfoHandler(oidc.next), httpEvent('GET', '/userinfo', { headers: { authorization: `Bearer ${plain.access_token}` } }));
+    assert.equal(asJson.headers['Content-Type'], 'application/json');
+    assert.equal(JSON.parse(asJson.body).sub, userId);
   });
 
   it('an RS256 access token, or a header naming the other algorithm for a kid, is refused', async () => {

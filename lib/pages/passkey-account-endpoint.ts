@@ -13,11 +13,13 @@
  * mailbox alone could produce.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Mailer } from '../auth/mailer.js';
+import { passkeyChangeMail, type PasskeyChange } from '../auth/passkey-notices.js';
 import type { PasskeyRegistration } from '../auth/passkey-registration.js';
 import { cleanPasskeyName } from '../auth/passkey-names.js';
-import type { PasskeyStore } from '../auth/passkey-store.js';
+import type { Passkey, PasskeyStore } from '../auth/passkey-store.js';
 import type { TotpEnrolmentLookup } from '../auth/second-factors.js';
-import type { UserStore } from '../auth/user-store.js';
+import type { User, UserStore } from '../auth/user-store.js';
 import type { Clock } from '../clock.js';
 import { BadRequestError } from '../http/errors.js';
 import { formBody, method, path, query } from '../http/request.js';
@@ -25,6 +27,7 @@ import { html, json, redirect, withCookies, type HttpResponse } from '../http/re
 import type { Antiforgery } from '../session/antiforgery.js';
 import { afterSignIn, loginUrl, safeReturnTo } from '../session/return-to.js';
 import type { Session, Sessions } from '../session/sessions.js';
+import { logger } from '../observability/logger.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { auditPasskeyChange } from './passkey-events.js';
@@ -51,6 +54,8 @@ export interface PasskeyAccountEndpointDeps {
   registration: Pick<PasskeyRegistration, 'options' | 'verify'>;
   /** The TOTP side of lib/auth/second-factors.ts: whether the passkeys are the user's only second factor. */
   totp: TotpEnrolmentLookup;
+  /** Every added or removed passkey is mailed to the user. */
+  mailer: Mailer;
   recentAuthS: number;
   clock: Clock;
   /** The offer's form ends in a redirect to return_to, which may go on to a client (see LoginEndpoint). */
@@ -104,7 +109,7 @@ export class PasskeyAccountEndpoint {
       case ADD_PASSKEY_PATH: {
         const result = await this.deps.registration.verify(registrant, form.get(CREDENTIAL_FIELD) ?? '');
         if (!result.ok) return html(400, passkeyProblemPage('The passkey was not added', REGISTRATION_PROBLEMS[result.reason], SECTION));
-        auditPasskeyChange('passkey.added', result.passkey);
+        await this.changed(user, 'added', result.passkey);
         const returnTo = safeReturnTo(form.get('return_to'));
         return redirect(returnTo === undefined ? SECTION : afterSignIn(returnTo), { status: 303 });
       }
@@ -116,14 +121,15 @@ export class PasskeyAccountEndpoint {
         return redirect(SECTION, { status: 303 });
       }
       case REMOVE_PASSKEY_PATH:
-        return this.remove(user.id, form, session);
+        return this.remove(user, form, session);
       default:
         // Only the paths above are routed to this function.
         throw new BadRequestError('no such passkey form');
     }
   }
 
-  private async remove(userId: string, form: URLSearchParams, session: Session): Promise<HttpResponse> {
+  private async remove(user: User, form: URLSearchParams, session: Session): Promise<HttpResponse> {
+    const userId = user.id;
     const passkeys = await this.deps.passkeys.listFor(userId);
     const passkey = passkeys.find((p) => p.id === form.get(PASSKEY_FIELD));
     if (!passkey) return redirect(SECTION, { status: 303 });
@@ -142,7 +148,7 @@ export class PasskeyAccountEndpoint {
         );
       }
     }
-    if (await this.deps.passkeys.remove(userId, passkey.id)) auditPasskeyChange('passkey.removed', passkey);
+    if (await this.deps.passkeys.remove(userId, passkey.id)) await this.changed(user, 'removed', passkey);
     return redirect(SECTION, { status: 303 });
   }
 
@@ -152,6 +158,14 @@ export class PasskeyAccountEndpoint {
     if ((await this.deps.passkeys.listFor(session.subject)).length > 0) return redirect(afterSignIn(returnTo), { status: 303 });
     const af = await this.deps.antiforgery.issue(event);
     return html(200, passkeyOfferPage({ antiforgeryToken: af.token, returnTo }), { cookies: af.cookies, formActionOrigins: this.deps.formActionOrigins(returnTo) });
+  }
+
+  /** Audit, and a mail to the user; a mail that fails does not undo or hide the change already made. */
+  private async changed(user: User, change: PasskeyChange, passkey: Passkey): Promise<void> {
+    auditPasskeyChange(`passkey.${change}`, passkey);
+    await this.deps.mailer.send(passkeyChangeMail(user.email, change, passkey.name)).catch((error: unknown) => {
+      logger.warn('passkey change mail failed', { change, error: error instanceof Error ? error.name : typeof error });
+    });
   }
 
   private isRecent(session: Session): boolean {

@@ -1,11 +1,9 @@
-/** The passkey pages' endpoints (sign-in on /login; add, rename, remove and the offer under /account), built once per instance. */
+/** Signing in with a passkey on /login, built once per instance (the account side, which mails, is in passkey-account-endpoints.ts). */
 import { once } from '../once.js';
 import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
-import { PasskeyAccountEndpoint } from '../pages/passkey-account-endpoint.js';
 import { PasskeySignInEndpoint } from '../pages/passkey-sign-in-endpoint.js';
-import { getPasskeyAuthentication, getPasskeyRegistration, getPasskeyStore } from './passkey-services.js';
-import { getTotpStore } from './second-factor-lookup.js';
-import { getAntiforgery, getClock, getConfig, getSessions, getSignInCompletion, getUserDirectory } from './services.js';
+import { getPasskeyAuthentication } from './passkey-services.js';
+import { getAntiforgery, getSignInCompletion, getUserDirectory } from './services.js';
 
 export const getPasskeySignInEndpoint = /* @__PURE__ */ once(
   (): PasskeySignInEndpoint =>
@@ -14,21 +12,6 @@ export const getPasskeySignInEndpoint = /* @__PURE__ */ once(
       authentication: getPasskeyAuthentication(),
       users: getUserDirectory(),
       signIn: getSignInCompletion(),
-      formActionOrigins: formActionOriginsForReturnTo,
-    }),
-);
-
-export const getPasskeyAccountEndpoint = /* @__PURE__ */ once(
-  (): PasskeyAccountEndpoint =>
-    new PasskeyAccountEndpoint({
-      antiforgery: getAntiforgery(),
-      sessions: getSessions(),
-      users: getUserDirectory(),
-      passkeys: getPasskeyStore(),
-      registration: getPasskeyRegistration(),
-      totp: getTotpStore(),
-      recentAuthS: getConfig().account.recentAuthS,
-      clock: getClock(),
       formActionOrigins: formActionOriginsForReturnTo,
     }),
 );

@@ -13,6 +13,7 @@ import { getUserDirectory } from '../../lib/runtime/services.js';
 import { getPasskeyStore } from '../../lib/runtime/passkey-services.js';
 import { parseAttributes, type HtmlForm } from '../support/html-forms.js';
 import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
+import { OutboxReader } from '../support/outbox-reader.js';
 import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
 import { SoftwareAuthenticator, type CeremonyOverrides } from '../support/software-authenticator.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -20,11 +21,13 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 const PASSWORD = 'correct horse battery staple';
 const ORIGIN = 'http://localhost:3000';
 let stack: TestStack;
+let outbox: OutboxReader;
 const routes: Record<string, RouteHandler> = {};
 
 before(async () => {
   stack = await startTestStack();
   Object.assign(process.env, stack.env);
+  outbox = new OutboxReader(stack.config);
   routes['/login'] = (await import('../../functions/login.js')).handler;
   routes['/login/second-factor'] = (await import('../../functions/second-factor.js')).handler;
   const signIn = (await import('../../functions/passkey-sign-in.js')).handler;
@@ -32,7 +35,10 @@ before(async () => {
   for (const path of ['/passkeys/sign-in', '/passkeys/sign-in/options']) routes[path] = signIn;
   for (const path of ['/passkeys/offer', '/account/passkeys/options', '/account/passkeys/add', '/account/passkeys/rename', '/account/passkeys/remove']) routes[path] = account;
 });
-after(() => stack?.close());
+after(async () => {
+  outbox?.close();
+  await stack?.close();
+});
 
 let ips = 0;
 const browser = () => new InProcessBrowser(routes, undefined, `198.51.100.${++ips}`);
@@ -99,11 +105,14 @@ describe('passkeys through the handlers', () => {
     assert.match(offer.body, /<script src="\/assets\/passkeys\.js\?v=[\w-]+" defer><\/script>/);
     assert.doesNotMatch(offer.body, /<script>/, 'no inline script');
 
+    const since = new Date();
     const added = await addPasskey(b, offer, new SoftwareAuthenticator({ origin: ORIGIN, synced: true, counting: false }));
     assert.equal(added.status, 303, added.body);
     assert.equal(added.location, '/authorize?client_id=x');
     const [passkey] = await getPasskeyStore().listFor(user.id);
     assert.equal(passkey?.name, 'Synced passkey');
+    const mail = await outbox.waitForMessage(user.email, since);
+    assert.match(mail.subject, /A passkey was added/);
 
     const again = await passwordSignIn(browser(), user, { capable: true });
     assert.equal(again.location, '/login/second-factor', 'a user with a passkey is asked for a second factor, and offered nothing');
@@ -182,9 +191,11 @@ describe('passkeys through the handlers', () => {
     assert.equal((await passkeySignIn(p, authenticator)).location, '/done');
     const login = await p.get('/login');
     const passkeyAf = antiforgeryTokenOf(login);
+    const since = new Date();
     const removed = await p.post('/account/passkeys/remove', { _af: passkeyAf, passkey: passkey.id, confirm: 'yes' });
     assert.equal(removed.status, 303, removed.body);
     assert.deepEqual(await getPasskeyStore().listFor(user.id), []);
+    assert.match((await outbox.waitForMessage(user.email, since)).text, /The passkey "Work laptop" was removed/);
     assert.equal((await passkeySignIn(browser(), authenticator)).status, 401, 'a removed passkey signs nobody in');
   });
 

@@ -203,6 +203,15 @@ describe('registration and management (RFC 7591, RFC 7592)', () => {
   });
 });
 
+describe('metadata the server does not use', () => {
+  it('registers a client with logo_uri, policy_uri and tos_uri, and keeps none of them (no remote logo on the consent page)', async () => {
+    const answer = await send(open(), { body: { ...webClient, logo_uri: 'https://rp.example/logo.png', policy_uri: 'https://rp.example/policy', tos_uri: 'https://rp.example/tos' } });
+    assert.equal(answer.status, 201, answer.body);
+    assert.equal(answer.json.logo_uri, undefined);
+    assert.ok(!JSON.stringify(await oidc.next().clients.find(answer.json.client_id)).includes('logo.png'));
+  });
+});
+
 describe('a dynamically registered client with private_key_jwt', () => {
   let userId: string;
   before(async () => {

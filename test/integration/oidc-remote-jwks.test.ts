@@ -14,8 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPublicAddress, RemoteJwks, RemoteJwksError, type RemoteJwksFailure } from '../../lib/oidc/remote-jwks.js';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { loadConfig } from '../../lib/config.js';
+import { ClientAssertionVerifier } from '../../lib/oidc/client-assertion.js';
+import type { OAuthClient } from '../../lib/oidc/client-metadata.js';
 import { startHungServer, type HungServer } from '../support/hung-server.js';
+import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 
 const JWKS = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] };
 
@@ -30,7 +35,10 @@ const routes: Record<string, (response: import('node:http').ServerResponse) => v
   '/large': (response) => response.writeHead(200).end(JSON.stringify({ keys: [{ kty: 'oct', pad: 'x'.repeat(70 * 1024) }] })),
   '/private': (response) => response.writeHead(200).end(JSON.stringify({ keys: [{ ...JWKS.keys[0], d: 'secret' }] })),
   '/missing': (response) => response.writeHead(404).end(),
+  '/client-keys': (response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(clientKeys)),
 };
+/** What the relying party currently publishes at /client-keys; a test rotates it. */
+let clientKeys: { keys: object[] } = { keys: [] };
 let requests = 0;
 
 before(async () => {
@@ -134,5 +142,52 @@ describe('jwks_uri fetcher', () => {
     const env = { ISSUER: 'https://id.example.com', KEYS_TABLE: 'k', CACHE_TABLE: 'c', DIRECTORY_TABLE: 'd', KMS_KEY_ID: 'alias/k', MAIL_MODE: 'ses', AWS_LAMBDA_FUNCTION_NAME: 'f' };
     assert.throws(() => loadConfig({ ...env, REMOTE_JWKS_ALLOW_LOOPBACK: 'true' }), /REMOTE_JWKS_ALLOW_LOOPBACK=true is for the local stack/);
     assert.equal(loadConfig(env).clientRegistration.jwksAllowLoopback, false);
+  });
+});
+
+describe('private_key_jwt with a jwks_uri', () => {
+  const ISSUER = 'https://id.example.test';
+  const client: OAuthClient = {
+    clientId: 'rp-uri',
+    type: 'confidential',
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    allowedScopes: ['openid'],
+    grantTypes: ['authorization_code'],
+    createdAt: '',
+    privateKeyJwt: { jwksUri: '' },
+  };
+  const rsaKey = (kid: string) => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+  };
+  const assertion = (key: KeyObject, kid: string, aud: string) => {
+    const nowS = Math.floor(time.now / 1000);
+    return new SignJWT({ iss: client.clientId, sub: client.clientId, aud, jti: randomUUID(), exp: nowS + 60 }).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
+  };
+
+  it('authenticates with the fetched keys (aud the issuer or the token endpoint), and follows the client rotating its keys', async () => {
+    const verifier = new ClientAssertionVerifier({ issuer: ISSUER, store: new InMemoryTtlStore(() => time.now), remoteKeys: fetcher(), clock: () => time.now });
+    const withUri = { ...client, privateKeyJwt: { jwksUri: `https://jwks.test:${port}/client-keys` } };
+    const first = rsaKey('k-1');
+    clientKeys = { keys: [first.jwk] };
+    assert.equal(await verifier.verify(withUri, await assertion(first.privateKey, 'k-1', ISSUER)), true, 'aud = issuer');
+    assert.equal(await verifier.verify(withUri, await assertion(first.privateKey, 'k-1', `${ISSUER}/token`)), true, 'aud = token endpoint');
+    assert.equal(await verifier.verify(withUri, await assertion(first.privateKey, 'k-1', 'https://other.example')), false);
+
+    // The relying party rotates: the cached document lacks k-2, so it is fetched again (once the
+    // refresh interval since the last fetch has passed).
+    const second = rsaKey('k-2');
+    clientKeys = { keys: [second.jwk] };
+    time.now += 61_000;
+    assert.equal(await verifier.verify(withUri, await assertion(second.privateKey, 'k-2', ISSUER)), true);
+    assert.equal(await verifier.verify(withUri, await assertion(first.privateKey, 'k-1', ISSUER)), false, 'the retired key no longer verifies');
+  });
+
+  it('a jwks_uri that may not be fetched authenticates nobody', async () => {
+    const verifier = new ClientAssertionVerifier({ issuer: ISSUER, store: new InMemoryTtlStore(() => time.now), remoteKeys: fetcher({ allowLoopback: false }), clock: () => time.now });
+    const key = rsaKey('k-3');
+    clientKeys = { keys: [key.jwk] };
+    assert.equal(await verifier.verify({ ...client, privateKeyJwt: { jwksUri: `https://jwks.test:${port}/client-keys` } }, await assertion(key.privateKey, 'k-3', ISSUER)), false);
   });
 });

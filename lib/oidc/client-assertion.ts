@@ -43,6 +43,11 @@ export interface ClientAssertionVerifierDeps {
 
 export class ClientAssertionVerifier {
   private readonly audiences: string[];
+  /**
+   * Key sets by document: the client cache and the remote fetcher hand out the same object
+   * while it is fresh, so each key is imported once per instance, not per request.
+   */
+  private readonly keySets = new WeakMap<ClientJwks, ReturnType<typeof createLocalJWKSet>>();
 
   constructor(private readonly deps: ClientAssertionVerifierDeps) {
     const { issuer } = deps;
@@ -80,7 +85,12 @@ export class ClientAssertionVerifier {
   }
 
   private async verifyWith(client: OAuthClient, assertion: string, jwks: ClientJwks): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(assertion, createLocalJWKSet(jwks as JSONWebKeySet), {
+    let keySet = this.keySets.get(jwks);
+    if (keySet === undefined) {
+      keySet = createLocalJWKSet(jwks as JSONWebKeySet);
+      this.keySets.set(jwks, keySet);
+    }
+    const { payload } = await jwtVerify(assertion, keySet, {
       issuer: client.clientId,
       subject: client.clientId,
       audience: this.audiences,

@@ -4,6 +4,7 @@
  * user) before the sections' own reads.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Clock } from '../clock.js';
 import { query } from '../http/request.js';
 import { html, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
@@ -17,7 +18,7 @@ export class AccountEndpoint {
       visitor: Pick<AccountVisitor, 'visit'>;
       antiforgery: Pick<Antiforgery, 'issue'>;
       sections: readonly AccountSection[];
-      clock: () => number;
+      clock: Clock;
     },
   ) {}
 

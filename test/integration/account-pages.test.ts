@@ -96,6 +96,9 @@ describe('/account', () => {
     assert.equal(ids.at(-1), 'delete');
     assert.ok(page.body.includes(email));
     for (const form of page.forms.filter((f) => f.method === 'POST')) assert.ok(form.inputNames.includes('_af'), form.action);
+    const allIds = [...page.body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(allIds.filter((id, i) => allIds.indexOf(id) !== i), [], 'every id once, so each label names one input');
+    assert.match(page.body, /<label for="field-name">Your name/);
   });
 
   it('refuses every POST without its antiforgery token, or with a token of another session', async () => {

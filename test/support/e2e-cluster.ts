@@ -27,6 +27,10 @@ export const E2E_CLUSTER_ENV: Readonly<Record<string, string>> = {
   AUTHORIZATION_CODE_TTL_S: '4',
   // client-registration-openid-client.test.ts registers clients with an initial access token.
   REGISTRATION_MODE: 'token',
+  // account-across-instances.test.ts registers an address again right after the account left it
+  // (deleted, or moved to another address): the new registration's code must not wait out a
+  // minute-long resend gate of the first one.
+  OTP_RESEND_AFTER_S: '2',
 };
 
 /** The cluster as a file sees it; the proxy's log is read over HTTP (it lives in the runner). */

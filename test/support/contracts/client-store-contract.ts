@@ -103,6 +103,52 @@ export function describeClientStoreContract(name: string, subjectFor: (clock: Cl
       assert.ok(!(await clients.list()).some((client) => client.clientId === 'zeta'));
     });
 
+    it('rotates a secret: the new one verifies, the old one only with an overlap; nothing for a client without a secret', async () => {
+      await clients.register({ clientId: 'rot', secret: SECRET, redirectUris: [], grantTypes: ['client_credentials'] });
+      const newer = `${SECRET}-newer`;
+      const rotated = (await clients.rotateSecret('rot', newer, 60))!;
+      assert.equal(rotated.previousSecret?.expiresAt, new Date(now + 60_000).toISOString());
+      const found = (await clients.find('rot'))!;
+      assert.deepEqual(found, rotated);
+      assert.equal(await clients.verifySecret(found, newer), true);
+      assert.equal(await clients.verifySecret(found, SECRET), true, 'within the overlap');
+      const newest = `${SECRET}-newest`;
+      await clients.rotateSecret('rot', newest, 0);
+      const after = (await clients.find('rot'))!;
+      assert.equal(after.previousSecret, undefined);
+      assert.equal(await clients.verifySecret(after, newer), false);
+      assert.equal(await clients.verifySecret(after, newest), true);
+      await clients.register({ clientId: 'rot-public', redirectUris: ['https://a.example/cb'] });
+      assert.equal(await clients.rotateSecret('rot-public', newer, 60), undefined);
+      assert.equal(await clients.rotateSecret('rot-nobody', newer, 60), undefined);
+    });
+
+    it('updates a dynamically registered client only while its registration token hash is unchanged, keeping createdAt', async () => {
+      const dynamic = { registrationTokenHash: 'sha256$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', tokenEndpointAuthMethod: 'none' as const, applicationType: 'web' as const, issuedAtS: now / 1000 };
+      const registered = await clients.register({ clientId: 'dyn', redirectUris: ['https://a.example/cb'], dynamic, idTokenSignedResponseAlg: 'RS256' });
+      assert.deepEqual(await clients.find('dyn'), registered);
+      const updated = await clients.update({ clientId: 'dyn', redirectUris: ['https://a.example/cb2'], dynamic, name: 'Renamed' }, '2029-01-01T00:00:00.000Z');
+      assert.equal(updated?.createdAt, '2029-01-01T00:00:00.000Z');
+      assert.deepEqual(await clients.find('dyn'), updated);
+      assert.equal(updated?.idTokenSignedResponseAlg, undefined, 'an update replaces the metadata');
+      const otherHash = { ...dynamic, registrationTokenHash: 'sha256$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' };
+      assert.equal(await clients.update({ clientId: 'dyn', redirectUris: ['https://evil.example/cb'], dynamic: otherHash }, registered.createdAt), undefined);
+      assert.equal(await clients.update({ clientId: 'dyn-missing', redirectUris: ['https://a.example/cb'], dynamic }, registered.createdAt), undefined);
+      await clients.register({ clientId: 'static', redirectUris: ['https://a.example/cb'] });
+      assert.equal(await clients.update({ clientId: 'static', redirectUris: ['https://evil.example/cb'], dynamic }, registered.createdAt), undefined, 'a CLI client has no registration token');
+      assert.deepEqual((await clients.find('dyn'))?.redirectUris, ['https://a.example/cb2']);
+    });
+
+    it('keeps private_key_jwt keys and signing algorithms as registered', async () => {
+      const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k' }] };
+      const inline = await clients.register({ clientId: 'pkjwt', redirectUris: ['https://a.example/cb'], privateKeyJwt: { jwks }, userinfoSignedResponseAlg: 'ES256' });
+      assert.equal(inline.type, 'confidential');
+      assert.deepEqual(await clients.find('pkjwt'), inline);
+      const byUri = await clients.register({ clientId: 'pkjwt-uri', redirectUris: ['https://a.example/cb'], privateKeyJwt: { jwksUri: 'https://a.example/jwks' } });
+      assert.deepEqual(await clients.find('pkjwt-uri'), byUri);
+      await assert.rejects(clients.register({ clientId: 'both', secret: SECRET, redirectUris: ['https://a.example/cb'], privateKeyJwt: { jwks } }), InvalidClientMetadataError);
+    });
+
     it('hands out copies: changing a returned client changes nothing stored', async () => {
       const registered = await clients.register({ clientId: 'copy', redirectUris: ['https://a.example/cb'] });
       registered.redirectUris.push('https://evil.example/registered');

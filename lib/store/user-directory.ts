@@ -194,7 +194,11 @@ export class UserDirectory extends TableStore implements UserStore {
           ConsistentRead: true,
         }),
       );
-      const keys = (page.Items ?? []).filter((item) => item.sk !== USER_SK).map((item) => ({ pk: item.pk, sk: item.sk }));
+      const keys = (page.Items ?? [])
+        .filter((item) => item.sk !== USER_SK)
+        // A passkey (sk passkey#<credentialId>) has its credential id lookup outside the partition
+        // (pk passkey#<credentialId>, sk passkey: lib/store/passkey-directory.ts): it goes too.
+        .flatMap((item) => [{ pk: item.pk, sk: item.sk }, ...(String(item.sk).startsWith('passkey#') ? [{ pk: item.sk, sk: 'passkey' }] : [])]);
       for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX) await this.deleteKeys(keys.slice(i, i + BATCH_WRITE_MAX));
       startKey = page.LastEvaluatedKey;
     } while (startKey);

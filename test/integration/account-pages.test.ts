@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../lib/clock.js';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
+import { newTotpSecret, totpCodeAt, TOTP_PERIOD_S } from '../../lib/auth/totp.js';
 import { countCommands } from '../support/count-commands.js';
 import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
 import { OutboxReader } from '../support/outbox-reader.js';
@@ -185,6 +186,20 @@ describe('email change', () => {
     const b = browser();
     b.jar.set('__Host-session', cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';')));
     assert.equal((await b.get('/account/email')).status, 200);
+  });
+
+  it('a code-only sign-in is not recent for an account with a second factor; with the second factor it is', async () => {
+    const user = await account('em-mfa');
+    const secret = newTotpSecret();
+    const { getTotpFactor } = await import('../../lib/runtime/second-factor-services.js');
+    assert.ok((await getTotpFactor().activate(user.id, secret, totpCodeAt(secret, Date.now() - TOTP_PERIOD_S * 1000))).ok);
+    const { getSessions } = await import('../../lib/runtime/services.js');
+    for (const [methods, status] of [[['otp'], 303], [['otp', 'mfa'], 200]] as const) {
+      const { cookie } = await getSessions().start({ subject: user.id, methods });
+      const b = browser();
+      b.jar.set('__Host-session', cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';')));
+      assert.equal((await b.get('/account/email')).status, status, methods.join(' '));
+    }
   });
 
   it('proves the new address with a code, moves the account, mails the old address; the old one can register again', async () => {

@@ -128,7 +128,12 @@ export class ClientRegistrationEndpoint {
   private async update(event: APIGatewayProxyEventV2, clientId: string): Promise<HttpResponse> {
     const current = await this.authorized(event, clientId);
     const body = jsonBody(event);
-    if ((body as { client_id?: unknown }).client_id !== clientId) throw new RegistrationRefused('invalid_client_metadata', 'client_id must be the client being updated.');
+    const { client_id: bodyId, client_secret: bodySecret } = body as { client_id?: unknown; client_secret?: unknown };
+    if (bodyId !== clientId) throw new RegistrationRefused('invalid_client_metadata', 'client_id must be the client being updated.');
+    // RFC 7592 section 2.2: a client_secret in the request must be the client's current one.
+    if (bodySecret !== undefined && (typeof bodySecret !== 'string' || current.secretHash === undefined || !secretHashMatches(current.secretHash, bodySecret))) {
+      throw new RegistrationRefused('invalid_client_metadata', 'client_secret is not the client\'s secret.');
+    }
     const requested = parseRegistrationRequest(body, { allowLoopbackJwksUri: this.deps.config.clientRegistration.jwksAllowLoopback });
     const newSecret = usesSecret(requested) && current.secretHash === undefined ? newBearerToken() : undefined;
     const keptHash = usesSecret(requested) && current.secretHash !== undefined ? current.secretHash : undefined;

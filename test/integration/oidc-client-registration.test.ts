@@ -142,6 +142,9 @@ describe('registration and management (RFC 7591, RFC 7592)', () => {
     const update = { client_id: body.client_id, redirect_uris: ['https://rp.example/cb2'], client_name: 'Renamed', id_token_signed_response_alg: 'ES256' };
     const mismatched = await send(handler, { method: 'PUT', path: clientPath, token: body.registration_access_token, body: { ...update, client_id: other.json.client_id } });
     assert.equal(mismatched.status, 400);
+    const wrongSecret = await send(handler, { method: 'PUT', path: clientPath, token: body.registration_access_token, body: { ...update, client_secret: other.json.client_secret } });
+    assert.equal(wrongSecret.status, 400, 'a client_secret in an update must be the current one');
+    assert.equal((await send(handler, { method: 'PUT', path: clientPath, token: body.registration_access_token, body: { ...update, client_secret: body.client_secret } })).status, 200);
     const updated = await send(handler, { method: 'PUT', path: clientPath, token: body.registration_access_token, body: update });
     assert.equal(updated.status, 200, updated.body);
     assert.deepEqual(updated.json.redirect_uris, ['https://rp.example/cb2']);

@@ -7,6 +7,8 @@ import { loginCodeEmailPage, loginCodeEntryPage, loginCodeRestartPage } from '..
 import { LOGIN_FAILED_MESSAGE, lockedMessage, loginPage, waitText } from '../../lib/pages/login.js';
 import { logoutConfirmPage, signedOutPage } from '../../lib/pages/logout.js';
 import { registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from '../../lib/pages/register.js';
+import { deleteAccountPage, emailAddressPage, emailCodePage, passwordChangePage, profilePage } from '../../lib/pages/account-forms.js';
+import { passwordResetCodePage, passwordResetEmailPage, passwordResetNewPasswordPage, passwordResetRestartPage } from '../../lib/pages/password-reset.js';
 
 const AF = 'AF-token_123';
 const EVIL = '<script>alert(1)</script>"\'&`';
@@ -39,6 +41,15 @@ const every: Array<[string, SafeHtml]> = [
   ['form expired', formExpiredPage('/login')],
   ['logout confirmation', logoutConfirmPage({ issuer: 'https://id.example', antiforgeryToken: AF, redirectFields: { client_id: 'spa', post_logout_redirect_uri: 'https://app.example/bye', state: 's' } })],
   ['signed out', signedOutPage()],
+  ['password reset email', passwordResetEmailPage({ antiforgeryToken: AF, email: EVIL, error: 'wrong' })],
+  ['password reset code', passwordResetCodePage({ antiforgeryToken: AF, email: 'a@example.com', notice: 'sent' })],
+  ['password reset new password', passwordResetNewPasswordPage({ antiforgeryToken: AF, email: 'a@example.com', error: 'weak' })],
+  ['password reset restart', passwordResetRestartPage({ message: 'expired' })],
+  ['account name', profilePage({ antiforgeryToken: AF, name: EVIL, error: 'bad name' })],
+  ['account email address', emailAddressPage({ antiforgeryToken: AF, current: 'a@example.com', email: EVIL, error: 'bad' })],
+  ['account email code', emailCodePage({ antiforgeryToken: AF, email: 'b@example.com', error: 'wrong' })],
+  ['account password', passwordChangePage({ antiforgeryToken: AF, email: 'a@example.com', askCurrent: true, error: 'wrong', invalidField: 'current_password' })],
+  ['account delete', deleteAccountPage({ antiforgeryToken: AF, email: 'a@example.com' })],
 ];
 
 describe('page templates', () => {
@@ -89,10 +100,27 @@ describe('page templates', () => {
     }
     const details = registerDetailsPage({ antiforgeryToken: AF, email: 'a@example.com' }).toString();
     assert.equal(input(details, 'password').autocomplete, 'new-password');
-    assert.equal(input(details, 'password').minlength, '8');
+    assert.equal(input(details, 'password').minlength, '15');
     assert.match(input(details, 'password')['aria-describedby'] ?? '', /password-help/);
     assert.match(details, /id="password-help"/);
     assert.equal(input(details, 'name').autocomplete, 'name');
+  });
+
+  it('mark the password reset and account forms for password managers and code autofill', () => {
+    for (const page of [
+      passwordResetNewPasswordPage({ antiforgeryToken: AF, email: 'a@example.com' }),
+      passwordChangePage({ antiforgeryToken: AF, email: 'a@example.com', askCurrent: true }),
+    ]) {
+      assert.equal(input(page.toString(), 'password').autocomplete, 'new-password');
+      assert.equal(input(page.toString(), 'username').autocomplete, 'username', 'password managers learn whose password it is');
+    }
+    assert.equal(input(passwordChangePage({ antiforgeryToken: AF, email: 'a@example.com', askCurrent: true }).toString(), 'current_password').autocomplete, 'current-password');
+    assert.ok(!inputs(passwordChangePage({ antiforgeryToken: AF, email: 'a@example.com', askCurrent: false }).toString()).some((i) => i.name === 'current_password'));
+    assert.equal(input(emailAddressPage({ antiforgeryToken: AF, current: 'a@example.com' }).toString(), 'email').autocomplete, 'email');
+    assert.equal(input(passwordResetEmailPage({ antiforgeryToken: AF }).toString(), 'email').autocomplete, 'email');
+    for (const page of [passwordResetCodePage({ antiforgeryToken: AF, email: 'a@example.com' }), emailCodePage({ antiforgeryToken: AF, email: 'b@example.com' })]) {
+      assert.equal(input(page.toString(), 'code').autocomplete, 'one-time-code');
+    }
   });
 
   it("put the resend button in the code form's row without nesting forms", () => {

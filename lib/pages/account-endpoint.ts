@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { query } from '../http/request.js';
 import { html, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
-import { accountPage, ACCOUNT_DONE_MESSAGES } from './account.js';
+import { accountPage, ACCOUNT_DONE_MESSAGES, type AccountChangeDone } from './account.js';
 import type { AccountSection } from './account-section.js';
 import type { AccountVisitor } from './account-visitor.js';
 
@@ -30,7 +30,7 @@ export class AccountEndpoint {
     const context = { event, user, session, antiforgeryToken: af.token, nowS: Math.floor(this.deps.clock() / 1000) };
     const sections = await Promise.all(this.deps.sections.map(async (s) => ({ id: s.id, title: s.title, body: await s.render(context) })));
     const doneKey = query(event).done;
-    const done = doneKey !== undefined && Object.hasOwn(ACCOUNT_DONE_MESSAGES, doneKey) ? ACCOUNT_DONE_MESSAGES[doneKey] : undefined;
+    const done = doneKey !== undefined && Object.hasOwn(ACCOUNT_DONE_MESSAGES, doneKey) ? ACCOUNT_DONE_MESSAGES[doneKey as AccountChangeDone] : undefined;
     return html(200, accountPage({ sections, done }), { cookies: [...af.cookies, ...visit.cookies] });
   }
 }

@@ -20,12 +20,14 @@ ${s.body}
 }
 
 /** What the section endpoints say after a change (`/account?done=<key>`): fixed sentences, never text from the URL. */
-export const ACCOUNT_DONE_MESSAGES: Readonly<Record<string, string>> = {
+export type AccountChangeDone = 'profile' | 'email' | 'password';
+
+export const ACCOUNT_DONE_MESSAGES: Readonly<Record<AccountChangeDone, string>> = {
   profile: 'Your name was saved.',
   email: 'Your email address was changed.',
   password: 'Your password was changed. Every other browser and app was signed out.',
 };
 
-export function accountDoneUrl(key: keyof typeof ACCOUNT_DONE_MESSAGES & string): string {
+export function accountDoneUrl(key: AccountChangeDone): string {
   return `${ACCOUNT_PATH}?done=${key}`;
 }

@@ -286,7 +286,16 @@ describe('costs', () => {
     const name = await measure(async () => b.submit(await b.get('/account'), { name: 'Cost Name' }));
     const pwForm = await b.get('/account/password');
     const password = await measure(() => b.submit(pwForm, { password: NEW_PASSWORD }));
-    console.log('account DynamoDB calls', JSON.stringify({ page, name, password }));
+    const to = newEmail('cost-new');
+    const emailForm = await b.get('/account/email');
+    const since = new Date();
+    let codePage: BrowserAnswer | undefined;
+    const emailAddress = await measure(async () => (codePage = await b.submit(emailForm, { email: to })));
+    const code = await outbox.waitForCode(to, since);
+    const emailCode = await measure(() => b.submit(codePage!, { code }));
+    const confirm = await b.get('/account/delete');
+    const deletion = await measure(() => b.submit(confirm, {}));
+    console.log('account DynamoDB calls', JSON.stringify({ page, name, password, emailAddress, emailCode, deletion }));
     assert.ok((page.GetItem ?? 0) + (page.BatchGetItem ?? 0) >= 1);
   });
 });

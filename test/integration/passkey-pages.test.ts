@@ -9,7 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import type { User } from '../../lib/auth/user-store.js';
-import { getUserDirectory } from '../../lib/runtime/services.js';
+import { PasskeyAccountEndpoint } from '../../lib/pages/passkey-account-endpoint.js';
+import { getMailer } from '../../lib/runtime/mail-services.js';
+import { getPasskeyRegistration } from '../../lib/runtime/passkey-services.js';
+import { getTotpStore } from '../../lib/runtime/second-factor-lookup.js';
+import { getAntiforgery, getSessions, getUserDirectory } from '../../lib/runtime/services.js';
+import { httpEvent } from '../support/fake-http-event.js';
 import { getPasskeyStore } from '../../lib/runtime/passkey-services.js';
 import { parseAttributes, type HtmlForm } from '../support/html-forms.js';
 import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
@@ -213,5 +218,42 @@ describe('passkeys through the handlers', () => {
     await other.post('/account/passkeys/rename', { _af: af, passkey: passkey!.id, name: 'Mine' });
     await other.post('/account/passkeys/remove', { _af: af, passkey: passkey!.id, confirm: 'yes' });
     assert.deepEqual(await getPasskeyStore().listFor(owner.id), [passkey]);
+  });
+
+  it('asks for a fresh sign-in before adding or removing a passkey once the sign-in is older than RECENT_AUTH_S', async () => {
+    const user = await newUser();
+    const b = browser();
+    const offer = await b.get((await passwordSignIn(b, user, { capable: true })).location!);
+    await addPasskey(b, offer, new SoftwareAuthenticator({ origin: ORIGIN }));
+    const [passkey] = await getPasskeyStore().listFor(user.id);
+    // The same endpoint as the function's, on a clock 301 s after the sign-in.
+    const later = new PasskeyAccountEndpoint({
+      antiforgery: getAntiforgery(),
+      sessions: getSessions(),
+      users: getUserDirectory(),
+      passkeys: getPasskeyStore(),
+      registration: getPasskeyRegistration(),
+      totp: getTotpStore(),
+      mailer: getMailer(),
+      recentAuthS: 300,
+      clock: () => Date.now() + 301_000,
+      formActionOrigins: () => [],
+    });
+    const post = (path: string, fields: Record<string, string>) =>
+      later.handle(httpEvent('POST', path, { body: new URLSearchParams({ _af: antiforgeryTokenOf(offer), ...fields }).toString(), cookies: b.jar }));
+    const options = await post('/account/passkeys/options', {});
+    assert.equal(options.statusCode, 401);
+    assert.deepEqual(JSON.parse(String(options.body)), {
+      error: 'login_required',
+      error_description: 'Sign in again to change your passkeys.',
+      location: '/login?return_to=%2Faccount%23passkeys',
+    });
+    const remove = await post('/account/passkeys/remove', { passkey: passkey!.id, confirm: 'yes' });
+    assert.equal(remove.statusCode, 303);
+    assert.equal(remove.headers?.Location, '/login?return_to=%2Faccount%23passkeys');
+    assert.equal((await getPasskeyStore().listFor(user.id)).length, 1);
+    const rename = await post('/account/passkeys/rename', { passkey: passkey!.id, name: 'Still mine' });
+    assert.equal(rename.headers?.Location, '/account#passkeys', 'renaming needs no fresh sign-in');
+    assert.equal((await getPasskeyStore().find(passkey!.id))?.name, 'Still mine');
   });
 });

@@ -34,6 +34,7 @@ before(async () => {
   Object.assign(process.env, stack.env);
   outbox = new OutboxReader(stack.config);
   routes['/login'] = (await import('../../functions/login.js')).handler;
+  routes['/register'] = (await import('../../functions/register.js')).handler;
   routes['/login/second-factor'] = (await import('../../functions/second-factor.js')).handler;
   const signIn = (await import('../../functions/passkey-sign-in.js')).handler;
   const account = (await import('../../functions/passkey-account.js')).handler;
@@ -97,6 +98,19 @@ describe('passkeys through the handlers', () => {
     const answer = await passwordSignIn(browser(), await newUser(), { capable: false });
     assert.equal(answer.status, 303);
     assert.equal(answer.location, '/authorize?client_id=x');
+  });
+
+  it('offers a passkey right after registration, on a device that can make one', async () => {
+    const email = `pk-new-${randomBytes(4).toString('hex')}@example.com`;
+    const b = browser();
+    const start = await b.get('/register?return_to=%2Fwelcome');
+    const since = new Date();
+    const codeStep = await b.submit(start, { email });
+    const details = await b.submit(codeStep, { code: await outbox.waitForCode(email, since) });
+    const done = await b.submit(details, { name: 'New', password: PASSWORD, passkey_capable: 'yes' });
+    assert.equal(done.status, 303, done.body);
+    assert.equal(done.location, '/passkeys/offer?return_to=%2Fwelcome');
+    assert.equal((await b.get(done.location!)).status, 200);
   });
 
   it('offers a passkey after a password sign-in, adds it, and goes on to return_to', async () => {

@@ -110,6 +110,24 @@ describe('forgot password', () => {
     assert.match(mail.text, /no account/);
   });
 
+  it('spends the same DynamoDB calls on a known and an unknown address, at the address and at the code step', async () => {
+    const { getDocumentClient } = await import('../../lib/runtime/services.js');
+    const counter = countCommands(getDocumentClient());
+    const known = await account('same-known');
+    const costs: Array<Record<string, Record<string, number>>> = [];
+    for (const email of [known.email, newEmail('same-unknown')]) {
+      const b = browser();
+      const form = await b.get('/password/forgot');
+      counter.reset();
+      const page = await b.submit(form, { email });
+      const start = counter.counts();
+      counter.reset();
+      await b.submit(page, { code: '000000' });
+      costs.push({ start, wrongCode: counter.counts() });
+    }
+    assert.deepEqual(costs[0], costs[1]);
+  });
+
   it('refuses a sign-in code, and its code does not sign in', async () => {
     const { email } = await account('purpose');
     // A sign-in code, entered in the reset flow.

@@ -41,7 +41,6 @@ export type AuditEventType =
   /** A valid assertion whose signature counter did not move forward: possibly a cloned authenticator; the sign-in was refused. */
   | 'passkey.counter-regressed'
   | 'consent.granted'
-  | 'consent.revoked'
   | 'sessions.ended'
   | 'app-access.removed'
   | 'user.disabled'

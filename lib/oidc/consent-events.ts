@@ -1,7 +1,7 @@
 /**
- * What consent reports: a metric per answer on the consent page, and an audit event whenever a
- * user's consent changes (granted on the consent page; revoked on the account page or with the
- * account). Metric names and dimensions: lib/observability/metrics.ts.
+ * What consent reports: a metric per answer on the consent page, and an audit event when a user
+ * grants one (taking it back is the account page's `app-access.removed`, which also ends the
+ * client's grants). Metric names and dimensions: lib/observability/metrics.ts.
  */
 import { audit } from '../observability/audit.js';
 import { countMetric } from '../observability/metrics.js';
@@ -13,9 +13,4 @@ export function reportConsentGranted(userId: string, clientId: string, scopes: r
 
 export function countConsentDenied(clientId: string): void {
   countMetric('ConsentDenied', { client: clientId });
-}
-
-/** For the callers of ConsentStore.revoke / revokeAllFor; `by` is who revoked (the user, or an operator deleting the account). */
-export function auditConsentRevoked(userId: string, clientId: string, by: { type: 'user' | 'operator'; id: string } = { type: 'user', id: userId }): void {
-  audit({ event: 'consent.revoked', actor: by, subject: { type: 'client', id: clientId }, detail: { user: userId } });
 }

@@ -4,6 +4,7 @@
  * tokens on every instance), and not revoked on its own (RFC 7009).
  */
 import type { JWTPayload } from 'jose';
+import type { ClientLookup } from './client-authentication.js';
 import { isUsableGrant, type Grant, type GrantStore } from './grant-store.js';
 import { TokenRejectedError, type TokenVerifier } from '../signing/token-signer.js';
 
@@ -24,9 +25,15 @@ export type AccessTokenCheck =
   | { active: false; reason: 'invalid' | 'expired' | 'revoked' };
 
 export class AccessTokens {
+  /**
+   * `clients`: the instance's cached client lookup. A token of a client that was removed (the
+   * CLI, or an RFC 7592 delete) is dead within CLIENT_CACHE_TTL_S; the lookup is shared with the
+   * one signed userinfo makes anyway, so a warm instance pays no extra read.
+   */
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly grants: GrantStore,
+    private readonly clients: Pick<ClientLookup, 'find'>,
   ) {}
 
   async check(token: string): Promise<AccessTokenCheck> {
@@ -39,11 +46,12 @@ export class AccessTokens {
       throw error;
     }
     if (claims.gid !== undefined && typeof claims.gid !== 'string') return { active: false, reason: 'invalid' };
-    const [grant, revoked] = await Promise.all([
+    const [grant, revoked, client] = await Promise.all([
       claims.gid === undefined ? Promise.resolve(undefined) : this.grants.grant(claims.gid),
       this.grants.isAccessTokenRevoked(claims.jti),
+      this.clients.find(claims.client_id),
     ]);
-    if (revoked) return { active: false, reason: 'revoked' };
+    if (revoked || client === undefined) return { active: false, reason: 'revoked' };
     if (claims.gid !== undefined && (!isUsableGrant(grant) || grant.clientId !== claims.client_id || grant.subject !== claims.sub)) {
       return { active: false, reason: 'revoked' };
     }

@@ -12,9 +12,8 @@
  * updated or deleted client may be served from an instance's cache that long.
  *
  * Deleting a client removes it: from then on (after that bound) it authenticates nowhere, so its
- * refresh tokens cannot be redeemed and its authorization codes not exchanged; its ids are
- * random and never issued again. Access tokens already issued live until they expire
- * (ACCESS_TOKEN_TTL_S).
+ * refresh tokens cannot be redeemed, its authorization codes not exchanged and its access tokens
+ * are refused (access-tokens.ts looks the client up); its ids are random and never issued again.
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';

@@ -147,8 +147,8 @@ function inspectionOver(config: Config, clock: Clock, tables: ProviderTables): T
   const { repository, cache, users, clients } = tables;
   const verifier = new TokenVerifier({ issuer: config.issuer, keys: new SigningKeyPublisher({ config, repository, clock }), clock });
   const grants = new GrantStore({ cache, clock, refreshReuseGraceS: config.tokens.refreshReuseGraceS });
-  const accessTokens = new AccessTokens(verifier, grants);
   const clientLookup = new CachedClientLookup(clients, { ttlS: config.tokens.clientCacheTtlS, clock, assertions: clientAssertionVerifier(config, cache, clock) });
+  const accessTokens = new AccessTokens(verifier, grants, clientLookup);
   return {
     config,
     clients,

@@ -12,6 +12,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jo
 import { authorizeHandler } from '../../functions/authorize.js';
 import { clientRegistrationHandler } from '../../functions/client-registration.js';
 import { tokenHandler } from '../../functions/token.js';
+import { userinfoHandler } from '../../functions/userinfo.js';
 import type { Config } from '../../lib/config.js';
 import { CLIENT_ASSERTION_TYPE } from '../../lib/oidc/client-assertion.js';
 import { InitialAccessTokens } from '../../lib/oidc/client-registration-tokens.js';
@@ -286,6 +287,8 @@ describe('a dynamically registered client with private_key_jwt', () => {
     const secretInstead = await token({ grant_type: 'refresh_token', refresh_token: issued.json.refresh_token, client_id: clientId, client_secret: 'x'.repeat(43) });
     assert.equal(secretInstead.status, 401, 'a private_key_jwt client has no secret');
 
+    const liveUserinfo = await call(userinfoHandler(oidc.next), httpEvent('GET', '/userinfo', { headers: { authorization: `Bearer ${issued.json.access_token}` } }));
+    assert.equal(liveUserinfo.status, 200, 'the access token works while the client exists');
     const management = new URL(registered.json.registration_client_uri).pathname;
     assert.equal((await send(open(), { method: 'DELETE', path: management, token: registered.json.registration_access_token })).status, 204);
     // Instances may trust their cached copy of the client for CLIENT_CACHE_TTL_S, not longer.
@@ -293,6 +296,8 @@ describe('a dynamically registered client with private_key_jwt', () => {
     for (let i = 0; i < oidc.all.length; i++) {
       const afterDelete = await refresh(await assertion(clientId, privateKey));
       assert.equal(afterDelete.status, 401, 'a deleted client authenticates nowhere: its refresh tokens are dead');
+      const userinfo = await call(userinfoHandler(oidc.next), httpEvent('GET', '/userinfo', { headers: { authorization: `Bearer ${issued.json.access_token}` } }));
+      assert.equal(userinfo.status, 401, 'and its access tokens too');
     }
   });
 });

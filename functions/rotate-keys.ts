@@ -8,5 +8,5 @@ import { observeInvocation } from '../lib/observability/invocation.js';
 import { rotateKeyRings } from '../lib/runtime/services.js';
 
 export function handler(): Promise<{ rotations: RingRotation[] }> {
-  return observeInvocation(() => undefined, async () => ({ rotations: await rotateKeyRings() }));
+  return observeInvocation('rotate-keys', () => undefined, async () => ({ rotations: await rotateKeyRings() }));
 }

@@ -30,7 +30,7 @@ const DYNAMODB_RESOURCES = {
 const OPERATOR_KMS_ACTIONS = ['GenerateDataKey', 'Encrypt'];
 
 async function settingsOf(resolveVariable) {
-  const [service, stage, region, mailIdentity, mailConfigurationSet, operatorArn, access] = await Promise.all([
+  const [service, stage, region, mailIdentity, mailConfigurationSet, operatorArn, access, tracing] = await Promise.all([
     resolveVariable('self:service'),
     resolveVariable('sls:stage'),
     resolveVariable('self:provider.region'),
@@ -38,8 +38,9 @@ async function settingsOf(resolveVariable) {
     resolveVariable('self:custom.mailConfigurationSet'),
     resolveVariable('self:custom.kmsOperatorArn'),
     resolveVariable('file(infra/function-access.yml)'),
+    resolveVariable('self:custom.tracing'),
   ]);
-  return { service, stage, region, mailIdentity, mailConfigurationSet, operatorArn, access };
+  return { service, stage, region, mailIdentity, mailConfigurationSet, operatorArn, access, tracing };
 }
 
 /**
@@ -84,6 +85,10 @@ function statementsFor(settings, key, access) {
       Resource: [{ 'Fn::GetAtt': ['WrappingKey', 'Arn'] }],
       Condition: { StringEquals: { 'kms:EncryptionContext:app': settings.service } },
     });
+  }
+  if (settings.tracing === 'on') {
+    // X-Ray's write actions take no resource ARN.
+    statements.push({ Sid: 'Tracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
   }
   if (access.ses) {
     statements.push({

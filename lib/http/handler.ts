@@ -65,6 +65,7 @@ export function api(handler: HttpHandler): HttpHandler {
 function guard(handler: HttpHandler, answers: FailureAnswers): HttpHandler {
   return (event, context) =>
     observeInvocation(
+      event.routeKey ?? 'request',
       () => sourceKey(sourceIp(event)),
       async () => {
         const startedAt = performance.now();

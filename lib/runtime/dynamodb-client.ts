@@ -3,12 +3,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { awsClientConfig, type AwsClientOptions } from './aws-client-options.js';
 import { reportOutagesAs } from './dependency-outages.js';
+import { traceAwsClient } from '../observability/tracing.js';
 
 /** The one place that builds DynamoDB clients; the base client is for table administration (the local stack's setup). */
 export function createDynamoDbClient(options: AwsClientOptions): DynamoDBClient {
   const client = new DynamoDBClient(awsClientConfig(options));
   // A document client shares this middleware stack, so its commands are covered too.
   reportOutagesAs('dynamodb', client.middlewareStack);
+  traceAwsClient(client);
   return client;
 }
 

@@ -3,10 +3,12 @@ import type { Config } from '../config.js';
 import { KmsKeyWrapper } from '../kms/kms-key-wrapper.js';
 import { awsClientConfig, type AwsClientOptions } from './aws-client-options.js';
 import { reportOutagesAs } from './dependency-outages.js';
+import { traceAwsClient } from '../observability/tracing.js';
 
 export function createKmsClient(options: AwsClientOptions): KMSClient {
   const client = new KMSClient(awsClientConfig(options));
   reportOutagesAs('kms', client.middlewareStack);
+  traceAwsClient(client);
   return client;
 }
 

@@ -96,8 +96,11 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, defi
   }
 }
 
+/** DynamoDB Local backfills a new index on a busy machine in seconds; only a stuck table takes a minute. */
+const ACTIVE_WAIT_ATTEMPTS = 600;
+
 async function waitForActive(client: DynamoDBClient, tableName: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < ACTIVE_WAIT_ATTEMPTS; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) return;
     await new Promise((r) => setTimeout(r, 100));

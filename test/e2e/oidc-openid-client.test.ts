@@ -168,8 +168,9 @@ describe('openid-client v6 against three instances', () => {
     assert.equal(claims.email, email);
     assert.ok(tokens.refresh_token);
 
-    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    const { updated_at: updatedAt, ...info } = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
     assert.deepEqual(info, { sub: userId, name: 'Relying Party User', email, email_verified: true });
+    assert.equal(typeof updatedAt, 'number', 'the profile scope releases updated_at');
 
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
     assert.ok(refreshed.refresh_token);

@@ -28,6 +28,7 @@ const DURATION_MS = MINUTES * 60_000;
 /** Bundles built, key rings cached, JIT warm: memory is compared from here on. */
 const WARM_UP_MS = Math.min(60_000, DURATION_MS / 5);
 const MAX_RSS_GROWTH = 1.1;
+const SAMPLE_EVERY_MS = 30_000;
 const CLIENT_ID = 'soak-spa';
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const PASSWORD = 'correct horse battery staple 42';
@@ -63,9 +64,16 @@ async function timed(kind: string, expected: number, send: () => Promise<Page>):
   return page;
 }
 
-function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? NaN);
+interface ProcessMemory {
+  rssKiB: number;
+  /** osls's own threads plus a few per worker: shows when serverless-offline started more workers. */
+  threads: number;
+}
+
+function processMemory(pid: number): ProcessMemory {
+  const lines = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const field = (name: string) => Number(lines.find((l) => l.startsWith(`${name}:`))?.split(/\s+/)[1] ?? NaN);
+  return { rssKiB: field('VmRSS'), threads: field('Threads') };
 }
 
 /** One session of a person and their app: pages, sign-in, code exchange, refreshes, userinfo. */
@@ -112,7 +120,12 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const stack = await startTestStack();
-const cluster = await startOfflineCluster({ stack, instances: 3 });
+// serverless-offline runs each function in a worker thread, starts another when a request finds
+// them all busy, and ends workers idle for 60 s. That churn (isolates made and freed, ~30 MB each,
+// their memory not always returned to the OS) is serverless-offline's, not Lambda's, whose
+// instances take one request at a time and stay warm for minutes: keep the workers for the run,
+// so RSS measures the handlers' own memory.
+const cluster = await startOfflineCluster({ stack, instances: 3, env: { OFFLINE_IDLE_LAMBDA_S: String(MINUTES * 60 + 300) } });
 let failed = false;
 try {
   const fixtures = createBenchFixtures(cluster.config, { documentClient: stack.documentClient() });
@@ -125,10 +138,13 @@ try {
   console.log(`soak: ${MINUTES} min, ${USERS} virtual users, 3 instances (ready in ${cluster.startupMs} ms), warm-up ${Math.round(WARM_UP_MS / 1000)} s`);
   startedAt = Date.now();
   const deadline = startedAt + DURATION_MS;
-  let warmRss: number[] | undefined;
+  let warm: ProcessMemory[] | undefined;
   const warmUpTimer = setTimeout(() => {
-    warmRss = cluster.pids.map(rssKiB);
+    warm = cluster.pids.map(processMemory);
   }, WARM_UP_MS);
+  // A leak grows steadily; a heap settling grows less and less: the timeline tells them apart.
+  const timeline: { minute: number; memory: ProcessMemory[] }[] = [];
+  const sampler = setInterval(() => timeline.push({ minute: (Date.now() - startedAt) / 60_000, memory: cluster.pids.map(processMemory) }), SAMPLE_EVERY_MS);
   // The proxy logs every request; the soak needs none of it.
   const logTrimmer = setInterval(() => cluster.proxy.resetLog(), 10_000);
   await Promise.all(
@@ -138,7 +154,8 @@ try {
   );
   clearTimeout(warmUpTimer);
   clearInterval(logTrimmer);
-  const endRss = cluster.pids.map(rssKiB);
+  clearInterval(sampler);
+  const end = cluster.pids.map(processMemory);
 
   const byStatus = new Map<number, number>();
   for (const s of samples) byStatus.set(s.status, (byStatus.get(s.status) ?? 0) + 1);
@@ -149,10 +166,15 @@ try {
     const times = samples.filter((s) => s.kind === kind && s.afterWarmUp).map((s) => s.ms).sort((a, b) => a - b);
     console.log(`  ${kind.padEnd(28)}${String(times.length).padStart(8)}${percentile(times, 50).toFixed(1).padStart(8)}${percentile(times, 99).toFixed(1).padStart(8)}`);
   }
-  const warm = warmRss ?? endRss;
+  const mib = (m: ProcessMemory) => (m.rssKiB / 1024).toFixed(1);
+  console.log(`RSS (MiB) every ${SAMPLE_EVERY_MS / 1000} s, per instance [threads]:`);
+  for (const { minute, memory } of timeline) console.log(`  ${minute.toFixed(1).padStart(5)} min  ${memory.map((m) => `${mib(m).padStart(7)} [${m.threads}]`).join('  ')}`);
+  const afterWarmUp = warm ?? end;
   for (const [i, pid] of cluster.pids.entries()) {
-    const ratio = endRss[i]! / warm[i]!;
-    console.log(`instance ${i} (pid ${pid}): RSS after warm-up ${(warm[i]! / 1024).toFixed(1)} MiB, at the end ${(endRss[i]! / 1024).toFixed(1)} MiB (${(ratio * 100).toFixed(0)}%)`);
+    const ratio = end[i]!.rssKiB / afterWarmUp[i]!.rssKiB;
+    console.log(
+      `instance ${i} (pid ${pid}): RSS after warm-up ${mib(afterWarmUp[i]!)} MiB [${afterWarmUp[i]!.threads} threads], at the end ${mib(end[i]!)} MiB [${end[i]!.threads} threads] (${(ratio * 100).toFixed(0)}%)`,
+    );
     if (ratio > MAX_RSS_GROWTH) failed = true;
   }
   console.log(`load average (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);

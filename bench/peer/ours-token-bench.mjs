@@ -150,6 +150,9 @@ async function serverRole() {
   await new Promise((r) => server.listen(Number(args.port ?? 0), '127.0.0.1', r));
   const { port } = server.address();
   process.env.ISSUER = `http://127.0.0.1:${port}`;
+  // Passkeys need a domain name as relying-party id; the token endpoint never uses them.
+  process.env.WEBAUTHN_RP_ID = 'localhost';
+  process.env.WEBAUTHN_ORIGINS = `http://localhost:${port}`;
 
   const S = await import(pathToFileURL(path.join(args['work-dir'], 'support', 'support.mjs')).href);
   const config = S.loadConfig(process.env);

@@ -4,10 +4,12 @@
  * parameter's `acr` (section 5.5.1.1: `value` or `values`, possibly `essential`), and what the
  * client's registration demands (`requireMfa`). Pure.
  *
- * The rest of the `claims` parameter (its validation, the other claims) is the conformance
- * work's; here a `claims` value that is not a JSON object asks nothing of `acr`.
+ * The `claims` parameter is read by its own parser (claims-request.ts). An invalid one asks
+ * nothing of `acr` here: /authorize refuses it with invalid_request before any step runs.
  */
 import { ACR_MULTI_FACTOR, isSupportedAcr, type Acr } from './acr.js';
+import { parseClaimsRequest } from './claims-request.js';
+import { InvalidRequest } from './errors.js';
 
 export type AcrDemand =
   /** Any sign-in will do. */
@@ -47,19 +49,11 @@ function requestedAcr(params: URLSearchParams): RequestedAcr | undefined {
 
 function claimsAcr(claims: string | null): RequestedAcr | undefined {
   if (claims === null) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(claims);
-  } catch {
-    return undefined;
-  }
-  const acr = member(member(parsed, 'id_token'), 'acr') ?? member(member(parsed, 'userinfo'), 'acr');
-  if (typeof acr !== 'object' || acr === null) return undefined;
-  const request = acr as { essential?: unknown; value?: unknown; values?: unknown };
-  const values = typeof request.value === 'string' ? [request.value] : Array.isArray(request.values) ? request.values.filter((v): v is string => typeof v === 'string') : [];
-  return { values, essential: request.essential === true };
-}
-
-function member(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
+  const request = parseClaimsRequest(claims);
+  if (request instanceof InvalidRequest) return undefined;
+  const acr = request.id_token?.acr ?? request.userinfo?.acr;
+  if (!acr) return undefined;
+  // Class names are strings; another JSON value names no class.
+  const values = (acr.value !== undefined ? [acr.value] : (acr.values ?? [])).filter((v): v is string => typeof v === 'string');
+  return { values, essential: acr.essential === true };
 }

@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent, ConsentStore } from '../oidc/consent-store.js';
+import { queryPartitionPrefix } from './partition-query.js';
 import { TableStore } from './table-store.js';
 
 const CONSENT_PREFIX = 'consent#';
@@ -36,21 +37,7 @@ export class ConsentDirectory extends TableStore implements ConsentStore {
   }
 
   async listFor(userId: string): Promise<Consent[]> {
-    const consents: Consent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': CONSENT_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) consents.push(toConsent(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const consents = (await queryPartitionPrefix(this.client, this.tableName, userPk(userId), CONSENT_PREFIX)).map(toConsent);
     // The sort key orders by client id already; sorting again keeps the contract independent of it.
     return consents.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
   }

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PasskeyTakenError, type Passkey, type PasskeyStore, type PasskeyUse, type PasskeyUseOutcome } from '../auth/passkey-store.js';
+import { queryPartitionPrefix } from './partition-query.js';
 import { TableStore } from './table-store.js';
 
 const LOOKUP_SK = 'passkey';
@@ -44,21 +45,7 @@ export class PasskeyDirectory extends TableStore implements PasskeyStore {
   }
 
   async listFor(userId: string): Promise<Passkey[]> {
-    const passkeys: Passkey[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': userKey(userId), ':prefix': passkeySortKey('') },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      passkeys.push(...(page.Items ?? []).map(toPasskey));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const passkeys = (await queryPartitionPrefix(this.client, this.tableName, userKey(userId), passkeySortKey(''))).map(toPasskey);
     return passkeys.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 

@@ -6,34 +6,51 @@
  *     and code) and one authorization-code flow, each step on a cold instance (its first request)
  *     and on a warm one. DynamoDB commands are counted on the wire by a small HTTP proxy in front
  *     of DynamoDB Local that reads `X-Amz-Target` (no production hook needed, and it sees exactly
- *     what the handlers' own clients send); KMS calls by the local KMS endpoint itself.
+ *     what the handlers' own clients send); KMS calls by the local KMS endpoint itself. The local
+ *     outbox's mail writes are left out: in AWS, SES sends the mail. (bench/flow-calls.ts holds
+ *     the flows and the counters; `npm run cost` prices the same steps.)
  *  2. Warm POST /login latency at the stack's argon2id cost and at production's (OWASP), beside one
  *     DynamoDB Local GetItem measured in the same run; and the calls of warm page requests.
  *  3. POST /token warm throughput and latency (code exchange, refresh), beside one UpdateItem.
  *
- * A cold instance is a fresh module graph of the function's file (tsx `tsImport`, which gives
- * every call its own namespace): its own lib/runtime singletons, SDK clients, key-ring
- * caches and unwrapped keys, which is what a new Lambda instance builds. Packages under
- * node_modules are loaded once and shared, which changes no call count.
+ * A cold instance is a fresh module graph of the function's file (bench/flow-calls.ts says how).
  *
  * No thresholds: figures are printed beside their baselines.
  *
  *   node --import tsx bench/flows.bench.ts
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { Agent, createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { tsImport } from 'tsx/esm/api';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PasswordHasher } from '../lib/auth/password-hasher.js';
-import { createBenchFixtures } from './fixtures.js';
 import { hashPassword } from './password-fixture.js';
 import { loadConfigSections, type PasswordSettings } from '../lib/config.js';
-import { parseForms, submitFields, type HtmlForm } from '../test/support/html-forms.js';
+import { submitFields } from '../test/support/html-forms.js';
 import { httpEvent } from '../test/support/fake-http-event.js';
-import { OutboxReader } from '../test/support/outbox-reader.js';
-import { startTestStack, type TestStack } from '../test/support/stack.js';
+import {
+  Browser,
+  coldInstance,
+  context,
+  describeCounts,
+  email,
+  exchangeForm,
+  expectStatus,
+  instancePickers,
+  measureFlows,
+  authorizeQuery,
+  codeOf,
+  FlowRun,
+  pkce,
+  refreshForm,
+  startFlowStack,
+  toAnswer,
+  total,
+  PASSWORD,
+  type Calls,
+  type FlowStack,
+  type FunctionName,
+  type Handler,
+} from './flow-calls.js';
 
 // Read when the first SDK client is constructed, which happens below, not at import.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -54,192 +71,6 @@ const IN_FLIGHT = 8;
 /** lib/config.ts's defaults: OWASP's argon2id cost. */
 const PRODUCTION_PASSWORD = loadConfigSections(['accounts'], {}).password;
 const cost = ({ argon2id }: PasswordSettings) => `argon2id m=${argon2id.memoryKiB} KiB t=${argon2id.iterations}`;
-
-const PASSWORD = 'correct horse battery staple';
-const CLIENT_ID = 'bench-spa';
-const REDIRECT_URI = 'https://app.example/cb';
-const context = { awsRequestId: 'bench' } as Context;
-
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-type FunctionName = 'home' | 'login' | 'login-code' | 'register' | 'authorize' | 'token' | 'userinfo';
-type Counts = Record<string, number>;
-interface Calls {
-  ddb: Counts;
-  kms: Counts;
-}
-
-// ------------------------------------------------------------------------------------------
-// Counting DynamoDB at the wire
-
-interface CountingProxy {
-  url: string;
-  counts(): Counts;
-  close(): Promise<void>;
-}
-
-/** Forwards every request to DynamoDB Local unchanged and counts it by its `X-Amz-Target` operation. */
-async function startCountingProxy(upstream: string): Promise<CountingProxy> {
-  const target = new URL(upstream);
-  const agent = new Agent({ keepAlive: true });
-  const counts: Counts = {};
-  const server = createServer((incoming, outgoing) => {
-    const header = incoming.headers['x-amz-target'];
-    const operation = typeof header === 'string' ? header.slice(header.lastIndexOf('.') + 1) : `${incoming.method} ${incoming.url}`;
-    counts[operation] = (counts[operation] ?? 0) + 1;
-    const forward = httpRequest(
-      { hostname: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers, agent },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    forward.on('error', (error) => {
-      if (!outgoing.headersSent) outgoing.writeHead(502);
-      outgoing.end(String(error));
-    });
-    incoming.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    counts: () => ({ ...counts }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        agent.destroy();
-      }),
-  };
-}
-
-function difference(before: Counts, after: Counts): Counts {
-  const out: Counts = {};
-  for (const [name, n] of Object.entries(after)) {
-    const delta = n - (before[name] ?? 0);
-    if (delta > 0) out[name] = delta;
-  }
-  return out;
-}
-
-const total = (counts: Counts) => Object.values(counts).reduce((sum, n) => sum + n, 0);
-
-const SHORT_NAMES: Record<string, string> = {
-  GetItem: 'Get',
-  PutItem: 'Put',
-  UpdateItem: 'Update',
-  DeleteItem: 'Delete',
-  TransactWriteItems: 'TransactWrite',
-  TransactGetItems: 'TransactGet',
-  BatchGetItem: 'BatchGet',
-  BatchWriteItem: 'BatchWrite',
-};
-const ORDER = ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'Decrypt', 'Encrypt', 'GenerateDataKey'];
-
-function describeCounts(counts: Counts): string {
-  const names = Object.keys(counts).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return names.length === 0 ? '-' : names.map((name) => `${counts[name]} ${SHORT_NAMES[name] ?? name}`).join(', ');
-}
-function rank(name: string): number {
-  const i = ORDER.indexOf(name);
-  return i < 0 ? ORDER.length : i;
-}
-
-// ------------------------------------------------------------------------------------------
-// Instances and requests
-
-/** A new instance of a function: its own module graph, hence its own config, clients and caches. */
-async function coldInstance(name: FunctionName): Promise<Handler> {
-  const module = (await tsImport(`../functions/${name}.ts`, import.meta.url)) as { handler: Handler };
-  return module.handler;
-}
-
-interface Answer {
-  path: string;
-  status: number;
-  body: string;
-  location: string | undefined;
-  setCookies: string[];
-  forms(): HtmlForm[];
-}
-
-function toAnswer(path: string, result: APIGatewayProxyStructuredResultV2): Answer {
-  const body = result.body ?? '';
-  let forms: HtmlForm[] | undefined;
-  return {
-    path,
-    status: result.statusCode ?? 200,
-    body,
-    location: (result.headers as Record<string, string> | undefined)?.Location,
-    setCookies: result.cookies ?? [],
-    forms: () => (forms ??= parseForms(body)),
-  };
-}
-
-/** A browser stand-in: a cookie jar and requests straight into a handler. */
-class Browser {
-  readonly jar = new Map<string, string>();
-
-  async get(handler: Handler, pathAndQuery: string): Promise<Answer> {
-    return this.send(handler, 'GET', pathAndQuery);
-  }
-
-  /** Submits the form of `page` that has every field in `fields`, with the page's hidden fields. */
-  async submit(handler: Handler, page: Answer, fields: Record<string, string>): Promise<Answer> {
-    const form = page.forms().find((f) => f.method === 'POST' && Object.keys(fields).every((name) => f.inputNames.includes(name)));
-    if (!form) throw new Error(`no form with ${Object.keys(fields).join(', ')} on ${page.path} (${page.status}): ${page.body.slice(0, 400)}`);
-    return this.send(handler, 'POST', form.action || page.path, submitFields(form, fields).toString());
-  }
-
-  private async send(handler: Handler, method: 'GET' | 'POST', pathAndQuery: string, body?: string): Promise<Answer> {
-    const answer = toAnswer(pathAndQuery, await handler(httpEvent(method, pathAndQuery, { body, cookies: this.jar }), context));
-    for (const line of answer.setCookies) {
-      const pair = line.split(';')[0]!;
-      const name = pair.slice(0, pair.indexOf('='));
-      if (/Max-Age=0/i.test(line)) this.jar.delete(name);
-      else this.jar.set(name, pair.slice(pair.indexOf('=') + 1));
-    }
-    return answer;
-  }
-}
-
-/** A program calling an API endpoint: no cookies. */
-async function apiCall(handler: Handler, method: 'GET' | 'POST', path: string, options: { form?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<Answer> {
-  return toAnswer(path, await handler(httpEvent(method, path, { body: options.form?.toString(), headers: options.headers }), context));
-}
-
-function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-function authorizeQuery(challenge: string): string {
-  return new URLSearchParams({
-    response_type: 'code',
-    client_id: CLIENT_ID,
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid email profile offline_access',
-    state: 'bench-state',
-    nonce: 'bench-nonce',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  }).toString();
-}
-
-const exchangeForm = (code: string, verifier: string) =>
-  new URLSearchParams({ grant_type: 'authorization_code', client_id: CLIENT_ID, code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
-const refreshForm = (refreshToken: string) => new URLSearchParams({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: refreshToken });
-
-function codeOf(answer: Answer): string {
-  const code = answer.location ? new URL(answer.location).searchParams.get('code') : null;
-  if (!code) throw new Error(`no code in ${answer.status} ${answer.location ?? answer.body.slice(0, 300)}`);
-  return code;
-}
-
-function expectStatus(answer: Answer, status: number, what: string): Answer {
-  if (answer.status !== status) throw new Error(`${what}: expected ${status}, got ${answer.status} ${answer.location ?? ''} ${answer.body.slice(0, 400)}`);
-  return answer;
-}
 
 // ------------------------------------------------------------------------------------------
 // Output
@@ -292,142 +123,26 @@ class Sampler {
 // ------------------------------------------------------------------------------------------
 // Main
 
-const directEnv: Record<string, string | undefined> = {};
-let stack: TestStack | undefined;
-let proxy: CountingProxy | undefined;
-let outbox: OutboxReader | undefined;
+let flowStack: FlowStack | undefined;
 
 try {
   const wallStart = Date.now();
-  stack = await startTestStack();
-  const { config } = stack;
-  Object.assign(process.env, stack.env);
-  Object.assign(directEnv, stack.env);
-  proxy = await startCountingProxy(stack.dynamodbEndpoint);
-  const theProxy = proxy;
-  const theStack = stack;
-  outbox = new OutboxReader(config); // reads the outbox directly, not through the proxy
-  const mailbox = outbox;
-
   // Setup, straight to DynamoDB Local (uncounted): both key rings have a key, as after the first
   // deploy's scheduled rotation, so no step below pays for creating one; a public client.
-  const setupClient = stack.documentClient();
-  const fixtures = createBenchFixtures(config, { documentClient: setupClient });
-  await fixtures.ensureKeys();
-  await fixtures.registerClient({ clientId: CLIENT_ID, firstParty: true, redirectUris: [REDIRECT_URI] });
+  flowStack = await startFlowStack();
+  const theFlows = flowStack;
+  const { stack, config, fixtures } = flowStack;
 
   console.log(`Handlers in-process; DynamoDB Local at ${stack.dynamodbEndpoint}, local KMS at ${stack.kms.url}; node ${process.version}`);
   console.log(`Stack password cost ${cost(config.password)} (PASSWORD_ARGON2_*); production default ${cost(PRODUCTION_PASSWORD)}.`);
 
   // ----------------------------------------------------------------------------------------
-  // 1. Calls per step
+  // 1. Calls per step: every instance created in section 1 talks through the counter
 
-  process.env.DYNAMODB_ENDPOINT = proxy.url; // every instance created in section 1 talks through the counter
-
-  async function counted<T>(action: () => Promise<T>): Promise<{ value: T; calls: Calls }> {
-    const ddb = theProxy.counts();
-    const kms = theStack.kms.calls();
-    const value = await action();
-    return { value, calls: { ddb: difference(ddb, theProxy.counts()), kms: difference(kms, theStack.kms.calls()) } };
-  }
-
-  interface StepResult {
-    status: number;
-    calls: Calls;
-  }
-  type Picker = (name: FunctionName) => Promise<Handler>;
-
-  /** Runs steps on the instances `pick` hands out; each step's calls include the instance's init. */
-  class FlowRun {
-    constructor(
-      private readonly pick: Picker,
-      readonly steps = new Map<string, StepResult>(),
-    ) {}
-
-    async step(label: string, fn: FunctionName, expected: number, action: (handler: Handler) => Promise<Answer>): Promise<Answer> {
-      const { value, calls } = await counted(async () => action(await this.pick(fn)));
-      expectStatus(value, expected, label);
-      this.steps.set(label, { status: value.status, calls });
-      return value;
-    }
-  }
-
-  const cold: Picker = (name) => coldInstance(name);
-  const warmInstances = new Map<FunctionName, Handler>();
-  const warm: Picker = async (name) => {
-    let handler = warmInstances.get(name);
-    if (handler === undefined) warmInstances.set(name, (handler = await coldInstance(name)));
-    return handler;
-  };
-
-  const email = (label: string) => `${label}-${randomBytes(4).toString('hex')}@example.com`;
-
-  async function registration(run: FlowRun, address: string): Promise<void> {
-    const browser = new Browser();
-    const start = await run.step('GET  /register', 'register', 200, (h) => browser.get(h, '/register'));
-    const since = new Date();
-    const codeStep = await run.step('POST /register  email', 'register', 200, (h) => browser.submit(h, start, { email: address }));
-    const code = await mailbox.waitForCode(address, since);
-    const details = await run.step('POST /register  code', 'register', 200, (h) => browser.submit(h, codeStep, { code }));
-    await run.step('POST /register  name + password', 'register', 303, (h) => browser.submit(h, details, { name: 'Bench User', password: PASSWORD }));
-  }
-
-  async function signIn(run: FlowRun, address: string): Promise<void> {
-    const withPassword = new Browser();
-    const form = await run.step('GET  /login', 'login', 200, (h) => withPassword.get(h, '/login'));
-    await run.step('POST /login  password', 'login', 303, (h) => withPassword.submit(h, form, { email: address, password: PASSWORD }));
-    const withCode = new Browser();
-    const start = await run.step('GET  /login/code', 'login-code', 200, (h) => withCode.get(h, '/login/code'));
-    const since = new Date();
-    const entry = await run.step('POST /login/code  email', 'login-code', 200, (h) => withCode.submit(h, start, { email: address }));
-    const code = await mailbox.waitForCode(address, since);
-    await run.step('POST /login/code  code', 'login-code', 303, (h) => withCode.submit(h, entry, { code }));
-  }
-
-  async function authorizationCodeFlow(run: FlowRun, address: string): Promise<void> {
-    const browser = new Browser();
-    const { verifier, challenge } = pkce();
-    const toLogin = await run.step('GET  /authorize  no session', 'authorize', 302, (h) => browser.get(h, `/authorize?${authorizeQuery(challenge)}`));
-    const form = await run.step('GET  /login?return_to=/authorize..', 'login', 200, (h) => browser.get(h, toLogin.location!));
-    const back = await run.step('POST /login  password', 'login', 303, (h) => browser.submit(h, form, { email: address, password: PASSWORD }));
-    const redirect = await run.step('GET  /authorize  session -> code', 'authorize', 302, (h) => browser.get(h, back.location!));
-    const exchanged = await run.step('POST /token  authorization_code', 'token', 200, (h) =>
-      apiCall(h, 'POST', '/token', { form: exchangeForm(codeOf(redirect), verifier) }),
-    );
-    const tokens = JSON.parse(exchanged.body) as { access_token: string; refresh_token: string };
-    await run.step('GET  /userinfo', 'userinfo', 200, (h) => apiCall(h, 'GET', '/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } }));
-    await run.step('POST /token  refresh_token', 'token', 200, (h) => apiCall(h, 'POST', '/token', { form: refreshForm(tokens.refresh_token) }));
-  }
-
-  const coldUser = email('cold');
-  const warmupUser = email('warmup');
-  const warmUser = email('warm');
-
-  const flows: Array<{ title: string; cold: FlowRun; warm: FlowRun }> = [];
-  {
-    const coldRun = new FlowRun(cold);
-    const warmRun = new FlowRun(warm);
-    await registration(coldRun, coldUser);
-    await registration(new FlowRun(warm), warmupUser); // makes the warm instance warm
-    await registration(warmRun, warmUser);
-    flows.push({ title: 'Registration', cold: coldRun, warm: warmRun });
-  }
-  {
-    const coldRun = new FlowRun(cold);
-    const warmRun = new FlowRun(warm);
-    await signIn(coldRun, coldUser);
-    await signIn(new FlowRun(warm), warmupUser);
-    await signIn(warmRun, warmUser);
-    flows.push({ title: 'Sign-in (password; code by email)', cold: coldRun, warm: warmRun });
-  }
-  {
-    const coldRun = new FlowRun(cold);
-    const warmRun = new FlowRun(warm);
-    await authorizationCodeFlow(coldRun, coldUser);
-    await authorizationCodeFlow(new FlowRun(warm), warmupUser);
-    await authorizationCodeFlow(warmRun, warmUser);
-    flows.push({ title: 'Authorization-code flow (public client, PKCE, offline_access)', cold: coldRun, warm: warmRun });
-  }
+  const pickers = instancePickers();
+  const warm = pickers.warm;
+  const { flows, users } = await measureFlows(flowStack, pickers);
+  const warmUser = users.warm;
 
   console.log('\n1. DynamoDB commands and KMS calls per step, counted: DynamoDB at the wire (X-Amz-Target via a proxy), KMS at the local endpoint.');
   console.log('   cold = the step is the first request of a new instance of its function (init included); warm = the instance served the whole flow before.');
@@ -485,10 +200,10 @@ try {
       ['GET  /  anonymous', 'home', anonymous, '/', ''],
       ['GET  /  with session cookie', 'home', signedIn, '/', 'verify() = revocation GetItem; user GetItem for the name'],
     ];
+    const pageRun = new FlowRun(theFlows, warm);
     for (const [label, fn, browser, path, note] of requests) {
-      const handler = await warm(fn);
-      const { value, calls } = await counted(() => (browser ?? new Browser()).get(handler, path));
-      expectStatus(value, 200, label);
+      await pageRun.step(label, fn, 200, (handler) => (browser ?? new Browser()).get(handler, path));
+      const { calls } = pageRun.steps.get(label)!;
       pageCalls.set(label, calls);
       pageRows.push([label, String(total(calls.ddb)), String(total(calls.kms)), describeCounts({ ...calls.ddb, ...calls.kms }), note]);
     }
@@ -499,7 +214,7 @@ try {
   // ----------------------------------------------------------------------------------------
   // 2b. Latency, straight to DynamoDB Local (no proxy in the path)
 
-  process.env.DYNAMODB_ENDPOINT = directEnv.DYNAMODB_ENDPOINT;
+  flowStack.callDirectly();
   const baselineClient = stack.documentClient();
   const probeKey = `bench-probe#${randomBytes(6).toString('hex')}`;
   await baselineClient.send(new PutCommand({ TableName: config.tables.cache, Item: { pk: probeKey, status: 'a', ttl: Math.floor(Date.now() / 1000) + 3600 } }));
@@ -536,8 +251,8 @@ try {
     const event = () => httpEvent('POST', '/login', { body, cookies });
     // The instance has read its config by the end of the warm-up; then the stack's cost again.
     for (let i = 0; i < 3; i++) expectStatus(toAnswer('/login', await handler(event(), context)), 303, `login warm-up ${cost(settings)}`);
-    process.env.PASSWORD_ARGON2_MEMORY_KIB = directEnv.PASSWORD_ARGON2_MEMORY_KIB;
-    process.env.PASSWORD_ARGON2_ITERATIONS = directEnv.PASSWORD_ARGON2_ITERATIONS;
+    process.env.PASSWORD_ARGON2_MEMORY_KIB = stack.env.PASSWORD_ARGON2_MEMORY_KIB;
+    process.env.PASSWORD_ARGON2_ITERATIONS = stack.env.PASSWORD_ARGON2_ITERATIONS;
     return { handler, event };
   }
 
@@ -714,9 +429,7 @@ try {
   console.error(error);
   process.exitCode = 1;
 } finally {
-  outbox?.close();
-  await proxy?.close();
-  await stack?.close();
+  await flowStack?.close();
 }
 // SDK clients of the many instances keep sockets alive; nothing else is left to wait for.
 process.exit(process.exitCode ?? 0);

@@ -5,7 +5,8 @@
  * was proved, so it tells the account's owner why and nobody else anything; registration
  * creates a new account, which is never disabled, so it reveals nothing either.
  *
- * Cost: one GetItem of the user per sign-in.
+ * Cost: none when the endpoint read the user to check the factor (password, passkey: it comes
+ * with the factor), else one GetItem of the user.
  */
 import type { AccountReads } from '../auth/account-lookup.js';
 import { isDisabled } from '../auth/user-status.js';
@@ -18,7 +19,7 @@ export class EnabledAccountCompletion implements SignInCompletion {
   constructor(private readonly deps: { next: SignInCompletion; users: Pick<AccountReads, 'findById'> }) {}
 
   async complete(factor: FirstFactor): Promise<HttpResponse> {
-    const user = await this.deps.users.findById(factor.subject);
+    const user = factor.user?.id === factor.subject ? factor.user : await this.deps.users.findById(factor.subject);
     if (user !== undefined && !isDisabled(user)) return this.deps.next.complete(factor);
     countMetric('DisabledSignIn', {});
     const page = renderErrorPage({

@@ -62,7 +62,7 @@ export class PasskeySignInEndpoint {
     const user = result.ok ? await this.deps.users.findById(result.passkey.userId) : undefined;
     countPasskeySignIn(user !== undefined);
     if (result.ok && user !== undefined) {
-      return this.deps.signIn.complete({ event, subject: user.id, methods: passkeyMethods(result.passkey, result.userVerified), returnTo });
+      return this.deps.signIn.complete({ event, subject: user.id, user, methods: passkeyMethods(result.passkey, result.userVerified), returnTo });
     }
     const af = await this.deps.antiforgery.issue(event);
     return html(401, loginPage({ antiforgeryToken: af.token, returnTo, error: PASSKEY_SIGN_IN_FAILED_MESSAGE }), {

@@ -11,6 +11,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header } from '../http/request.js';
 import { redirect, type HttpResponse } from '../http/response.js';
+import type { User } from '../auth/user-store.js';
 import { afterSignIn } from '../session/return-to.js';
 import type { AuthMethod, Sessions } from '../session/sessions.js';
 
@@ -18,6 +19,11 @@ export interface FirstFactor {
   event: APIGatewayProxyEventV2;
   /** The user id (`sub`). */
   subject: string;
+  /**
+   * The user as the endpoint read it (consistently) while checking the factor, when it did: the
+   * chain then needs no second read of the same item in the same request.
+   */
+  user?: User;
   /** RFC 8176 `amr` values the user has proved so far. */
   methods: readonly AuthMethod[];
   /** Where the user was heading (already checked by safeReturnTo or not: it is checked again). */

@@ -213,8 +213,12 @@ describe('disabled accounts', () => {
     assert.match(wrong.body, /The email or password is incorrect/);
 
     await getAccountServices().status.enable(user.id);
-    const again = await browser.submit(await browser.get('/login'), { email: user.email, password });
+    const form = await browser.get('/login');
+    const counter = countCommands(getDocumentClient());
+    const again = await browser.submit(form, { email: user.email, password });
     assert.equal(again.status, 303, 'enabled again, it signs in');
+    // The disabled check takes the user the password check read: the user item is read once.
+    assert.equal(counter.count('GetItem'), 3, 'the address, the user, the TOTP item; not the user again');
     assert.equal((await refresh(routes, 'mail', tokens.refresh_token)).body.error, 'invalid_grant', 'what disabling ended stays ended');
   });
 

@@ -47,12 +47,12 @@ const GB = 1024 ** 3;
 
 /**
  * Lambda bills the configured memory for the whole duration, in whole milliseconds. Measured on a
- * full core, CPU work stretches on Lambda's share of one (memory / fullVcpuMb); waiting does not.
+ * full core, CPU work stretches on Lambda's share of one (memory / fullVcpuMb); waiting for
+ * DynamoDB does not.
  */
-export function lambdaBilledMs(measured: { wallMs: number; cpuMs: number }, memoryMb: number, fullVcpuMb: number): number {
+export function lambdaBilledMs(measured: { cpuMs: number; waitMs: number }, memoryMb: number, fullVcpuMb: number): number {
   const cpuShare = Math.min(1, memoryMb / fullVcpuMb);
-  const waitingMs = Math.max(0, measured.wallMs - measured.cpuMs);
-  return Math.ceil(measured.cpuMs / cpuShare + waitingMs);
+  return Math.ceil(measured.cpuMs / cpuShare + Math.max(0, measured.waitMs));
 }
 
 /**

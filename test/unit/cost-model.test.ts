@@ -42,12 +42,12 @@ const NOTHING: RequestUsage = { memoryMb: 1024, billedMs: 0, readUnits: 0, write
 describe('cost model', () => {
   it('stretches CPU time by Lambda\'s share of a vCPU, not the waiting, and rounds up to whole milliseconds', () => {
     // 20 ms CPU at a quarter vCPU = 80 ms, plus 30 ms waiting.
-    assert.equal(lambdaBilledMs({ wallMs: 50, cpuMs: 20 }, 512, 2048), 110);
+    assert.equal(lambdaBilledMs({ cpuMs: 20, waitMs: 30 }, 512, 2048), 110);
     // At or above a full vCPU nothing stretches.
-    assert.equal(lambdaBilledMs({ wallMs: 50, cpuMs: 20 }, 4096, 2048), 50);
-    assert.equal(lambdaBilledMs({ wallMs: 10.2, cpuMs: 0 }, 512, 2048), 11);
+    assert.equal(lambdaBilledMs({ cpuMs: 20, waitMs: 30 }, 4096, 2048), 50);
+    assert.equal(lambdaBilledMs({ cpuMs: 0, waitMs: 10.2 }, 512, 2048), 11);
     // CPU of other threads can exceed the wall time: no negative waiting.
-    assert.equal(lambdaBilledMs({ wallMs: 10, cpuMs: 12 }, 1024, 1024), 12);
+    assert.equal(lambdaBilledMs({ cpuMs: 12, waitMs: -2 }, 1024, 1024), 12);
   });
 
   it('prices one request per service', () => {

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { tsImport } from 'tsx/esm/api';
 import type { Config } from '../lib/config.js';
+import { CREDENTIAL_FIELD, PASSKEY_SIGN_IN_OPTIONS_PATH } from '../lib/pages/passkey-pages.js';
 import type { CapturedOutput } from '../test/support/captured-output.js';
 import { httpEvent } from '../test/support/fake-http-event.js';
 import { parseForms, submitFields, type HtmlForm } from '../test/support/html-forms.js';
@@ -36,7 +37,7 @@ export const context = { awsRequestId: 'bench' } as Context;
 
 export type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 /** A file of functions/: serverless.yml names the function that serves it by its `handler`. */
-export type FunctionName = 'home' | 'login' | 'login-code' | 'register' | 'authorize' | 'token' | 'userinfo';
+export type FunctionName = 'home' | 'login' | 'login-code' | 'passkey-sign-in' | 'register' | 'authorize' | 'token' | 'userinfo';
 export type Counts = Record<string, number>;
 export interface Calls {
   ddb: Counts;
@@ -262,6 +263,16 @@ export class Browser {
     const form = page.forms().find((f) => f.method === 'POST' && Object.keys(fields).every((name) => f.inputNames.includes(name)));
     if (!form) throw new Error(`no form with ${Object.keys(fields).join(', ')} on ${page.path} (${page.status}): ${page.body.slice(0, 400)}`);
     return this.send(handler, 'POST', form.action || page.path, submitFields(form, fields).toString());
+  }
+
+  /**
+   * What the login page's script does as it loads where the browser offers passkeys in the email
+   * field's autofill: asks for sign-in options (a challenge), with the passkey form's fields.
+   */
+  async passkeyOptions(handler: Handler, page: Answer): Promise<Answer> {
+    const form = page.forms().find((f) => f.method === 'POST' && f.inputNames.includes(CREDENTIAL_FIELD));
+    if (!form) throw new Error(`no passkey form on ${page.path} (${page.status})`);
+    return this.send(handler, 'POST', PASSKEY_SIGN_IN_OPTIONS_PATH, submitFields(form, { [CREDENTIAL_FIELD]: undefined }).toString());
   }
 
   private async send(handler: Handler, method: 'GET' | 'POST', pathAndQuery: string, body?: string): Promise<Answer> {
@@ -492,6 +503,7 @@ export const authorizationCodeFlow: Flow = async (run, _mailbox, address) => {
   const { verifier, challenge } = pkce();
   const toLogin = await run.step('GET  /authorize  no session', 'authorize', 302, (h) => browser.get(h, `/authorize?${authorizeQuery(challenge)}`));
   const form = await run.step('GET  /login?return_to=/authorize..', 'login', 200, (h) => browser.get(h, toLogin.location!));
+  await run.step('POST /passkeys/sign-in/options  autofill', 'passkey-sign-in', 200, (h) => browser.passkeyOptions(h, form));
   const back = await run.step('POST /login  password', 'login', 303, (h) => browser.submit(h, form, { email: address, password: PASSWORD }));
   const redirect = await run.step('GET  /authorize  session -> code', 'authorize', 302, (h) => browser.get(h, back.location!));
   const exchanged = await run.step('POST /token  authorization_code', 'token', 200, (h) =>

@@ -13,8 +13,11 @@ const fromApp = (label: string): StepRef => ({ flow: 'authorizationCode', label 
 const fromSignIn = (label: string): StepRef => ({ flow: 'signIn', label });
 const fromRegistration = (label: string): StepRef => ({ flow: 'registration', label });
 
-/** An application sends the user to /authorize, which finds no session and sends them to /login. */
-const ARRIVAL = [fromApp('GET  /authorize  no session'), fromApp('GET  /login?return_to=/authorize..')];
+/**
+ * An application sends the user to /authorize, which finds no session and sends them to /login,
+ * whose script asks for passkey options (a challenge) where the browser offers passkeys in autofill.
+ */
+const ARRIVAL = [fromApp('GET  /authorize  no session'), fromApp('GET  /login?return_to=/authorize..'), fromApp('POST /passkeys/sign-in/options  autofill')];
 
 export const OPERATIONS = {
   'password sign-in': [...ARRIVAL, fromApp('POST /login  password')],

@@ -17,15 +17,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { TtlStore } from '../ttl-store.js';
-import { AccountCodeMail, type AccountCodeStart } from './account-code-mail.js';
-import { findAccount } from './account-lookup.js';
+import type { AccountCodeMail, AccountCodeStart } from './account-code-mail.js';
+import { findAccount, type AccountReads } from './account-lookup.js';
+import { addressCodeMail, type AddressCodeMailOptions, type AddressCodeWording } from './address-code-mail.js';
 import type { AttemptOrigin } from './attempt-scopes.js';
-import type { MailBudget } from './mail-budget.js';
-import type { Mailer, MailMessage } from './mailer.js';
 import type { OneTimeCodes, VerifyCodeResult } from './one-time-codes.js';
 import type { PasswordProblem } from './password-policy.js';
 import type { PasswordUpdate } from './password-update.js';
-import type { User, UserStore } from './user-store.js';
+import type { User } from './user-store.js';
 
 /** Time to choose a new password once the code was accepted. */
 export const PASSWORD_RESET_FLOW_TTL_S = 15 * 60;
@@ -46,42 +45,36 @@ const INVALID: ResetCodeResult = { ok: false, reason: 'invalid' };
 const UNKNOWN_FLOW: ResetResult = { ok: false, reason: 'unknown_flow' };
 const FLOW_ID = /^[A-Za-z0-9_-]{22}$/;
 
+const RESET_WORDING: AddressCodeWording = {
+  codeName: 'password reset',
+  enterIt: (minutes) => `Enter it on the password reset page within ${minutes} minutes, then choose a new password.`,
+  ifNotYou: 'If you did not ask to reset your password, ignore this message: your password stays as it is.',
+  noAccountSubject: (issuerName) => `Resetting a password at ${issuerName}`,
+  asked: (issuerName) => `asked to reset the password of an account at ${issuerName}`,
+};
+
 export class PasswordReset {
   private readonly codes: Pick<OneTimeCodes, 'verify'>;
-  private readonly users: Pick<UserStore, 'findByEmail' | 'findById'>;
+  private readonly users: AccountReads;
   private readonly cache: Pick<TtlStore, 'get' | 'consume' | 'put'>;
   private readonly update: Pick<PasswordUpdate, 'check' | 'apply'>;
   private readonly mail: AccountCodeMail;
   private readonly clock: Clock;
-  private readonly issuerName: string;
-  private readonly registerUrl: string;
 
-  constructor(options: {
-    codes: Pick<OneTimeCodes, 'issueAndSend' | 'verify' | 'ttlS'>;
-    users: Pick<UserStore, 'findByEmail' | 'findById'>;
-    cache: Pick<TtlStore, 'get' | 'consume' | 'put'>;
-    update: Pick<PasswordUpdate, 'check' | 'apply'>;
-    mailer: Mailer;
-    mailBudget: Pick<MailBudget, 'reserve' | 'release'>;
-    clock: Clock;
-    issuerName?: string;
-    registerUrl?: string;
-  }) {
+  constructor(
+    options: AddressCodeMailOptions & {
+      codes: Pick<OneTimeCodes, 'issueAndSend' | 'verify' | 'ttlS'>;
+      cache: Pick<TtlStore, 'get' | 'consume' | 'put'>;
+      update: Pick<PasswordUpdate, 'check' | 'apply'>;
+      clock: Clock;
+    },
+  ) {
     this.clock = options.clock;
     this.codes = options.codes;
     this.users = options.users;
     this.cache = options.cache;
     this.update = options.update;
-    this.issuerName = options.issuerName ?? 'Identity';
-    this.registerUrl = options.registerUrl ?? '/register';
-    this.mail = new AccountCodeMail({
-      purpose: 'reset',
-      codes: options.codes,
-      users: options.users,
-      mailer: options.mailer,
-      mailBudget: options.mailBudget,
-      mails: { code: (to, code, minutes) => this.codeMail(to, code, minutes), noAccount: (to) => this.noAccountMail(to) },
-    });
+    this.mail = addressCodeMail('reset', RESET_WORDING, options);
   }
 
   /** `source`: the client's IP address, whose mail budget pays for the mail. */
@@ -138,35 +131,6 @@ export class PasswordReset {
     if (typeof flowId !== 'string' || !FLOW_ID.test(flowId)) return undefined;
     const item = await this.cache.get<FlowItem>(flowKey(flowId));
     return item && { userId: item.userId, email: item.email };
-  }
-
-  private codeMail(to: string, code: string, minutes: number): MailMessage {
-    return {
-      to,
-      subject: `Your ${this.issuerName} password reset code`,
-      text: [
-        `Your password reset code is ${code}`,
-        '',
-        `Enter it on the password reset page within ${minutes} minutes, then choose a new password.`,
-        '',
-        'If you did not ask to reset your password, ignore this message: your password stays as it is.',
-      ].join('\n'),
-    };
-  }
-
-  private noAccountMail(to: string): MailMessage {
-    return {
-      to,
-      subject: `Resetting a password at ${this.issuerName}`,
-      text: [
-        `Someone, probably you, asked to reset the password of an account at ${this.issuerName} with this email address,`,
-        'but there is no account for it.',
-        '',
-        `To create an account, register at ${this.registerUrl}.`,
-        '',
-        'If this was not you, ignore this message.',
-      ].join('\n'),
-    };
   }
 }
 

@@ -9,20 +9,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { KnownDevice } from '../auth/attempt-scopes.js';
 import type { PasswordReset } from '../auth/password-reset.js';
 import { passwordProblemText } from '../auth/password-policy.js';
-import { BadRequestError } from '../http/errors.js';
-import { formBody, method, query, sourceIp } from '../http/request.js';
+import { method, sourceIp } from '../http/request.js';
 import { html, type HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
-import { safeReturnTo } from '../session/return-to.js';
-import { auditPasswordChanged, countAccountChange } from './account-events.js';
-import { antiforgeryRejection } from './antiforgery-rejection.js';
-import type { FormActionOriginsFor } from './form-action-origins.js';
-import { throttledNotice } from './login-code-endpoint.js';
-import { tooManyCodesMessage } from './login.js';
-import { mailLimitRefusal } from './mail-limit.js';
-import { countCodeSent } from './page-events.js';
 import { newPasswordResetFlow, passwordResetBinding, type PasswordResetCookie } from '../session/password-reset-cookie.js';
+import { auditPasswordChanged, countAccountChange } from './account-events.js';
+import { AddressCodeFlow } from './address-code-flow.js';
+import type { FormActionOriginsFor } from './form-action-origins.js';
+import { renderFormStep } from './form-step.js';
 import { passwordResetCodePage, passwordResetEmailPage, passwordResetNewPasswordPage, passwordResetRestartPage, restartHref } from './password-reset.js';
 import type { SignInCompletion } from './sign-in-completion.js';
 
@@ -40,61 +35,31 @@ const CODE_GONE = 'This code has expired or has already been used. Start again t
 const FLOW_GONE = 'Your password reset took too long or was already used. Start again to get a new code.';
 
 export class PasswordResetEndpoint {
-  constructor(private readonly deps: PasswordResetEndpointDeps) {}
+  private readonly flow: AddressCodeFlow<PasswordResetCookie>;
+
+  constructor(private readonly deps: PasswordResetEndpointDeps) {
+    this.flow = new AddressCodeFlow({
+      antiforgery: deps.antiforgery,
+      pages: { email: passwordResetEmailPage, code: passwordResetCodePage },
+      binding: passwordResetBinding,
+      kind: 'password-reset',
+      startAgainHref: restartHref,
+      flowCookie: deps.flowCookie,
+      newFlow: newPasswordResetFlow,
+      start: (email, source) => deps.reset.start(email, source),
+    });
+  }
 
   handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-    return method(event) === 'POST' ? this.submit(event) : this.show(event);
-  }
-
-  private async show(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-    const params = query(event);
-    const returnTo = safeReturnTo(params.return_to);
-    const flow = params.restart === '1' ? undefined : await this.deps.flowCookie.read(event);
-    if (flow?.flowId !== undefined) return this.passwordStep(event, 200, flow, returnTo);
-    if (flow) return this.codeStep(event, 200, flow, returnTo, {});
-    const clear = params.restart === '1' ? [this.deps.flowCookie.clear()] : [];
-    return this.emailStep(event, 200, returnTo, {}, clear);
-  }
-
-  private async submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-    const { antiforgery, reset, flowCookie } = this.deps;
-    const form = formBody(event);
-    const returnTo = safeReturnTo(form.get('return_to'));
-    const step = form.get('step');
-
-    if (step === 'email') {
-      const check = await antiforgery.validate(event, form);
-      if (!check.ok) return antiforgeryRejection(event, check.reason, restartHref(returnTo));
-      const email = form.get('email') ?? '';
-      const started = await reset.start(email, sourceIp(event));
-      countCodeSent('password-reset', started);
-      if (!started.ok && started.reason === 'invalid_email') return this.emailStep(event, 400, returnTo, { email, error: 'Enter a valid email address, like name@example.com.' });
-      if (!started.ok && started.reason === 'source_limit') {
-        const refusal = mailLimitRefusal(started.retryAfterS);
-        return this.emailStep(event, refusal.status, returnTo, { email, error: refusal.message }, [], refusal.headers);
-      }
-      const flow = newPasswordResetFlow(started.email);
-      return this.codeStep(event, 200, flow, returnTo, { notice: throttledNotice(started) }, [await flowCookie.write(flow)]);
+    if (method(event) !== 'POST') {
+      return this.flow.show(event, (flow, returnTo) =>
+        flow.flowId !== undefined ? this.passwordStep(event, 200, flow, returnTo) : this.flow.codeStep(event, flow, returnTo, { status: 200 }),
+      );
     }
-
-    if (step !== 'code' && step !== 'resend' && step !== 'password') throw new BadRequestError('The form could not be understood. Please start again.');
-    const flow = await flowCookie.read(event);
-    const check = await antiforgery.validate(event, form, { flow: passwordResetBinding(flow) });
-    if (!check.ok) return antiforgeryRejection(event, check.reason, restartHref(returnTo));
-    // The form token was bound to this flow, so a valid check implies the cookie is there.
-    if (!flow) return antiforgeryRejection(event, 'flow_mismatch', restartHref(returnTo));
-
-    if (step === 'resend') {
-      const started = await reset.start(flow.email, sourceIp(event));
-      countCodeSent('password-reset', started);
-      if (!started.ok && started.reason === 'source_limit') {
-        const refusal = mailLimitRefusal(started.retryAfterS);
-        return this.codeStep(event, refusal.status, flow, returnTo, { error: refusal.message }, [], refusal.headers);
-      }
-      return this.codeStep(event, 200, flow, returnTo, { notice: throttledNotice(started) ?? 'We have sent a new code. The last few codes we sent also work.' });
-    }
-    if (step === 'code') return this.verifyCode(event, flow, returnTo, form.get('code') ?? '');
-    return this.complete(event, flow, returnTo, form.get('password') ?? '');
+    return this.flow.submit(event, {
+      code: (flow, form, returnTo) => this.verifyCode(event, flow, returnTo, form.get('code') ?? ''),
+      password: (flow, form, returnTo) => this.complete(event, flow, returnTo, form.get('password') ?? ''),
+    });
   }
 
   private async verifyCode(event: APIGatewayProxyEventV2, flow: PasswordResetCookie, returnTo: string | undefined, code: string): Promise<HttpResponse> {
@@ -104,16 +69,11 @@ export class PasswordResetEndpoint {
       const verified = { ...flow, flowId: result.flowId };
       return this.passwordStep(event, 200, verified, returnTo, undefined, [await this.deps.flowCookie.write(verified)]);
     }
-    if (result.reason === 'invalid') return this.codeStep(event, 400, flow, returnTo, { error: 'That code is not right. Check the email and try again.' });
-    if (result.reason === 'throttled') {
-      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
-      return this.codeStep(event, 429, flow, returnTo, { error: tooManyCodesMessage(retryAfterS) }, [], { 'Retry-After': String(retryAfterS) });
-    }
-    return this.restart(returnTo, CODE_GONE);
+    return this.flow.refusedCode(event, flow, returnTo, result) ?? this.restart(returnTo, CODE_GONE);
   }
 
   private async complete(event: APIGatewayProxyEventV2, flow: PasswordResetCookie, returnTo: string | undefined, password: string): Promise<HttpResponse> {
-    if (flow.flowId === undefined) return this.codeStep(event, 400, flow, returnTo, { error: 'Enter the code we emailed you first.' });
+    if (flow.flowId === undefined) return this.flow.codeStep(event, flow, returnTo, { status: 400, error: 'Enter the code we emailed you first.' });
     const result = await this.deps.reset.complete(flow.flowId, password);
     if (result.ok) {
       auditPasswordChanged(result.user, 'reset');
@@ -128,43 +88,16 @@ export class PasswordResetEndpoint {
     return html(400, passwordResetRestartPage({ returnTo, message }), { cookies: [this.deps.flowCookie.clear()] });
   }
 
-  private async emailStep(
-    event: APIGatewayProxyEventV2,
-    status: number,
-    returnTo: string | undefined,
-    content: { email?: string; error?: string },
-    extraCookies: string[] = [],
-    headers: Record<string, string> = {},
-  ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event);
-    return html(status, passwordResetEmailPage({ antiforgeryToken: af.token, returnTo, ...content }), { cookies: [...af.cookies, ...extraCookies], headers });
-  }
-
-  private async codeStep(
-    event: APIGatewayProxyEventV2,
-    status: number,
-    flow: PasswordResetCookie,
-    returnTo: string | undefined,
-    messages: { error?: string; notice?: string },
-    extraCookies: string[] = [],
-    headers: Record<string, string> = {},
-  ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event, { flow: passwordResetBinding(flow) });
-    const body = passwordResetCodePage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...messages });
-    return html(status, body, { cookies: [...af.cookies, ...extraCookies], headers });
-  }
-
-  private async passwordStep(
+  private passwordStep(
     event: APIGatewayProxyEventV2,
     status: number,
     flow: PasswordResetCookie,
     returnTo: string | undefined,
     error?: string,
-    extraCookies: string[] = [],
+    cookies: string[] = [],
   ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event, { flow: passwordResetBinding(flow) });
-    const body = passwordResetNewPasswordPage({ antiforgeryToken: af.token, returnTo, email: flow.email, error });
+    const page = (antiforgeryToken: string) => passwordResetNewPasswordPage({ antiforgeryToken, returnTo, email: flow.email, error });
     // The last step's POST may end at a client's redirect URI.
-    return html(status, body, { cookies: [...af.cookies, ...extraCookies], formActionOrigins: this.deps.formActionOrigins(returnTo) });
+    return renderFormStep(this.deps.antiforgery, event, passwordResetBinding(flow), page, { status, cookies, formActionOrigins: this.deps.formActionOrigins(returnTo) });
   }
 }

@@ -6,22 +6,23 @@
  * open in one tab cannot act on a flow restarted in another.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Registration } from '../auth/registration.js';
+import type { Registration, StartResult } from '../auth/registration.js';
 import { passwordProblemText } from '../auth/password-policy.js';
 import { BadRequestError } from '../http/errors.js';
 import { cookies as requestCookies, formBody, method, query, sourceIp } from '../http/request.js';
-import { html, type HttpResponse } from '../http/response.js';
+import type { HttpResponse } from '../http/response.js';
 import type { Antiforgery } from '../session/antiforgery.js';
 import type { FlowCookie } from '../session/flow-cookie.js';
 import { REGISTRATION_COOKIE, registrationBinding, type RegistrationCookie } from '../session/flow-cookies.js';
 import { safeReturnTo } from '../session/return-to.js';
 import { antiforgeryRejection } from './antiforgery-rejection.js';
+import { CodeFormSteps, NEW_CODE_SENT } from './code-form-steps.js';
 import type { SignInCompletion } from './sign-in-completion.js';
 import type { FormActionOriginsFor } from './form-action-origins.js';
 import { hrefWithReturnTo } from './form-parts.js';
-import { tooManyCodesMessage, waitText } from './login.js';
-import { mailLimitRefusal } from './mail-limit.js';
-import { auditAccountCreated, countCodeSent } from './page-events.js';
+import { renderFormStep } from './form-step.js';
+import { waitText } from './login.js';
+import { auditAccountCreated } from './page-events.js';
 import { REGISTER_PATH, registerCodePage, registerDetailsPage, registerEmailPage, registerRestartPage } from './register.js';
 
 export interface RegisterEndpointDeps {
@@ -32,8 +33,6 @@ export interface RegisterEndpointDeps {
   formActionOrigins: FormActionOriginsFor;
 }
 
-const INVALID_EMAIL = 'Enter a valid email address, like name@example.com.';
-const WRONG_CODE = 'That code is not right. Check the email and try again.';
 const RESTARTED_ELSEWHERE =
   'This registration was started again in another tab or window, or has expired. Continue with the latest one, or start again.';
 
@@ -44,7 +43,17 @@ interface Flow {
 }
 
 export class RegisterEndpoint {
-  constructor(private readonly deps: RegisterEndpointDeps) {}
+  private readonly steps: CodeFormSteps<Flow>;
+
+  constructor(private readonly deps: RegisterEndpointDeps) {
+    this.steps = new CodeFormSteps<Flow>({
+      antiforgery: deps.antiforgery,
+      pages: { email: registerEmailPage, code: registerCodePage },
+      binding: (flow) => registrationBinding(flow.flowId),
+      kind: 'registration',
+      startAgainHref: (returnTo) => hrefWithReturnTo(REGISTER_PATH, returnTo, { restart: '1' }),
+    });
+  }
 
   handle(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
     return method(event) === 'POST' ? this.submit(event) : this.show(event);
@@ -55,11 +64,11 @@ export class RegisterEndpoint {
     const returnTo = safeReturnTo(params.return_to);
     const restart = params.restart === '1';
     const flow = restart ? undefined : await this.currentFlow(event);
-    if (flow?.step === 'code') return this.codeStep(event, 200, flow, returnTo, {});
+    if (flow?.step === 'code') return this.steps.codeStep(event, flow, returnTo, { status: 200 });
     if (flow?.step === 'details') return this.detailsStep(event, 200, flow, returnTo, {});
     // A cookie whose flow is over (or a restart) is dropped, so the next steps start clean.
     const clear = requestCookies(event).has(REGISTRATION_COOKIE) ? [this.deps.flowCookie.clear()] : [];
-    return this.emailStep(event, 200, returnTo, {}, clear);
+    return this.steps.emailStep(event, returnTo, { status: 200, cookies: clear });
   }
 
   private async submit(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
@@ -69,29 +78,7 @@ export class RegisterEndpoint {
     const step = form.get('step');
 
     if (step === 'email') {
-      const check = await antiforgery.validate(event, form);
-      if (!check.ok) return antiforgeryRejection(event, check.reason, hrefWithReturnTo(REGISTER_PATH, returnTo, { restart: '1' }));
-      const email = form.get('email') ?? '';
-      const started = await registration.start(email, sourceIp(event));
-      countCodeSent('registration', started);
-      if (started.ok) {
-        const flow = await registration.get(started.flowId);
-        if (!flow) return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
-        const cookie = await flowCookie.write({ flowId: started.flowId });
-        const notice =
-          started.resendAfterS === undefined
-            ? undefined
-            : `A code was sent to this address a moment ago, so we did not send another: enter that one. You can request a new one in ${waitText(started.resendAfterS)}.`;
-        return this.codeStep(event, 200, { flowId: started.flowId, ...flow }, returnTo, notice === undefined ? {} : { notice }, [cookie]);
-      }
-      if (started.reason === 'invalid_email') return this.emailStep(event, 400, returnTo, { email, error: INVALID_EMAIL });
-      if (started.reason === 'source_limit') {
-        const refusal = mailLimitRefusal(started.retryAfterS ?? 60);
-        return this.emailStep(event, refusal.status, returnTo, { email, error: refusal.message }, [], refusal.headers);
-      }
-      const retryAfterS = Math.max(1, Math.ceil(started.retryAfterS ?? 60));
-      const error = `Too many codes were requested for this address. Try again in ${waitText(retryAfterS)}.`;
-      return this.emailStep(event, 429, returnTo, { email, error }, [], { 'Retry-After': String(retryAfterS) });
+      return this.steps.submitAddress(event, form, returnTo, (email, source) => registration.start(email, source), (started, email) => this.started(event, started, email, returnTo));
     }
 
     if (step !== 'code' && step !== 'resend' && step !== 'details') {
@@ -111,38 +98,44 @@ export class RegisterEndpoint {
     return this.complete(event, flow, returnTo, form);
   }
 
-  private async resend(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined): Promise<HttpResponse> {
-    const resent = await this.deps.registration.resend(flow.flowId, sourceIp(event));
-    countCodeSent('registration', resent);
-    if (resent.ok) {
-      if (flow.step === 'details') return this.detailsStep(event, 200, flow, returnTo, {});
-      return this.codeStep(event, 200, flow, returnTo, { notice: 'We have sent a new code. The last few codes we sent also work.' });
+  private async started(event: APIGatewayProxyEventV2, started: StartResult, email: string, returnTo: string | undefined): Promise<HttpResponse> {
+    if (started.ok) {
+      const flow = await this.deps.registration.get(started.flowId);
+      if (!flow) return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
+      const cookie = await this.deps.flowCookie.write({ flowId: started.flowId });
+      const notice =
+        started.resendAfterS === undefined
+          ? undefined
+          : `A code was sent to this address a moment ago, so we did not send another: enter that one. You can request a new one in ${waitText(started.resendAfterS)}.`;
+      return this.steps.codeStep(event, { flowId: started.flowId, ...flow }, returnTo, { status: 200, notice, cookies: [cookie] });
     }
-    if (resent.reason === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
-    if (resent.reason === 'source_limit') {
-      const refusal = mailLimitRefusal(resent.retryAfterS ?? 60);
-      return this.codeStep(event, refusal.status, flow, returnTo, { error: refusal.message }, [], refusal.headers);
-    }
-    const retryAfterS = Math.max(1, Math.ceil(resent.retryAfterS ?? 60));
-    const wait =
-      resent.reason === 'resend_too_soon'
-        ? `A code was sent a moment ago. You can request a new one in ${waitText(retryAfterS)}.`
-        : `Too many codes were requested for this address. You can request a new one in ${waitText(retryAfterS)}.`;
-    return this.codeStep(event, 429, flow, returnTo, { error: wait }, [], { 'Retry-After': String(retryAfterS) });
+    const retryAfterS = Math.max(1, Math.ceil(started.retryAfterS ?? 60));
+    const error = `Too many codes were requested for this address. Try again in ${waitText(retryAfterS)}.`;
+    return this.steps.emailStep(event, returnTo, { status: 429, email, error, headers: { 'Retry-After': String(retryAfterS) } });
+  }
+
+  private resend(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined): Promise<HttpResponse> {
+    return this.steps.resend(event, flow, returnTo, (source) => this.deps.registration.resend(flow.flowId, source), async (resent) => {
+      if (resent.ok) {
+        if (flow.step === 'details') return this.detailsStep(event, 200, flow, returnTo, {});
+        return this.steps.codeStep(event, flow, returnTo, { status: 200, notice: NEW_CODE_SENT });
+      }
+      if (resent.reason === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
+      const retryAfterS = Math.max(1, Math.ceil(resent.retryAfterS ?? 60));
+      const wait =
+        resent.reason === 'resend_too_soon'
+          ? `A code was sent a moment ago. You can request a new one in ${waitText(retryAfterS)}.`
+          : `Too many codes were requested for this address. You can request a new one in ${waitText(retryAfterS)}.`;
+      return this.steps.codeStep(event, flow, returnTo, { status: 429, error: wait, headers: { 'Retry-After': String(retryAfterS) } });
+    });
   }
 
   private async verifyCode(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined, code: string): Promise<HttpResponse> {
     const result = await this.deps.registration.verifyCode(flow.flowId, code, { ip: sourceIp(event) });
     if (result.ok) return this.detailsStep(event, 200, { ...flow, step: 'details' }, returnTo, {});
-    if (result.reason === 'invalid') return this.codeStep(event, 400, flow, returnTo, { error: WRONG_CODE });
     if (result.reason === 'unknown_flow') return this.restartStep(event, returnTo, 'Your registration has expired', 'Please start again.');
-    if (result.reason === 'throttled') {
-      // The codes still work after the wait: keep the form, say how long.
-      const retryAfterS = Math.max(1, Math.ceil(result.retryAfterS));
-      return this.codeStep(event, 429, flow, returnTo, { error: tooManyCodesMessage(retryAfterS) }, [], { 'Retry-After': String(retryAfterS) });
-    }
     const message = 'This code has expired or has already been used. Request a new one.';
-    return this.restartStep(event, returnTo, 'Request a new code', message, { canResend: true, flowId: flow.flowId });
+    return this.steps.refusedCode(event, flow, returnTo, result) ?? this.restartStep(event, returnTo, 'Request a new code', message, { canResend: true, flowId: flow.flowId });
   }
 
   private async complete(event: APIGatewayProxyEventV2, flow: Flow, returnTo: string | undefined, form: URLSearchParams): Promise<HttpResponse> {
@@ -162,7 +155,7 @@ export class RegisterEndpoint {
       case 'invalid_name':
         return this.detailsStep(event, 400, flow, returnTo, { name, invalidField: 'name', error: 'Enter your name (at most 100 characters).' });
       case 'not_verified':
-        return this.codeStep(event, 400, flow, returnTo, { error: 'Enter the code we emailed you first.' });
+        return this.steps.codeStep(event, flow, returnTo, { status: 400, error: 'Enter the code we emailed you first.' });
       case 'email_taken':
         return this.restartStep(event, returnTo, 'You already have an account', 'An account with this email address already exists. Sign in instead.', {
           status: 409,
@@ -183,56 +176,28 @@ export class RegisterEndpoint {
     return flow ? { flowId, ...flow } : undefined;
   }
 
-  private async emailStep(
-    event: APIGatewayProxyEventV2,
-    status: number,
-    returnTo: string | undefined,
-    content: { email?: string; error?: string },
-    extraCookies: string[] = [],
-    headers: Record<string, string> = {},
-  ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event);
-    return html(status, registerEmailPage({ antiforgeryToken: af.token, returnTo, ...content }), { cookies: [...af.cookies, ...extraCookies], headers });
-  }
-
-  private async codeStep(
-    event: APIGatewayProxyEventV2,
-    status: number,
-    flow: Flow,
-    returnTo: string | undefined,
-    content: { error?: string; notice?: string },
-    extraCookies: string[] = [],
-    headers: Record<string, string> = {},
-  ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event, { flow: registrationBinding(flow.flowId) });
-    const body = registerCodePage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...content });
-    return html(status, body, { cookies: [...af.cookies, ...extraCookies], headers });
-  }
-
-  private async detailsStep(
+  private detailsStep(
     event: APIGatewayProxyEventV2,
     status: number,
     flow: Flow,
     returnTo: string | undefined,
     content: { name?: string; error?: string; invalidField?: 'name' | 'password' },
   ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event, { flow: registrationBinding(flow.flowId) });
-    const body = registerDetailsPage({ antiforgeryToken: af.token, returnTo, email: flow.email, ...content });
+    const page = (antiforgeryToken: string) => registerDetailsPage({ antiforgeryToken, returnTo, email: flow.email, ...content });
     // The last step's POST may end at a client's redirect URI.
-    return html(status, body, { cookies: af.cookies, formActionOrigins: this.deps.formActionOrigins(returnTo) });
+    return renderFormStep(this.deps.antiforgery, event, registrationBinding(flow.flowId), page, { status, formActionOrigins: this.deps.formActionOrigins(returnTo) });
   }
 
-  private async restartStep(
+  private restartStep(
     event: APIGatewayProxyEventV2,
     returnTo: string | undefined,
     title: string,
     message: string,
     options: { canResend?: boolean; flowId?: string; status?: number; clearFlow?: boolean } = {},
   ): Promise<HttpResponse> {
-    const af = await this.deps.antiforgery.issue(event, { flow: options.canResend ? registrationBinding(options.flowId) : undefined });
-    const body = registerRestartPage({ antiforgeryToken: af.token, returnTo, title, message, canResend: options.canResend });
+    const page = (antiforgeryToken: string) => registerRestartPage({ antiforgeryToken, returnTo, title, message, canResend: options.canResend });
     // Without a flow to continue, the cookie is dropped so that GET /register starts clean.
     const clear = options.canResend && !options.clearFlow ? [] : [this.deps.flowCookie.clear()];
-    return html(options.status ?? 400, body, { cookies: [...af.cookies, ...clear] });
+    return renderFormStep(this.deps.antiforgery, event, options.canResend ? registrationBinding(options.flowId) : undefined, page, { status: options.status ?? 400, cookies: clear });
   }
 }

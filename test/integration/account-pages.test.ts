@@ -4,52 +4,32 @@
  * the issue asks for it, every form's antiforgery, what each change ends and mails.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { systemClock } from '../../lib/clock.js';
-import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { newTotpSecret, totpCodeAt, TOTP_PERIOD_S } from '../../lib/auth/totp.js';
 import { countCommands } from '../support/count-commands.js';
-import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
-import { OutboxReader } from '../support/outbox-reader.js';
-import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { useHandlerStack } from '../support/handler-stack.js';
+import { InProcessBrowser, type BrowserAnswer } from '../support/in-process-browser.js';
+import { newEmail, passwordAccount } from '../support/password-accounts.js';
 
-let stack: TestStack;
-let outbox: OutboxReader;
-let users: UserDirectory;
-const routes: Record<string, RouteHandler> = {};
 const PASSWORD = 'account pages passphrase one';
 const NEW_PASSWORD = 'account pages passphrase two';
 const ACTION_PATHS = ['/account/profile', '/account/email', '/account/password', '/account/delete'];
 
-before(async () => {
-  stack = await startTestStack({ env: { OTP_RESEND_AFTER_S: '1' } });
-  Object.assign(process.env, stack.env);
-  const handler = async (path: string) => (await import(path)).handler as RouteHandler;
-  routes['/'] = await handler('../../functions/home.js');
-  routes['/login'] = await handler('../../functions/login.js');
-  routes['/account'] = await handler('../../functions/account.js');
-  const actions = await handler('../../functions/account-actions.js');
-  for (const path of ACTION_PATHS) routes[path] = actions;
-  outbox = new OutboxReader(stack.config);
-  users = new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock });
-});
+let users: UserDirectory;
+const handlers = useHandlerStack(
+  { '/': 'home', '/login': 'login', '/account': 'account', ...Object.fromEntries(ACTION_PATHS.map((path) => [path, 'account-actions'])) },
+  {
+    env: { OTP_RESEND_AFTER_S: '1' },
+    setUp: (stack) => {
+      users = new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock });
+    },
+  },
+);
 
-after(async () => {
-  outbox?.close();
-  await stack?.close();
-});
-
-const newEmail = (label: string) => `${label}-${randomBytes(4).toString('hex')}@example.com`;
-const browser = () => new InProcessBrowser(routes);
-
-async function account(label: string): Promise<{ id: string; email: string }> {
-  const email = newEmail(label);
-  const user = await users.create({ email, name: 'Account Tester', passwordHash: await new PasswordHasher(TEST_PASSWORD_SETTINGS).hash(PASSWORD), emailVerified: true });
-  return { id: user.id, email };
-}
+const browser = () => new InProcessBrowser(handlers.routes);
+const account = (label: string) => passwordAccount(users, label, { name: 'Account Tester', password: PASSWORD });
 
 async function signedInBrowser(email: string, password = PASSWORD): Promise<InProcessBrowser> {
   const b = browser();
@@ -61,7 +41,7 @@ async function signedInBrowser(email: string, password = PASSWORD): Promise<InPr
 /** A browser whose session was signed in with `methods` long before RECENT_AUTH_S (a cookie made as /login makes it). */
 async function staleBrowser(userId: string, methods: Array<'pwd' | 'otp'> = ['pwd']): Promise<InProcessBrowser> {
   const { getSessions } = await import('../../lib/runtime/services.js');
-  const { cookie } = await getSessions().start({ subject: userId, methods, authTime: Math.floor(Date.now() / 1000) - stack.config.account.recentAuthS - 5 });
+  const { cookie } = await getSessions().start({ subject: userId, methods, authTime: Math.floor(Date.now() / 1000) - handlers.stack.config.account.recentAuthS - 5 });
   const b = browser();
   b.jar.set('__Host-session', cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';')));
   return b;
@@ -153,7 +133,7 @@ describe('password change', () => {
     assert.ok(await isSignedIn(b), 'this browser stays signed in');
     assert.equal(await isSignedIn(other), false, 'the other session ended');
     assert.equal(await signInStatus(email, PASSWORD), 401);
-    assert.match((await outbox.waitForMessage(email, since)).subject, /password was changed/);
+    assert.match((await handlers.outbox.waitForMessage(email, since)).subject, /password was changed/);
   });
 
   it('without a recent sign-in: asks the current password, refuses a wrong one, takes the right one', async () => {
@@ -209,7 +189,7 @@ describe('email change', () => {
     const since = new Date();
     const codePage = await b.submit(await b.get('/account/email'), { email: to });
     assert.equal(codePage.status, 200, codePage.body);
-    const code = await outbox.waitForCode(to, since);
+    const code = await handlers.outbox.waitForCode(to, since);
     assert.equal((await users.findById(user.id))?.email, user.email, 'nothing changes before the code');
     const wrong = await b.submit(codePage, { code: String((Number(code) + 1) % 1_000_000).padStart(6, '0') });
     assert.equal(wrong.status, 400);
@@ -217,7 +197,7 @@ describe('email change', () => {
     assert.equal(done.status, 303);
     assert.equal(done.location, '/account?done=email');
     assert.equal((await users.findById(user.id))?.email, to);
-    assert.match((await outbox.waitForMessage(user.email, since)).subject, /email address of your .* account was changed/);
+    assert.match((await handlers.outbox.waitForMessage(user.email, since)).subject, /email address of your .* account was changed/);
     assert.equal(await signInStatus(to, PASSWORD), 303);
     assert.equal(await signInStatus(user.email, PASSWORD), 401);
     const someoneElse = await users.create({ email: user.email, name: 'Newcomer', emailVerified: true });
@@ -233,7 +213,7 @@ describe('email change', () => {
     const since = new Date();
     const codePage = await b.submit(await b.get('/account/email'), { email: owner.email });
     assert.equal(codePage.status, 200);
-    const notice = await outbox.waitForMessage(owner.email, since);
+    const notice = await handlers.outbox.waitForMessage(owner.email, since);
     assert.doesNotMatch(notice.text, /\b\d{6}\b/);
     const refused = await b.submit(codePage, { code: '123456' });
     assert.equal(refused.status, 400);
@@ -264,7 +244,7 @@ describe('delete account', () => {
     assert.ok(!b.jar.has('__Host-session'), 'the session cookie is dropped');
     assert.equal(await users.findById(user.id), undefined);
     assert.equal(await isSignedIn(other), false);
-    assert.match((await outbox.waitForMessage(user.email, since)).subject, /account was deleted/);
+    assert.match((await handlers.outbox.waitForMessage(user.email, since)).subject, /account was deleted/);
     const again = await users.create({ email: user.email, name: 'Again', emailVerified: true });
     assert.notEqual(again.id, user.id);
   });
@@ -291,7 +271,7 @@ describe('costs', () => {
     const since = new Date();
     let codePage: BrowserAnswer | undefined;
     const emailAddress = await measure(async () => (codePage = await b.submit(emailForm, { email: to })));
-    const code = await outbox.waitForCode(to, since);
+    const code = await handlers.outbox.waitForCode(to, since);
     const emailCode = await measure(() => b.submit(codePage!, { code }));
     const confirm = await b.get('/account/delete');
     const deletion = await measure(() => b.submit(confirm, {}));

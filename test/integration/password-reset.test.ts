@@ -5,49 +5,23 @@
  * and antiforgery on every step.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { systemClock } from '../../lib/clock.js';
-import { PasswordHasher } from '../../lib/auth/password-hasher.js';
-import { UserDirectory } from '../../lib/store/user-directory.js';
+import { describe, it } from 'node:test';
+import { getUserDirectory } from '../../lib/runtime/services.js';
 import { countCommands } from '../support/count-commands.js';
-import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
-import { OutboxReader } from '../support/outbox-reader.js';
-import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { useHandlerStack } from '../support/handler-stack.js';
+import { InProcessBrowser, type BrowserAnswer } from '../support/in-process-browser.js';
+import { newEmail, passwordAccount } from '../support/password-accounts.js';
 
-let stack: TestStack;
-let outbox: OutboxReader;
-let users: UserDirectory;
-const routes: Record<string, RouteHandler> = {};
 const OLD_PASSWORD = 'the old password that leaked';
 const NEW_PASSWORD = 'a brand new passphrase 2026';
 
-before(async () => {
-  stack = await startTestStack({ env: { OTP_RESEND_AFTER_S: '1' } });
-  Object.assign(process.env, stack.env);
-  const handler = async (path: string) => (await import(path)).handler as RouteHandler;
-  routes['/'] = await handler('../../functions/home.js');
-  routes['/login'] = await handler('../../functions/login.js');
-  routes['/login/code'] = await handler('../../functions/login-code.js');
-  routes['/password/forgot'] = await handler('../../functions/password-reset.js');
-  outbox = new OutboxReader(stack.config);
-  users = new UserDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: systemClock });
-});
+const handlers = useHandlerStack(
+  { '/': 'home', '/login': 'login', '/login/code': 'login-code', '/password/forgot': 'password-reset' },
+  { env: { OTP_RESEND_AFTER_S: '1' } },
+);
 
-after(async () => {
-  outbox?.close();
-  await stack?.close();
-});
-
-const newEmail = (label: string) => `${label}-${randomBytes(4).toString('hex')}@example.com`;
-const browser = () => new InProcessBrowser(routes);
-
-async function account(label: string): Promise<{ id: string; email: string }> {
-  const email = newEmail(label);
-  const user = await users.create({ email, name: 'Reset Tester', passwordHash: await new PasswordHasher(TEST_PASSWORD_SETTINGS).hash(OLD_PASSWORD), emailVerified: true });
-  return { id: user.id, email };
-}
+const browser = () => new InProcessBrowser(handlers.routes);
+const account = (label: string) => passwordAccount(getUserDirectory(), label, { name: 'Reset Tester', password: OLD_PASSWORD });
 
 async function passwordSignIn(b: InProcessBrowser, email: string, password: string): Promise<BrowserAnswer> {
   return b.submit(await b.get('/login'), { email, password });
@@ -60,7 +34,7 @@ async function requestCode(b: InProcessBrowser, email: string): Promise<{ page: 
   const since = new Date();
   const page = await b.submit(await b.get('/password/forgot'), { email });
   assert.equal(page.status, 200, page.body);
-  return { page, code: await outbox.waitForCode(email, since) };
+  return { page, code: await handlers.outbox.waitForCode(email, since) };
 }
 
 describe('forgot password', () => {
@@ -90,7 +64,7 @@ describe('forgot password', () => {
     assert.equal(await signedIn(elsewhere), false, 'the session from before the reset is over');
     assert.equal((await passwordSignIn(browser(), email, OLD_PASSWORD)).status, 401);
     assert.equal((await passwordSignIn(browser(), email, NEW_PASSWORD)).status, 303);
-    const notice = await outbox.waitForMessage(email, since);
+    const notice = await handlers.outbox.waitForMessage(email, since);
     assert.match(notice.subject, /password was changed/);
     assert.doesNotMatch(notice.text, /https?:|www\./, 'no link in the notice');
   });
@@ -105,7 +79,7 @@ describe('forgot password', () => {
     }
     const [a, b] = answers.map((answer, i) => ({ status: answer.status, body: answer.body.replaceAll(i === 0 ? known.email : unknown, 'ADDRESS').replace(/name="_af" value="[^"]+"/g, '') }));
     assert.deepEqual(a, b);
-    const mail = await outbox.waitForMessage(unknown, new Date(0));
+    const mail = await handlers.outbox.waitForMessage(unknown, new Date(0));
     assert.doesNotMatch(mail.text, /\b\d{6}\b/);
     assert.match(mail.text, /no account/);
   });
@@ -134,7 +108,7 @@ describe('forgot password', () => {
     const signInBrowser = browser();
     let since = new Date();
     const signInPage = await signInBrowser.submit(await signInBrowser.get('/login/code'), { email });
-    const signInCode = await outbox.waitForCode(email, since);
+    const signInCode = await handlers.outbox.waitForCode(email, since);
     const b = browser();
     const { page, code: resetCode } = await requestCode(b, email);
     assert.notEqual(signInCode, resetCode);
@@ -217,7 +191,7 @@ describe('forgot password', () => {
     const since = new Date();
     const page = await b.submit(form, { email });
     const start = counter.counts();
-    const code = await outbox.waitForCode(email, since);
+    const code = await handlers.outbox.waitForCode(email, since);
     counter.reset();
     const choose = await b.submit(page, { code });
     const verify = counter.counts();

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PasswordHasher } from '../../lib/auth/password-hasher.js';
 import { newTotpSecret, totpCodeAt, TOTP_PERIOD_S } from '../../lib/auth/totp.js';
@@ -17,36 +17,18 @@ import { getTotpFactor } from '../../lib/runtime/second-factor-services.js';
 import { getSessions, getUserDirectory } from '../../lib/runtime/services.js';
 import { PasskeyDirectory } from '../../lib/store/passkey-directory.js';
 import { httpEvent } from '../support/fake-http-event.js';
-import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
-import { OutboxReader } from '../support/outbox-reader.js';
+import { useHandlerStack } from '../support/handler-stack.js';
+import { InProcessBrowser, type BrowserAnswer } from '../support/in-process-browser.js';
 import { TEST_PASSWORD_SETTINGS } from '../support/password-hashing.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
 
 const PASSWORD = 'correct horse battery staple';
 const STEP_MS = TOTP_PERIOD_S * 1000;
 
-let stack: TestStack;
-let outbox: OutboxReader;
-const routes: Record<string, RouteHandler> = {};
-
-before(async () => {
-  stack = await startTestStack();
-  Object.assign(process.env, stack.env);
-  routes['/login'] = (await import('../../functions/login.js')).handler;
-  routes['/login/code'] = (await import('../../functions/login-code.js')).handler;
-  routes['/login/second-factor'] = (await import('../../functions/second-factor.js')).handler;
-  routes['/password/forgot'] = (await import('../../functions/password-reset.js')).handler;
-  outbox = new OutboxReader(stack.config);
-});
-
-after(async () => {
-  outbox?.close();
-  await stack?.close();
-});
+const handlers = useHandlerStack({ '/login': 'login', '/login/code': 'login-code', '/login/second-factor': 'second-factor', '/password/forgot': 'password-reset' });
 
 let ips = 0;
 /** Each browser its own source address, so budgets of one test never meet another's. */
-const browser = () => new InProcessBrowser(routes, undefined, `198.51.100.${++ips}`);
+const browser = () => new InProcessBrowser(handlers.routes, undefined, `198.51.100.${++ips}`);
 
 async function newUser(options: { totp?: boolean } = {}): Promise<{ user: User; secret?: string; recoveryCodes: string[] }> {
   const email = `mfa-${randomBytes(4).toString('hex')}@example.com`;
@@ -81,7 +63,7 @@ describe('the second step of sign-in', () => {
 
   it('stops a user whose second factor is a passkey and sends them to sign in with it', async () => {
     const { user } = await newUser();
-    const passkeys = new PasskeyDirectory({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: Date.now });
+    const passkeys = new PasskeyDirectory({ client: handlers.stack.documentClient(), tableName: handlers.stack.config.tables.directory, clock: Date.now });
     await passkeys.add({
       id: randomBytes(16).toString('base64url'),
       userId: user.id,
@@ -135,7 +117,7 @@ describe('the second step of sign-in', () => {
     const emailStep = await client.get('/login/code');
     const since = new Date();
     const codeStep = await client.submit(emailStep, { email: user.email });
-    const first = await client.submit(codeStep, { code: await outbox.waitForCode(user.email, since) });
+    const first = await client.submit(codeStep, { code: await handlers.outbox.waitForCode(user.email, since) });
     assert.equal(first.status, 303, first.body);
     assert.equal(first.location, '/login/second-factor');
     assert.equal(await sessionMethods(client), undefined, 'no session after the mailed code alone');
@@ -157,7 +139,7 @@ describe('the second step of sign-in', () => {
     const client = browser();
     const since = new Date();
     const codeStep = await client.submit(await client.get('/password/forgot'), { email: user.email });
-    const choose = await client.submit(codeStep, { code: await outbox.waitForCode(user.email, since) });
+    const choose = await client.submit(codeStep, { code: await handlers.outbox.waitForCode(user.email, since) });
     assert.equal(choose.status, 200, choose.body);
     const first = await client.submit(choose, { password: 'violet lanterns drift over quiet harbours' });
     assert.equal(first.status, 303, first.body);
@@ -204,11 +186,11 @@ describe('the second step of sign-in', () => {
 
 /** Moves the flows' expiry into the past without deleting them: what DynamoDB's lazy TTL leaves behind. */
 async function expireEverySecondFactorFlowOf(userId: string): Promise<void> {
-  const client = stack.documentClient();
-  const { Items = [] } = await client.send(new ScanCommand({ TableName: stack.config.tables.cache, FilterExpression: 'userId = :u AND begins_with(pk, :p)', ExpressionAttributeValues: { ':u': userId, ':p': 'second-factor#' } }));
+  const client = handlers.stack.documentClient();
+  const { Items = [] } = await client.send(new ScanCommand({ TableName: handlers.stack.config.tables.cache, FilterExpression: 'userId = :u AND begins_with(pk, :p)', ExpressionAttributeValues: { ':u': userId, ':p': 'second-factor#' } }));
   assert.ok(Items.length > 0);
   for (const item of Items) {
-    await client.send(new UpdateCommand({ TableName: stack.config.tables.cache, Key: { pk: item.pk }, UpdateExpression: 'SET #ttl = :past', ExpressionAttributeNames: { '#ttl': 'ttl' }, ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }));
+    await client.send(new UpdateCommand({ TableName: handlers.stack.config.tables.cache, Key: { pk: item.pk }, UpdateExpression: 'SET #ttl = :past', ExpressionAttributeNames: { '#ttl': 'ttl' }, ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }));
   }
   client.destroy();
 }

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { ACR_MULTI_FACTOR, ACR_ONE_FACTOR } from '../../lib/oidc/acr.js';
 import { discoveryDocument } from '../../lib/oidc/discovery.js';
@@ -20,39 +20,33 @@ import { getSessions, getUserDirectory } from '../../lib/runtime/services.js';
 import { SESSION_COOKIE } from '../../lib/session/sessions.js';
 import { ClientRegistry } from '../../lib/store/client-registry.js';
 import { httpEvent } from '../support/fake-http-event.js';
-import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
+import { useHandlerStack } from '../support/handler-stack.js';
+import { InProcessBrowser, type BrowserAnswer } from '../support/in-process-browser.js';
 import { captureOutput } from '../support/captured-output.js';
 import { codeRequestQuery, pkcePair } from '../support/oidc-instances.js';
-import { OutboxReader } from '../support/outbox-reader.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
 
 const STEP_MS = TOTP_PERIOD_S * 1000;
 const REDIRECT_URI = 'https://rp.example/cb';
 const CLIENT = 'step-up-app';
 const MFA_CLIENT = 'mfa-only-app';
 
-let stack: TestStack;
-let outbox: OutboxReader;
-const routes: Record<string, RouteHandler> = {};
-
-before(async () => {
-  stack = await startTestStack();
-  Object.assign(process.env, stack.env);
-  routes['/authorize'] = (await import('../../functions/authorize.js')).handler;
-  routes['/token'] = (await import('../../functions/token.js')).handler;
-  routes['/login/second-factor'] = (await import('../../functions/second-factor.js')).handler;
-  const twoFactor = (await import('../../functions/two-factor.js')).handler;
-  for (const path of ['/account/two-factor/enrol', '/account/two-factor/recovery-codes', '/account/two-factor/disable']) routes[path] = twoFactor;
-  const clients = new ClientRegistry({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: Date.now });
-  await clients.register({ clientId: CLIENT, redirectUris: [REDIRECT_URI], firstParty: true });
-  await clients.register({ clientId: MFA_CLIENT, redirectUris: [REDIRECT_URI], firstParty: true, requireMfa: true });
-  outbox = new OutboxReader(stack.config);
-});
-
-after(async () => {
-  outbox?.close();
-  await stack?.close();
-});
+const handlers = useHandlerStack(
+  {
+    '/authorize': 'authorize',
+    '/token': 'token',
+    '/login/second-factor': 'second-factor',
+    '/account/two-factor/enrol': 'two-factor',
+    '/account/two-factor/recovery-codes': 'two-factor',
+    '/account/two-factor/disable': 'two-factor',
+  },
+  {
+    setUp: async (stack) => {
+      const clients = new ClientRegistry({ client: stack.documentClient(), tableName: stack.config.tables.directory, clock: Date.now });
+      await clients.register({ clientId: CLIENT, redirectUris: [REDIRECT_URI], firstParty: true });
+      await clients.register({ clientId: MFA_CLIENT, redirectUris: [REDIRECT_URI], firstParty: true, requireMfa: true });
+    },
+  },
+);
 
 async function newUser(options: { totp?: boolean } = {}): Promise<{ user: User; secret?: string; recoveryCodes: string[] }> {
   const user = await getUserDirectory().create({ email: `acr-${randomBytes(4).toString('hex')}@example.com`, name: 'Step Up', emailVerified: true });
@@ -66,7 +60,7 @@ async function newUser(options: { totp?: boolean } = {}): Promise<{ user: User; 
 let ips = 0;
 /** A browser holding a one-factor (password) session for `user`, signed in `ageS` ago. */
 async function signedIn(user: User, ageS = 0): Promise<InProcessBrowser> {
-  const client = new InProcessBrowser(routes, undefined, `203.0.113.${++ips}`);
+  const client = new InProcessBrowser(handlers.routes, undefined, `203.0.113.${++ips}`);
   const { cookie } = await getSessions().start({ subject: user.id, methods: ['pwd'], authTime: Math.floor(Date.now() / 1000) - ageS });
   client.jar.set(SESSION_COOKIE, cookie.split(';')[0]!.slice(SESSION_COOKIE.length + 1));
   return client;
@@ -96,7 +90,7 @@ async function idTokenFor(answer: BrowserAnswer, verifier: string, clientId = CL
   const event = httpEvent('POST', '/token', {
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: clientId, code_verifier: verifier }).toString(),
   });
-  const response = await routes['/token']!(event, { awsRequestId: 't' } as never);
+  const response = await handlers.routes['/token']!(event, { awsRequestId: 't' } as never);
   assert.equal(response.statusCode, 200, response.body);
   return decodeJwt(JSON.parse(response.body!).id_token as string);
 }
@@ -164,7 +158,7 @@ describe('acr and step-up at /authorize', () => {
     const done = await client.submit(wrong, { code: totpCodeAt(secret, Date.now()) });
     assert.equal(done.status, 200, done.body);
     assert.equal((done.body.match(/<li><code>/g) ?? []).length, 10, 'ten recovery codes, shown once');
-    assert.match((await outbox.waitForMessage(user.email, since)).subject, /turned on/);
+    assert.match((await handlers.outbox.waitForMessage(user.email, since)).subject, /turned on/);
     const continueHref = /<a class="button" href="([^"]+)">I have saved them/.exec(done.body)![1]!.replace(/&amp;/g, '&');
     const second = await client.get(continueHref);
     const claims = await idTokenFor(second, first.verifier, MFA_CLIENT);
@@ -173,7 +167,7 @@ describe('acr and step-up at /authorize', () => {
   });
 
   it('discovery lists both classes', async () => {
-    const document = discoveryDocument(stack.config);
+    const document = discoveryDocument(handlers.stack.config);
     assert.deepEqual(document.acr_values_supported, [ACR_ONE_FACTOR, ACR_MULTI_FACTOR]);
     assert.ok((document.claims_supported as string[]).includes('acr'));
   });
@@ -182,7 +176,7 @@ describe('acr and step-up at /authorize', () => {
 describe('the two-factor forms of /account', () => {
   it('enrolment needs a recent sign-in', async () => {
     const { user } = await newUser();
-    const client = await signedIn(user, stack.config.account.recentAuthS + 60);
+    const client = await signedIn(user, handlers.stack.config.account.recentAuthS + 60);
     const answer = await client.get('/account/two-factor/enrol');
     assert.equal(answer.status, 302);
     assert.ok(answer.location?.startsWith('/login?return_to='), answer.location);
@@ -213,7 +207,7 @@ describe('the two-factor forms of /account', () => {
     const done = await client.submit(wrong, { code: recoveryCodes[0]! });
     assert.equal(done.status, 303, done.body);
     assert.equal((await getTotpFactor().typed(user.id)).totp, false);
-    assert.match((await outbox.waitForMessage(user.email, since)).subject, /turned off/);
+    assert.match((await handlers.outbox.waitForMessage(user.email, since)).subject, /turned off/);
     const audits = output.audits.map((record) => [record.event, (record.subject as { id: string }).id]);
     assert.deepEqual(audits, [['mfa.recovery-code-used', user.id], ['mfa.totp-disabled', user.id]]);
     assert.equal(output.metrics.get('SecondFactor{outcome=invalid}'), 1);

@@ -40,7 +40,8 @@ describe('osls package output', () => {
 
   before(() => {
     const env: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: workFolder, DOMAIN_NAME, CERTIFICATE_ARN, KMS_OPERATOR_ARN: OPERATOR_ARN };
-    delete env.ISSUER;
+    // The defaults are what is checked: a developer's own settings stay out.
+    for (const name of ['ISSUER', 'AUDIT_RETENTION_DAYS', 'LOG_RETENTION_DAYS'] as const) delete env[name];
     const run = spawnSync(process.execPath, [OSLS_BIN, 'package', '--stage', 'ci', '--package', outDir], { encoding: 'utf8', env, timeout: 240_000 });
     packagePid = run.pid;
     assert.equal(run.status, 0, `osls package failed:\n${run.stdout}\n${run.stderr}`);
@@ -268,17 +269,16 @@ describe('osls package output', () => {
   });
 
   describe('alarms (infra/alarms.yml)', () => {
-    type Alarm = Resource & { Properties: { AlarmActions: unknown[]; MetricName?: string; Namespace?: string; Metrics?: { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] } } }[] } };
+    type Dimension = { Name: string; Value: unknown };
+    type Alarm = Resource & { Properties: { AlarmActions: unknown[]; MetricName?: string; Namespace?: string; Dimensions?: Dimension[]; Metrics?: { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Dimension[] } } }[] } };
     const alarms = () => Object.fromEntries(ofType('AWS::CloudWatch::Alarm')) as Record<string, Alarm>;
     /** Every metric an alarm watches, as `namespace/name{dimension=value,...}`. */
+    const series = (namespace: string, name: string, dimensions: Dimension[]) =>
+      `${namespace}/${name}{${dimensions.map((d) => `${d.Name}=${typeof d.Value === 'string' ? d.Value : JSON.stringify(d.Value)}`).join(',')}}`;
     const watched = (alarm: Alarm): string[] => {
-      const { Namespace, MetricName, Metrics } = alarm.Properties;
-      if (MetricName !== undefined) return [`${Namespace}/${MetricName}`];
-      return (Metrics ?? []).flatMap(({ MetricStat }) => {
-        if (MetricStat === undefined) return [];
-        const { Namespace: ns, MetricName: name, Dimensions } = MetricStat.Metric;
-        return [`${ns}/${name}{${Dimensions.map((d) => `${d.Name}=${typeof d.Value === 'string' ? d.Value : JSON.stringify(d.Value)}`).join(',')}}`];
-      });
+      const { Namespace, MetricName, Dimensions, Metrics } = alarm.Properties;
+      if (MetricName !== undefined) return [series(Namespace!, MetricName, Dimensions ?? [])];
+      return (Metrics ?? []).flatMap(({ MetricStat }) => (MetricStat === undefined ? [] : [series(MetricStat.Metric.Namespace, MetricStat.Metric.MetricName, MetricStat.Metric.Dimensions)]));
     };
 
     it('alarm on the 5xx rate, dependency failures, refresh reuse, lockouts and the mail breaker', () => {
@@ -289,10 +289,11 @@ describe('osls package output', () => {
       for (const dependency of ['dynamodb', 'kms', 'key wrapping service', 'ses', 'mail']) {
         assert.ok(watched(byName.DependencyFailureAlarm!).includes(`identity/DependencyFailure{service=identity,dependency=${dependency}}`), dependency);
       }
-      assert.deepEqual(watched(byName.RefreshReuseAlarm!), ['identity/RefreshReuseDetected']);
+      // Powertools gives every application metric the dimension `service`: an alarm without it watches nothing.
+      assert.deepEqual(watched(byName.RefreshReuseAlarm!), ['identity/RefreshReuseDetected{service=identity}']);
       assert.deepEqual(watched(byName.LockoutSpikeAlarm!), ['password', 'code'].map((method) => `identity/SignIn{service=identity,method=${method},outcome=throttled}`));
-      // The metric lib/auth/mail-budget.ts writes when the breaker opens.
-      assert.deepEqual(watched(byName.MailCircuitOpenAlarm!), ['identity/MailCircuitOpen']);
+      // The metric lib/runtime/mail-services.ts counts when the breaker opens.
+      assert.deepEqual(watched(byName.MailCircuitOpenAlarm!), ['identity/MailCircuitOpen{service=identity}']);
     });
 
     it('send every alarm to the one SNS topic, which mails ALARM_EMAIL only when it is set', () => {
@@ -302,6 +303,106 @@ describe('osls package output', () => {
       const subscription = resources.AlarmEmailSubscription as Resource & { Condition?: string };
       assert.equal(subscription.Condition, 'HasAlarmEmail');
       assert.deepEqual(subscription.Properties.TopicArn, { Ref: 'AlarmTopic' });
+    });
+  });
+
+  describe('audit archive (infra/audit-archive.yml, infra/audit-archive.cjs)', () => {
+    const getAttArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+    /** The logical id an `{ "Fn::GetAtt": [id, "Arn"] }` names, and that it names a resource of `type`. */
+    const arnOf = (value: unknown, type: string): string => {
+      const id = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+      assert.ok(id !== undefined && resources[id]?.Type === type, `${JSON.stringify(value)} is not the ARN of a ${type}`);
+      assert.deepEqual(value, getAttArn(id));
+      return id;
+    };
+    const only = (type: string): [string, Resource] => {
+      const found = ofType(type);
+      assert.equal(found.length, 1, `one ${type}: ${found.map(([id]) => id).join(', ')}`);
+      return found[0]!;
+    };
+    const functionLogGroups = () => functions.map(([logicalId]) => logicalId.replace(/LambdaFunction$/, 'LogGroup')).sort();
+    const streamId = () => only('AWS::KinesisFirehose::DeliveryStream')[0];
+    const destination = () => resources[streamId()]!.Properties.ExtendedS3DestinationConfiguration;
+    /** The bucket the stream writes to (the framework's deployment bucket is another). */
+    const bucketId = () => arnOf(destination().BucketARN, 'AWS::S3::Bucket');
+    const bucketObjects = (bucketId: string) => ({ 'Fn::Join': ['', [getAttArn(bucketId), '/*']] });
+    const filters = () => ofType('AWS::Logs::SubscriptionFilter');
+
+    it('subscribes every function log group, and only those, to the one Firehose stream for audit lines', () => {
+      const groups = filters().map(([, filter]) => (filter.Properties.LogGroupName as { Ref: string }).Ref).sort();
+      assert.deepEqual(groups, functionLogGroups(), 'one filter per function log group, by Ref (so after the group)');
+      for (const group of groups) assert.equal(resources[group]?.Type, 'AWS::Logs::LogGroup', group);
+      for (const [id, filter] of filters()) {
+        assert.match(String(filter.Properties.FilterPattern), /\{\s*\$\.audit IS TRUE\s*\}/, id);
+        assert.equal(arnOf(filter.Properties.DestinationArn, 'AWS::KinesisFirehose::DeliveryStream'), streamId(), id);
+        assert.equal(arnOf(filter.Properties.RoleArn, 'AWS::IAM::Role'), 'AuditArchiveLogsRole', id);
+      }
+    });
+
+    it('keeps the functions\' own logs 30 days by default (LOG_RETENTION_DAYS)', () => {
+      for (const group of functionLogGroups()) assert.equal(resources[group]!.Properties.RetentionInDays, 30, group);
+    });
+
+    it('has Firehose unzip the CloudWatch Logs batches and write the audit lines, gzipped, to the bucket', () => {
+      const { RoleARN, CompressionFormat, ProcessingConfiguration } = destination();
+      assert.equal(bucketId(), 'AuditArchiveBucket');
+      assert.equal(arnOf(RoleARN, 'AWS::IAM::Role'), 'AuditArchiveFirehoseRole');
+      assert.equal(CompressionFormat, 'GZIP');
+      assert.deepEqual(ProcessingConfiguration.Processors.map((p: { Type: string }) => p.Type), ['Decompression', 'CloudWatchLogProcessing', 'AppendDelimiterToRecord']);
+    });
+
+    it('keeps the bucket private, encrypted, versioned and past the stack, TLS only, for 400 days by default', () => {
+      const id = bucketId();
+      const archive = resources[id]!;
+      assert.deepEqual(archive.Properties.PublicAccessBlockConfiguration, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      assert.deepEqual(archive.Properties.BucketEncryption.ServerSideEncryptionConfiguration, [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+      assert.equal(archive.Properties.VersioningConfiguration.Status, 'Enabled');
+      assert.equal(archive.DeletionPolicy, 'Retain');
+      const [rule, ...others] = archive.Properties.LifecycleConfiguration.Rules;
+      assert.deepEqual(others, []);
+      assert.equal(rule.Status, 'Enabled');
+      assert.equal(rule.ExpirationInDays, 400);
+      assert.deepEqual(rule.Transitions, [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }]);
+      const policies = ofType('AWS::S3::BucketPolicy').filter(([, policy]) => JSON.stringify(policy.Properties.Bucket) === JSON.stringify({ Ref: id }));
+      assert.equal(policies.length, 1, 'one bucket policy');
+      assert.deepEqual(policies[0]![1].Properties.PolicyDocument.Statement, [
+        { Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [getAttArn(id), bucketObjects(id)], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      ]);
+    });
+
+    const statementsOf = (roleId: string): Statement[] => roleStatements(resources[roleId]!);
+    const assertNoWildcards = (roleId: string) => {
+      for (const statement of statementsOf(roleId)) {
+        assert.equal(statement.Effect, 'Allow');
+        assert.ok(actions(statement).every((a) => !a.includes('*')), `wildcard action in ${JSON.stringify(statement)}`);
+        assert.ok(!JSON.stringify(statement.Resource).includes('"*"'), `wildcard resource in ${JSON.stringify(statement)}`);
+      }
+    };
+
+    it('lets only CloudWatch Logs of this account and region assume the logs role, which may only put to the stream', () => {
+      const trust = resources.AuditArchiveLogsRole!.Properties.AssumeRolePolicyDocument.Statement;
+      assert.deepEqual(trust, [
+        {
+          Effect: 'Allow',
+          Principal: { Service: { 'Fn::Sub': 'logs.${AWS::Region}.amazonaws.com' } },
+          Action: 'sts:AssumeRole',
+          Condition: { StringLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*' } } },
+        },
+      ]);
+      assertNoWildcards('AuditArchiveLogsRole');
+      assert.deepEqual(statementsOf('AuditArchiveLogsRole').map((s) => [actions(s).sort(), s.Resource]), [[['firehose:PutRecord', 'firehose:PutRecordBatch'], [getAttArn(streamId())]]]);
+    });
+
+    it('lets only Firehose (for this account) assume the delivery role, which may only write to the bucket', () => {
+      const trust = resources.AuditArchiveFirehoseRole!.Properties.AssumeRolePolicyDocument.Statement;
+      assert.deepEqual(trust, [
+        { Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } } },
+      ]);
+      assertNoWildcards('AuditArchiveFirehoseRole');
+      assert.deepEqual(statementsOf('AuditArchiveFirehoseRole').map((s) => [actions(s).sort(), s.Resource]), [
+        [['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], [getAttArn(bucketId())]],
+        [['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], [bucketObjects(bucketId())]],
+      ]);
     });
   });
 
@@ -339,13 +440,14 @@ describe('osls package output', () => {
   });
 });
 
-describe('custom domain settings (no packaging: osls print)', () => {
-  const print = (env: Record<string, string>) => {
-    const clean: NodeJS.ProcessEnv = { ...process.env, ...env };
-    for (const name of ['DOMAIN_NAME', 'CERTIFICATE_ARN'] as const) if (!(name in env)) delete clean[name];
-    return spawnSync(process.execPath, [OSLS_BIN, 'print', '--stage', 'ci', '--format', 'json'], { encoding: 'utf8', env: clean, timeout: 120_000 });
-  };
+/** `osls print` of stage ci with `env` on top of this process's environment, less the settings `env` does not name. */
+const print = (env: Record<string, string>) => {
+  const clean: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const name of ['DOMAIN_NAME', 'CERTIFICATE_ARN', 'AUDIT_RETENTION_DAYS', 'LOG_RETENTION_DAYS'] as const) if (!(name in env)) delete clean[name];
+  return spawnSync(process.execPath, [OSLS_BIN, 'print', '--stage', 'ci', '--format', 'json'], { encoding: 'utf8', env: clean, timeout: 120_000 });
+};
 
+describe('custom domain settings (no packaging: osls print)', () => {
   it('creates no domain without DOMAIN_NAME', () => {
     const run = print({ ISSUER });
     assert.equal(run.status, 0, run.stderr);
@@ -358,6 +460,29 @@ describe('custom domain settings (no packaging: osls print)', () => {
     assert.notEqual(run.status, 0);
     assert.match(`${run.stdout}${run.stderr}`, /DOMAIN_NAME and CERTIFICATE_ARN go together/);
   });
+});
+
+describe('audit archive and log retention settings (no packaging: osls print)', () => {
+  it('takes AUDIT_RETENTION_DAYS for the archive\'s expiry and LOG_RETENTION_DAYS for the log groups', () => {
+    const run = print({ ISSUER, AUDIT_RETENTION_DAYS: '731', LOG_RETENTION_DAYS: '90' });
+    assert.equal(run.status, 0, run.stderr);
+    const service = JSON.parse(run.stdout);
+    assert.equal(service.provider.logRetentionInDays, 90);
+    const rules = (service.resources.Resources as Record<string, Resource>).AuditArchiveBucket!.Properties.LifecycleConfiguration.Rules;
+    assert.equal(rules[0].ExpirationInDays, 731);
+  });
+
+  for (const [name, value, message] of [
+    ['AUDIT_RETENTION_DAYS', '1 year', /AUDIT_RETENTION_DAYS must be a whole number of days, got "1 year"/],
+    ['AUDIT_RETENTION_DAYS', '90', /AUDIT_RETENTION_DAYS must be more than 90/],
+    ['LOG_RETENTION_DAYS', '45', /LOG_RETENTION_DAYS must be one of CloudWatch Logs' retentions \(1, 3, .*\), got 45/],
+  ] as const) {
+    it(`refuses ${name}=${value}`, () => {
+      const run = print({ ISSUER, [name]: value });
+      assert.notEqual(run.status, 0);
+      assert.match(`${run.stdout}${run.stderr}`, message);
+    });
+  }
 });
 
 describe('osls configuration renamed from the environment (README "Configuration")', () => {
@@ -382,7 +507,8 @@ describe('osls configuration renamed from the environment (README "Configuration
     assert.equal(run.status, 0, `osls print failed:\n${run.stderr}`);
     const service = JSON.parse(run.stdout);
     const resources = service.resources.Resources as Record<string, Resource>;
-    const roleNames = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role').map((r) => r.Properties.RoleName as string);
+    // The functions' roles have fixed names (the key policy names them); CloudFormation names the audit archive's.
+    const roleNames = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName !== undefined).map((r) => r.Properties.RoleName as string);
     assert.equal(roleNames.length, Object.keys(access).length);
     assert.equal(new Set(roleNames).size, roleNames.length, 'unique');
     for (const name of roleNames) assert.ok(name.length <= 64 && /^[\w+=,.@-]+$/.test(name), name);

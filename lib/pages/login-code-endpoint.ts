@@ -63,7 +63,7 @@ export class LoginCodeEndpoint {
     countSignIn('code', result);
     if (result.ok) {
       const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));
-      return this.deps.signIn.complete({ event, subject: result.user.id, methods: ['otp'], returnTo, cookies: [deviceCookie, this.deps.flowCookie.clear()] });
+      return this.deps.signIn.complete({ event, subject: result.user.id, user: result.user, methods: ['otp'], returnTo, cookies: [deviceCookie, this.deps.flowCookie.clear()] });
     }
     return this.flow.refusedCode(event, flow, returnTo, result) ?? this.codeGone(event, flow, returnTo);
   }

@@ -78,7 +78,7 @@ export class PasswordResetEndpoint {
     if (result.ok) {
       auditPasswordChanged(result.user, 'reset');
       countAccountChange('password-reset');
-      return this.deps.signIn.complete({ event, subject: result.user.id, methods: ['otp'], returnTo, cookies: [this.deps.flowCookie.clear()] });
+      return this.deps.signIn.complete({ event, subject: result.user.id, user: result.user, methods: ['otp'], returnTo, cookies: [this.deps.flowCookie.clear()] });
     }
     if (result.reason === 'weak_password') return this.passwordStep(event, 400, flow, returnTo, passwordProblemText(result.problem));
     return this.restart(returnTo, FLOW_GONE);

@@ -143,7 +143,7 @@ export class RegisterEndpoint {
     const completed = await this.deps.registration.complete(flow.flowId, { name, password: form.get('password') ?? '' });
     if (completed.ok) {
       auditAccountCreated(completed.user);
-      return this.deps.signIn.complete({ event, subject: completed.user.id, methods: ['otp', 'pwd'], returnTo, cookies: [this.deps.flowCookie.clear()] });
+      return this.deps.signIn.complete({ event, subject: completed.user.id, user: completed.user, methods: ['otp', 'pwd'], returnTo, cookies: [this.deps.flowCookie.clear()] });
     }
     switch (completed.reason) {
       case 'weak_password':

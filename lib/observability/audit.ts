@@ -2,7 +2,7 @@
  * Audit events: one JSON line per security-relevant change, apart from the application log by a
  * key of its own (`"audit": true`, on a logger whose level is fixed at INFO, so turning the
  * application log down never silences it). In AWS they land in the function's log group, from
- * which a subscription filter on `audit` can copy them to an archive with a longer retention
+ * which a subscription filter on `audit` copies them to the audit archive (infra/audit-archive.yml, kept AUDIT_RETENTION_DAYS)
  * (README "Operations: what to watch" says why not a log group of their own). The operator CLIs
  * print the same events to stdout for their actions.
  *

@@ -4,8 +4,7 @@
  * active tracing, grant each role the X-Ray writes, and tell esbuild (a `define`) that
  * `process.env.IDENTITY_TRACING` is `"on"`; with the default `"off"` the condition below is a
  * constant false, esbuild drops the dynamic import with it, and the Tracer (with its X-Ray SDK)
- * is never bundled or loaded (checked by packaging both ways: the Tracer is in every zip with
- * TRACING=on and in none without).
+ * is never bundled or loaded (test/unit/tracing-bundle.test.ts bundles a function both ways).
  *
  * Outside a bundle (tests, the CLIs) the variable is read at run time and is normally unset.
  */

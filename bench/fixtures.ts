@@ -128,7 +128,7 @@ export function createBenchFixtures(config: Config, options: BenchFixtureOptions
       const issued = await grants.findCode(code);
       if (issued === undefined) throw new Error('fixtures: the code just minted is gone');
       const familyExpiresAtS = nowS() + config.tokens.refreshTokenTtlS;
-      const redeemed = await grants.redeemCode(code, issued, {
+      const redeemed = await grants.redeemCode(issued, {
         grantTtlS: config.tokens.refreshTokenTtlS + config.tokens.accessTokenTtlS,
         familyExpiresAtS,
       });

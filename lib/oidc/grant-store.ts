@@ -5,10 +5,17 @@
  *   oidc-code#<sha256(code)>        the authorization request the code answers      lives authorizationCodeTtlS
  *   oidc-grant#<grantId>            what the user granted the client; its tokens'   lives as long as its longest token
  *                                   liveness (revoked = every token from it dies)
- *   oidc-refresh#<sha256(token)>    one refresh token of the grant's family, with   until the family expires
- *                                   a copy of the grant's facts (so a refresh reads
- *                                   one item, not two)
  *   oidc-revoked-jti#<jti>          one revoked access token                        until that token expires
+ *
+ * The refresh-token family lives on its grant item: a refresh token is `<grantId>.<secret>`, and
+ * the grant holds the SHA-256 of the family's one live token, the short hashes of the last
+ * REMEMBERED_SPENT tokens it replaced, and the facts every token is made of. So a refresh reads
+ * one item and rotates with one conditional UpdateItem (live token = the presented one, grant
+ * active and not revoked): one write unit, no transaction. (Before, each refresh token was an item
+ * of its own, `oidc-refresh#<sha256(token)>`, rotated in a three-item transaction: six write
+ * units per refresh, the largest line of the cost model. Families issued that way keep working,
+ * through the legacy functions at the end of the class, until they expire, at most
+ * REFRESH_TOKEN_TTL_S after this release; then that code goes.)
  *
  * A grant carries its user as `owner` (lib/ttl-store.ts OWNER_FIELD), so a user's grants can be
  * listed ("apps with access") and revoked all at once (sign-out everywhere, a disabled or deleted
@@ -19,27 +26,32 @@
  * Codes and refresh tokens are 256-bit random values; only their SHA-256 is stored, so the
  * table alone redeems nothing.
  *
- * Single use is enforced by DynamoDB, and every exchange writes in one transaction, done last,
- * once everything that can fail without side effects (client authentication, PKCE, the user,
- * signing) has succeeded: a code exchange deletes the code, activates the grant and stores the
- * first refresh token; a refresh marks the token rotated, stores its successor and checks the
- * grant is still usable. So a fault leaves either everything or nothing, and of any number of
- * concurrent redemptions on any number of instances exactly one wins. The grant id of a code is
- * derived from the code itself, which lets a replay find (and revoke) the grant after the code
- * item is gone. The grant exists from the moment the code is issued, so a replay that races the
- * first redemption still finds it.
+ * Single use is enforced by DynamoDB, and every exchange writes once, last, once everything that
+ * can fail without side effects (client authentication, PKCE, the user, signing) has succeeded:
+ * a code exchange moves its grant from pending to active (storing the first refresh token's hash
+ * on it), a refresh replaces the live token's hash while the grant is usable. Each is one
+ * conditional UpdateItem of the grant item, so a fault leaves everything or nothing, and of any
+ * number of concurrent redemptions on any number of instances exactly one wins. The code item is
+ * not deleted: it expires within AUTHORIZATION_CODE_TTL_S, and a replay in the meantime finds its
+ * grant active already and revokes it. The grant id of a code is derived from the code itself,
+ * which lets a later replay find (and revoke) the grant after the code item is gone. The grant
+ * exists from the moment the code is issued, so a replay that races the first redemption still
+ * finds it.
  *
- * Retries. An SDK retry of a transaction whose first attempt committed unseen is answered as a
- * success by DynamoDB (the SDK keeps the call's ClientRequestToken). A client that retries a
+ * Retries. Every write stores a random `lastWrite` id; when its condition fails, the store reads
+ * the grant once, and finding its own id there means an earlier attempt of the same call (an SDK
+ * retry after a lost response) committed: a success, not a replay. A client that retries a
  * refresh after losing the response presents a token that is already rotated: within
  * `refreshReuseGraceS` of that rotation, and as long as the successor has not been used, it gets
  * the same successor again (with fresh access and ID tokens) instead of "reuse detected"; two
  * tabs refreshing with one token at once end up with the same successor the same way. The
- * successor is HMAC(seed, token) with a random seed stored on the rotated item: re-derivable from
- * the presented token, while the table alone still redeems nothing. Outside the window, or once
- * the successor has been used, a rotated token is reuse and revokes the family (RFC 9700
- * section 4.14.2). A replayed authorization code is always refused (RFC 6749 section 4.1.2 says
- * MUST deny) and revokes its grant; the client of a lost code response signs in again.
+ * successor's secret is HMAC(seed, token) with a random seed stored on the grant: re-derivable
+ * from the presented token, while the table alone still redeems nothing. Outside the window, or
+ * once the successor has been used, a spent token is reuse and revokes the family (RFC 9700
+ * section 4.14.2). A token older than the last REMEMBERED_SPENT is only refused: it could not be
+ * told from a guess at a grant id, and guessing must not let a stranger end someone's sign-in. A
+ * replayed authorization code is always refused (RFC 6749 section 4.1.2 says MUST deny) and
+ * revokes its grant; the client of a lost code response signs in again.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -48,6 +60,10 @@ import { OWNER_FIELD, type TransactionItem, type TtlStore } from '../ttl-store.j
 
 const SECRET_BYTES = 32;
 const PENDING_GRANT_GRACE_S = 30;
+/** Spent tokens of a family recognised as reuse (beyond the live one). */
+const REMEMBERED_SPENT = 8;
+/** `<grantId>.<secret>`: a refresh token whose family lives on its grant item. */
+const FAMILY_TOKEN = /^([A-Za-z0-9_-]{32})\.[A-Za-z0-9_-]{43}$/;
 
 export interface GrantFacts {
   clientId: string;
@@ -87,7 +103,18 @@ export interface RefreshTokenRecord extends GrantFactsWithId {
   status: 'active' | 'rotated';
   /** Expiry, epoch seconds: the family's absolute end. */
   ttl: number;
-  /** When it was rotated (epoch ms), and the seed its successor is derived from. */
+  /** When it was rotated (epoch ms), and the seed its successor is derived from (legacy items). */
+  rotatedAtMs?: number;
+  successorSeed?: string;
+  /** The family's recently spent tokens as its grant holds them (families on the grant item). */
+  spent?: readonly string[];
+}
+
+/** The refresh-token family's state on its grant item. */
+interface FamilyState {
+  liveHash?: string;
+  /** Short hashes of spent tokens, newest first. */
+  spent: string[];
   rotatedAtMs?: number;
   successorSeed?: string;
 }
@@ -145,27 +172,25 @@ export class GrantStore {
   }
 
   /**
-   * Spends the code, activates its grant for `grantTtlS` and, with `familyExpiresAtS`, stores the
-   * family's first refresh token: one transaction. A concurrent redemption that won revokes the
-   * grant (a replay), and a revoked grant is never activated, so a code refused earlier (its
-   * grant revoked) cannot be redeemed either.
+   * Spends the code by activating its grant for `grantTtlS` and, with `familyExpiresAtS`, starts
+   * the family with its first refresh token: one conditional UpdateItem (pending, not revoked).
+   * A grant found active already was redeemed by another request: a replay, which revokes it; a
+   * revoked grant is never activated, so a code refused earlier cannot be redeemed either.
    */
-  async redeemCode(code: string, issued: AuthorizationCode, options: { grantTtlS: number; familyExpiresAtS?: number }): Promise<CodeRedemption> {
-    const first = options.familyExpiresAtS === undefined ? undefined : this.newRefreshToken(issued, options.familyExpiresAtS);
-    const items: TransactionItem[] = [
-      { op: 'delete', key: codeKey(code) },
-      {
-        op: 'update',
-        key: grantKey(issued.grantId),
-        fields: { status: 'active', ...(options.familyExpiresAtS !== undefined ? { familyExpiresAtS: options.familyExpiresAtS } : {}) },
-        where: { status: 'pending', revoked: false },
-        ttlS: options.grantTtlS,
-      },
-      ...(first !== undefined ? [first.put] : []),
-    ];
-    const outcome = await this.cache.transact(items);
-    if (outcome.committed) return { outcome: 'redeemed', ...(first !== undefined ? { refreshToken: first.token } : {}) };
-    if (outcome.failedAt === 0) await this.revokeGrant(issued.grantId);
+  async redeemCode(issued: AuthorizationCode, options: { grantTtlS: number; familyExpiresAtS?: number }): Promise<CodeRedemption> {
+    const first = options.familyExpiresAtS === undefined ? undefined : familyToken(issued.grantId, randomSecret());
+    const lastWrite = randomWriteId();
+    const fields = {
+      status: 'active',
+      lastWrite,
+      ...(first !== undefined ? { familyExpiresAtS: options.familyExpiresAtS, liveRefreshHash: sha256(first), spentRefreshHashes: [] } : {}),
+    };
+    const redeemed = { outcome: 'redeemed', ...(first !== undefined ? { refreshToken: first } : {}) } as const;
+    const updated = await this.cache.update(grantKey(issued.grantId), fields, { where: { status: 'pending', revoked: false }, ttlS: options.grantTtlS });
+    if (updated !== undefined) return redeemed;
+    const grant = await this.cache.get<Record<string, unknown>>(grantKey(issued.grantId));
+    if (grant?.lastWrite === lastWrite) return redeemed;
+    if (grant?.status === 'active') await this.revokeGrant(issued.grantId);
     return { outcome: 'invalid' };
   }
 
@@ -228,6 +253,67 @@ export class GrantStore {
    * revokes its family.
    */
   async rotateRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
+    if (!FAMILY_TOKEN.test(token)) return this.rotateLegacyRefreshToken(token, current);
+    const key = grantKey(current.grantId);
+    const hash = sha256(token);
+    if (current.status === 'active') {
+      if (current.ttl <= this.nowS()) return { outcome: 'expired' };
+      const seed = randomSecret();
+      const successor = familyToken(current.grantId, successorOf(token, seed));
+      const lastWrite = randomWriteId();
+      const fields = {
+        liveRefreshHash: sha256(successor),
+        spentRefreshHashes: [shortHash(hash), ...(current.spent ?? [])].slice(0, REMEMBERED_SPENT),
+        refreshRotatedAtMs: this.clock(),
+        successorSeed: seed,
+        lastWrite,
+      };
+      if ((await this.cache.update(key, fields, { where: { liveRefreshHash: hash, status: 'active', revoked: false } })) !== undefined) {
+        return { outcome: 'rotated', successor };
+      }
+      const now = await this.cache.get<Record<string, unknown>>(key);
+      if (now?.lastWrite === lastWrite) return { outcome: 'rotated', successor };
+      return this.resendFamilySuccessor(token, current.grantId, now);
+    }
+    return this.resendFamilySuccessor(token, current.grantId, await this.cache.get<Record<string, unknown>>(key));
+  }
+
+  /**
+   * A spent token came back. The one spent last gets its successor again while the grace window
+   * lasts and nobody has used the successor; otherwise it is reuse and the family is revoked.
+   */
+  private async resendFamilySuccessor(token: string, grantId: string, item: Record<string, unknown> | undefined): Promise<RefreshRotation> {
+    if (item === undefined || item.status !== 'active' || item.revoked === true) return { outcome: 'revoked' };
+    const family = readFamily(item);
+    const spentLast = family.spent[0] === shortHash(sha256(token));
+    if (spentLast && family.rotatedAtMs !== undefined && family.successorSeed !== undefined && this.clock() - family.rotatedAtMs < this.refreshReuseGraceMs) {
+      const successor = familyToken(grantId, successorOf(token, family.successorSeed));
+      if (family.liveHash === sha256(successor)) return { outcome: 'rotated', successor };
+    }
+    await this.revokeGrant(grantId);
+    return { outcome: 'reused' };
+  }
+
+  /**
+   * The refresh token's family as its grant item holds it: active when it is the live token,
+   * rotated when it is one of the recently spent ones, undefined when unknown, expired or gone.
+   */
+  async refreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
+    const match = FAMILY_TOKEN.exec(token);
+    if (match === null) return this.legacyRefreshToken(token);
+    const grantId = match[1]!;
+    const item = await this.cache.get<Record<string, unknown>>(grantKey(grantId));
+    const grant = item === undefined ? undefined : toGrant(grantId, item);
+    if (item === undefined || grant?.familyExpiresAtS === undefined) return undefined;
+    const family = readFamily(item);
+    const hash = sha256(token);
+    const status = family.liveHash === hash ? 'active' : family.spent.includes(shortHash(hash)) ? 'rotated' : undefined;
+    if (status === undefined) return undefined;
+    return { ...facts(grant), grantId, status, ttl: grant.familyExpiresAtS, spent: family.spent };
+  }
+
+  /** A legacy refresh token (an item of its own): spends it and stores its successor in one transaction. */
+  private async rotateLegacyRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
     let rotated = current;
     if (current.status === 'active') {
       const seed = randomSecret();
@@ -248,7 +334,7 @@ export class GrantStore {
     return this.resendSuccessor(token, rotated);
   }
 
-  /** The successor of a rotated token, while the grace window lasts and nobody has used it. */
+  /** The successor of a rotated legacy token, while the grace window lasts and nobody has used it. */
   private async resendSuccessor(token: string, rotated: RefreshTokenRecord): Promise<RefreshRotation> {
     const { rotatedAtMs, successorSeed } = rotated;
     if (rotatedAtMs !== undefined && successorSeed !== undefined && this.clock() - rotatedAtMs < this.refreshReuseGraceMs) {
@@ -261,7 +347,7 @@ export class GrantStore {
     return { outcome: 'reused' };
   }
 
-  async refreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
+  private async legacyRefreshToken(token: string): Promise<RefreshTokenRecord | undefined> {
     const item = await this.cache.get<Record<string, unknown>>(refreshKey(token));
     if (item === undefined || readFacts(item) !== undefined || typeof item.grantId !== 'string') return toRefresh(item);
     // Stored before tokens carried their grant's facts (families a deployed stage issued
@@ -270,8 +356,8 @@ export class GrantStore {
     return grant === undefined ? undefined : toRefresh({ ...facts(grant), ...item });
   }
 
-  /** A refresh token of the grant's family (random unless given), living until the family's absolute expiry. */
-  private newRefreshToken(grant: GrantFactsWithId, familyExpiresAtS: number, token = randomSecret()) {
+  /** A legacy refresh token item of the grant's family, living until the family's absolute expiry. */
+  private newRefreshToken(grant: GrantFactsWithId, familyExpiresAtS: number, token: string) {
     const ttlS = familyExpiresAtS - this.nowS();
     if (ttlS <= 0) return undefined;
     const put: TransactionItem = { op: 'put', key: refreshKey(token), fields: { ...facts(grant), grantId: grant.grantId, status: 'active' }, ttlS };
@@ -300,6 +386,31 @@ export function isUsableGrant(grant: Grant | undefined): grant is Grant {
 
 function randomSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** Tells one write of the grant item from every other (see "Retries" at the top of this file). */
+function randomWriteId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function familyToken(grantId: string, secret: string): string {
+  return `${grantId}.${secret}`;
+}
+
+/** 128 bits of a token's SHA-256: enough to recognise a spent token, and short on the grant item. */
+function shortHash(hash: string): string {
+  return hash.slice(0, 22);
+}
+
+function readFamily(item: Record<string, unknown>): FamilyState {
+  const liveHash = str(item.liveRefreshHash);
+  const successorSeed = str(item.successorSeed);
+  return {
+    spent: strs(item.spentRefreshHashes),
+    ...(liveHash !== undefined ? { liveHash } : {}),
+    ...(typeof item.refreshRotatedAtMs === 'number' ? { rotatedAtMs: item.refreshRotatedAtMs } : {}),
+    ...(successorSeed !== undefined ? { successorSeed } : {}),
+  };
 }
 
 /** Only someone holding `token` can derive it from the stored seed; see the top of this file. */

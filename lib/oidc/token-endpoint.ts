@@ -61,9 +61,9 @@ export class TokenEndpoint {
   }
 
   /**
-   * Reads the code and the user, checks, signs, and only then spends the code, activates the
-   * grant and stores the refresh token in one transaction (3 DynamoDB calls with the client
-   * cached). A fault before the transaction (a signing key not ready, an outage) leaves the code
+   * Reads the code and the user, checks, signs, and only then spends the code by activating its
+   * grant with the first refresh token, one conditional UpdateItem (3 DynamoDB calls with the
+   * client cached, no transaction). A fault before the transaction (a signing key not ready, an outage) leaves the code
    * redeemable; a client mistake (wrong client, redirect_uri or verifier) revokes its grant, so
    * the code can never be redeemed after it.
    */
@@ -104,7 +104,7 @@ export class TokenEndpoint {
     const familyExpiresAtS = withRefresh ? nowS + tokens.refreshTokenTtlS : undefined;
     // The grant outlives its last access token: that is how long revoking it must matter.
     const grantTtlS = withRefresh ? tokens.refreshTokenTtlS + tokens.accessTokenTtlS : tokens.accessTokenTtlS;
-    const redemption = await this.deps.grants.redeemCode(code, issued, { grantTtlS, ...(familyExpiresAtS !== undefined ? { familyExpiresAtS } : {}) });
+    const redemption = await this.deps.grants.redeemCode(issued, { grantTtlS, ...(familyExpiresAtS !== undefined ? { familyExpiresAtS } : {}) });
     if (redemption.outcome !== 'redeemed') throw new InvalidGrant(invalid);
     return {
       access_token: accessToken,
@@ -117,9 +117,9 @@ export class TokenEndpoint {
   }
 
   /**
-   * Reads the token (which carries the grant's facts) and the user, signs, and rotates last in
-   * one transaction that also checks the grant is usable (3 DynamoDB calls with the client
-   * cached). A request refused or failing before the rotation leaves the token usable, so the
+   * Reads the token's grant (which holds the family and its facts) and the user, signs, and
+   * rotates last with one conditional UpdateItem of the grant that also requires it usable (3
+   * DynamoDB calls with the client cached, no transaction). A request refused or failing before the rotation leaves the token usable, so the
    * client's retry is not mistaken for reuse (which would revoke the whole family).
    */
   private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {

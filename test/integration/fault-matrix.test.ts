@@ -22,7 +22,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { systemClock } from '../../lib/clock.js';
-import { GrantStore } from '../../lib/oidc/grant-store.js';
+import { GrantStore, grantIdForCode } from '../../lib/oidc/grant-store.js';
 import { TtlCache } from '../../lib/store/ttl-cache.js';
 import { UserDirectory } from '../../lib/store/user-directory.js';
 import { ClientRegistry } from '../../lib/store/client-registry.js';
@@ -428,13 +428,12 @@ const FLOWS: FlowStep[] = [
         run: () => exchange(code, verifier),
         succeeded: (answer) => answer.status === 200 && tokensOf(answer).refresh_token !== undefined,
         async state() {
-          const pending = await grants.findCode(code);
-          const grant = pending === undefined ? undefined : await grants.grant(pending.grantId);
-          if (pending !== undefined) {
-            assert.equal(grant?.status, 'pending', 'the code is still there but its grant was activated');
-            return 'old';
-          }
-          return 'new';
+          // The grant's one conditional write is the redemption: pending (old) or active (new).
+          const grant = await grants.grant(grantIdForCode(code));
+          assert.equal(grant?.revoked, false, 'a failed exchange revoked the grant');
+          if (grant?.status === 'active') return 'new';
+          assert.ok(await grants.findCode(code), 'the grant is pending but its code is gone');
+          return 'old';
         },
         async resume(state) {
           if (state === 'old') {

@@ -174,7 +174,7 @@ describe('authorization code flow', () => {
     assert.equal(body.token_type, 'Bearer');
     assert.equal(body.expires_in, stack.config.tokens.accessTokenTtlS);
     assert.equal(body.scope, 'openid email profile offline_access');
-    assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(body.refresh_token, /^[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}$/, '<grant id>.<secret>');
 
     const jwks = createLocalJWKSet({ keys: await instances[1]!.signingKeys.publishedKeys() });
     const id = await jwtVerify(body.id_token, jwks, { issuer: stack.config.issuer, audience: 'spa', currentDate: new Date(time.now) });
@@ -855,35 +855,35 @@ describe('exchanges write once, atomically, and survive retries', () => {
     const fresh = await issueCode();
     proxy.resetCalls();
     assert.equal((await exchange(fresh.code, fresh.verifier, instance)).status, 200);
-    assert.deepEqual(proxy.calls(), { GetItem: 2, TransactWriteItems: 1 }, 'code, user; code + grant + refresh token in one transaction');
+    assert.deepEqual(proxy.calls(), { GetItem: 2, UpdateItem: 1 }, 'code, user; the grant activated with its first refresh token');
 
     proxy.resetCalls();
     assert.equal((await refreshOn(instance, first.refresh_token)).status, 200);
-    assert.deepEqual(proxy.calls(), { GetItem: 2, TransactWriteItems: 1 }, 'token, user; rotation + grant check in one transaction');
+    assert.deepEqual(proxy.calls(), { GetItem: 2, UpdateItem: 1 }, 'grant, user; rotation on the grant, conditioned on its being usable');
 
     proxy.resetCalls();
     assert.equal((await token({ grant_type: 'client_credentials' }, basic('machine', MACHINE_SECRET), instance)).status, 200);
     assert.deepEqual(proxy.calls(), {});
   });
 
-  it('answers 200 when the SDK retries a code exchange whose transaction committed but whose answer was lost', async () => {
+  it('answers 200 when the SDK retries a code exchange whose write committed but whose answer was lost', async () => {
     const { code, verifier } = await issueCode();
     const instance = proxied();
-    proxy.inject({ kind: 'forward-then-drop', call: 1, operation: 'TransactWriteItems' });
+    proxy.inject({ kind: 'forward-then-drop', call: 1, operation: 'UpdateItem' });
     const answer = await exchange(code, verifier, instance);
-    assert.equal(proxy.fired()?.hit, 'TransactWriteItems');
+    assert.equal(proxy.fired()?.hit, 'UpdateItem');
     assert.equal(answer.status, 200, answer.body);
     const tokens = answer.json();
     assert.equal((await userinfo(tokens.access_token)).status, 200);
     assert.equal((await refresh(tokens.refresh_token)).status, 200);
   });
 
-  it('leaves the code redeemable and nothing half-written when the exchange transaction fails', async () => {
+  it('leaves the code redeemable and nothing half-written when the exchange write fails', async () => {
     const { code, verifier } = await issueCode();
     const grantId = (await codeItem(code))?.grantId as string;
-    proxy.inject({ kind: 'unavailable', call: 1, operation: 'TransactWriteItems' });
+    proxy.inject({ kind: 'unavailable', call: 1, operation: 'UpdateItem' });
     const failed = await exchange(code, verifier, proxied(1));
-    assert.equal(proxy.fired()?.hit, 'TransactWriteItems');
+    assert.equal(proxy.fired()?.hit, 'UpdateItem');
     assert.equal(failed.status, 503, failed.body);
     assert.ok(await codeItem(code), 'the code is not spent');
     assert.equal((await cacheItem(`oidc-grant#${grantId}`))?.status, 'pending', 'the grant is not activated');
@@ -911,7 +911,7 @@ describe('exchanges write once, atomically, and survive retries', () => {
     const { code, verifier } = await issueCode();
     const first = (await exchange(code, verifier)).json();
     // The rotation commits, the handler never hears so (one attempt): the client sees 503 and retries.
-    proxy.inject({ kind: 'forward-then-drop', call: 1, operation: 'TransactWriteItems' });
+    proxy.inject({ kind: 'forward-then-drop', call: 1, operation: 'UpdateItem' });
     const lost = await refreshOn(proxied(1), first.refresh_token);
     assert.equal(lost.status, 503, lost.body);
     const retry = await refresh(first.refresh_token);

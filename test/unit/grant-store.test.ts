@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { GrantStore, grantIdForCode, isUsableGrant, type AuthorizationCode } from '../../lib/oidc/grant-store.js';
-import type { TransactionItem, TransactionOutcome } from '../../lib/ttl-store.js';
 import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 
 const CODE_TTL_S = 60;
@@ -40,7 +39,7 @@ function setup(refreshReuseGraceS = GRACE_S) {
   const family = async () => {
     const code = await grants.issueCode({ ...REQUEST, scopes: [...REQUEST.scopes, 'offline_access'] }, CODE_TTL_S);
     const issued = (await grants.findCode(code))!;
-    const redemption = await grants.redeemCode(code, issued, { grantTtlS: FAMILY_S, familyExpiresAtS: nowS() + FAMILY_S });
+    const redemption = await grants.redeemCode(issued, { grantTtlS: FAMILY_S, familyExpiresAtS: nowS() + FAMILY_S });
     assert.equal(redemption.outcome, 'redeemed');
     return { grantId: issued.grantId, token: (redemption as { refreshToken: string }).refreshToken };
   };
@@ -48,8 +47,17 @@ function setup(refreshReuseGraceS = GRACE_S) {
   return { cache, grants, advance, nowS, family, rotate };
 }
 
+/** Every update is sent twice, as the SDK does when the first answer is lost: the caller sees the second answer. */
+function retryEveryUpdateOnce(cache: InMemoryTtlStore): void {
+  const update = cache.update.bind(cache);
+  cache.update = async (...args: Parameters<InMemoryTtlStore['update']>) => {
+    await update(...args);
+    return update(...args);
+  };
+}
+
 describe('GrantStore codes', () => {
-  it('finds a code without spending it, then redeems it once: code spent, grant active, first refresh token stored together', async () => {
+  it('finds a code without spending it, then redeems it once: grant active with its first refresh token, one conditional write', async () => {
     const { cache, grants, nowS } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
     const grantId = grantIdForCode(code);
@@ -58,17 +66,19 @@ describe('GrantStore codes', () => {
     assert.deepEqual(issued, { ...REQUEST, grantId });
     assert.deepEqual(await grants.findCode(code), issued, 'reading does not spend');
 
-    const transactionsBefore = cache.calls.transact;
-    const redemption = await grants.redeemCode(code, issued!, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S });
-    assert.equal(cache.calls.transact - transactionsBefore, 1, 'one transaction');
+    const before = { ...cache.calls };
+    const redemption = await grants.redeemCode(issued!, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S });
+    assert.deepEqual([cache.calls.update - before.update, cache.calls.transact - before.transact], [1, 0], 'one UpdateItem, no transaction');
     assert.equal(redemption.outcome, 'redeemed');
     const token = (redemption as { refreshToken: string }).refreshToken;
     assert.ok(isUsableGrant(await grants.grant(grantId)));
     assert.deepEqual(await grants.refreshToken(token), {
       clientId: 'app', subject: 'user-1', scopes: ['openid', 'email'], authTimeS: REQUEST.authTimeS, amr: ['pwd'], sessionId: 'sid-1',
-      grantId, status: 'active', ttl: nowS() + FAMILY_S,
+      grantId, status: 'active', ttl: nowS() + FAMILY_S, spent: [],
     });
-    assert.deepEqual(await grants.redeemCode(code, issued!, { grantTtlS: 3600 }), { outcome: 'invalid' }, 'redeemed once');
+    assert.match(token, /^[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}$/, '<grant id>.<secret>');
+    assert.equal(token.split('.')[0], grantId);
+    assert.deepEqual(await grants.redeemCode(issued!, { grantTtlS: 3600 }), { outcome: 'invalid' }, 'redeemed once');
   });
 
   it('revokes the grant when a redeemed code comes back, or when a concurrent redemption wins', async () => {
@@ -76,17 +86,26 @@ describe('GrantStore codes', () => {
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
     const issued = (await grants.findCode(code))!;
     // Two requests read the code; the first to write wins, the second is a replay.
-    assert.equal((await grants.redeemCode(code, issued, { grantTtlS: 3600 })).outcome, 'redeemed');
-    assert.deepEqual(await grants.redeemCode(code, issued, { grantTtlS: 3600 }), { outcome: 'invalid' });
+    assert.equal((await grants.redeemCode(issued, { grantTtlS: 3600 })).outcome, 'redeemed');
+    assert.deepEqual(await grants.redeemCode(issued, { grantTtlS: 3600 }), { outcome: 'invalid' });
     assert.equal((await grants.grant(issued.grantId))?.revoked, true);
-    assert.equal(await grants.findCode(code), undefined);
+  });
+
+  it('an SDK retry of a redemption whose first attempt committed unseen is the same redemption, not a replay', async () => {
+    const { cache, grants, nowS } = setup();
+    const issued = (await grants.findCode(await grants.issueCode(REQUEST, CODE_TTL_S)))!;
+    retryEveryUpdateOnce(cache);
+    const redemption = await grants.redeemCode(issued, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S });
+    assert.equal(redemption.outcome, 'redeemed');
+    assert.ok(isUsableGrant(await grants.grant(issued.grantId)), 'not revoked');
+    assert.equal((await grants.refreshToken((redemption as { refreshToken: string }).refreshToken))?.status, 'active');
   });
 
   it('of 10 concurrent redemptions exactly one wins', async () => {
     const { grants } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
     const issued = (await grants.findCode(code))!;
-    const results = await Promise.all(Array.from({ length: 10 }, () => grants.redeemCode(code, issued, { grantTtlS: 3600 })));
+    const results = await Promise.all(Array.from({ length: 10 }, () => grants.redeemCode(issued, { grantTtlS: 3600 })));
     assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1);
   });
 
@@ -95,7 +114,7 @@ describe('GrantStore codes', () => {
     const refused = await grants.issueCode(REQUEST, CODE_TTL_S);
     const issued = (await grants.findCode(refused))!;
     await grants.revokeGrant(issued.grantId);
-    assert.deepEqual(await grants.redeemCode(refused, issued, { grantTtlS: 3600 }), { outcome: 'invalid' });
+    assert.deepEqual(await grants.redeemCode(issued, { grantTtlS: 3600 }), { outcome: 'invalid' });
     assert.equal((await grants.grant(issued.grantId))?.status, 'pending');
 
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
@@ -108,15 +127,15 @@ describe('GrantStore codes', () => {
     const { cache, grants, nowS } = setup();
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
     const issued = (await grants.findCode(code))!;
-    // An outage at the one write (the transaction's all-or-nothing is the store's contract).
-    const transact = cache.transact.bind(cache);
-    cache.transact = async (): Promise<TransactionOutcome> => {
+    // An outage at the one write (a conditional UpdateItem: all or nothing).
+    const update = cache.update.bind(cache);
+    cache.update = async () => {
       throw new Error('injected outage');
     };
-    await assert.rejects(grants.redeemCode(code, issued, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S }), /injected/);
-    cache.transact = (items: readonly TransactionItem[]) => transact(items);
+    await assert.rejects(grants.redeemCode(issued, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S }), /injected/);
+    cache.update = update;
     assert.equal((await grants.grant(issued.grantId))?.status, 'pending');
-    assert.equal((await grants.redeemCode(code, (await grants.findCode(code))!, { grantTtlS: 3600 })).outcome, 'redeemed');
+    assert.equal((await grants.redeemCode((await grants.findCode(code))!, { grantTtlS: 3600 })).outcome, 'redeemed');
   });
 });
 
@@ -127,7 +146,7 @@ describe('GrantStore refresh tokens', () => {
     const rotation = await rotate(token);
     assert.equal(rotation.outcome, 'rotated');
     const successor = (rotation as { successor: string }).successor;
-    assert.match(successor, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(successor, new RegExp(`^${grantId}\\.[A-Za-z0-9_-]{43}$`));
     assert.equal((await grants.refreshToken(token))?.status, 'rotated');
     const next = await grants.refreshToken(successor);
     assert.equal(next?.status, 'active');
@@ -191,8 +210,32 @@ describe('GrantStore refresh tokens', () => {
     const key = `oidc-refresh#${createHash('sha256').update(legacy).digest('base64url')}`;
     await cache.put(key, { grantId, clientId: 'app', status: 'active' }, FAMILY_S);
     const record = await grants.refreshToken(legacy);
-    assert.deepEqual(record, { ...(await grants.refreshToken(token)), ttl: nowS() + FAMILY_S });
+    const { spent: _, ...current } = (await grants.refreshToken(token))!;
+    assert.deepEqual(record, { ...current, ttl: nowS() + FAMILY_S });
     assert.equal((await grants.rotateRefreshToken(legacy, record!)).outcome, 'rotated');
+  });
+
+  it('an SDK retry of a rotation whose first attempt committed unseen gets the same successor, and revokes nothing', async () => {
+    const { cache, grants, family, rotate } = setup(0);
+    const { grantId, token } = await family();
+    retryEveryUpdateOnce(cache);
+    const rotation = await rotate(token);
+    assert.equal(rotation.outcome, 'rotated', 'no grace window: only the write id tells the retry from reuse');
+    assert.ok(isUsableGrant(await grants.grant(grantId)));
+    assert.equal((await grants.refreshToken((rotation as { successor: string }).successor))?.status, 'active');
+  });
+
+  it('a spent token the family remembers is reuse; an older or made-up one is refused and revokes nothing', async () => {
+    const { grants, family, rotate } = setup(0);
+    const { grantId, token } = await family();
+    const tokens = [token];
+    for (let i = 0; i < 9; i++) tokens.push(((await rotate(tokens.at(-1)!)) as { successor: string }).successor);
+    assert.equal(await grants.refreshToken(tokens[0]!), undefined, 'nine rotations ago: forgotten');
+    assert.equal(await grants.refreshToken(`${grantId}.${'A'.repeat(43)}`), undefined, 'a guess at a known grant id');
+    assert.ok(isUsableGrant(await grants.grant(grantId)));
+    assert.equal((await grants.refreshToken(tokens[1]!))?.status, 'rotated', 'eight rotations ago: remembered');
+    assert.deepEqual(await rotate(tokens[1]!), { outcome: 'reused' });
+    assert.equal((await grants.grant(grantId))?.revoked, true);
   });
 
   it('rotate nothing for a revoked grant, and refuse to outlive the family', async () => {

@@ -101,8 +101,8 @@ const DIFFERENCES = [
   'access tokens: RFC 9068 JWT signed ES256, not stored (peer: opaque, one PutItem per AT; peer signs only the ID token). Code/refresh answers carry 2 ES256 signatures here, 1 at the peer; cc 1 here, 0 at the peer',
   'client lookup: cached per instance for CLIENT_CACHE_TTL_S (30 s), one consistent GetItem per client and TTL (peer: static clients in memory, no DynamoDB read)',
   'user lookup: a consistent GetItem for the ID token claims on code and refresh, which also refuses a deleted user (peer: findAccount answers from memory)',
-  'refresh rotation: GetItem of the token (it carries the grant facts), then old token marked rotated + successor stored + grant checked usable in one TransactWriteItems (peer: UpdateItem consume + PutItem)',
-  'code redemption: GetItem code, then code deleted + grant activated + first refresh token stored in one TransactWriteItems, after signing (peer: GetItem code + GetItem grant + UpdateItem consume)',
+  'refresh rotation: GetItem of the grant (it holds the family and the facts), then one conditional UpdateItem of the grant replaces the live token hash, after signing (peer: UpdateItem consume + PutItem)',
+  'code redemption: GetItem code, then one conditional UpdateItem activates the grant with the first refresh token hash, after signing; the code item expires by TTL (peer: GetItem code + GetItem grant + UpdateItem consume)',
   'client_credentials: no scope requested (the project grants no scope to client_credentials and answers invalid_scope to any; peer asks scope api:read)',
   'lifetimes as shipped: AT and ID token 600 s (peer 3600 s), refresh family 30 d (peer 14 d); codes minted with a 600 s TTL as the peer (server AUTHORIZATION_CODE_TTL_S, 60 s, applies only to /authorize)',
   'codes carry a session id (sid in the ID token) and amr, as /authorize issues them; the ID token carries email, email_verified (scope email) as the peer',
@@ -343,8 +343,8 @@ async function serverRole() {
       TableName: config.tables.cache, Key, UpdateExpression: 'SET #c = :t', ExpressionAttributeNames: { '#c': 'consumed' },
       ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':t': nowS() },
     }));
-    // The shape of our refresh transaction (conditional update, put, condition check), so the
-    // table shows what DynamoDB Local itself charges for one TransactWriteItems.
+    // The shape of the refresh transaction before refresh families moved onto the grant item
+    // (conditional update, put, condition check): what DynamoDB Local charges for one.
     const grantKey = { pk: `floor-grant#${crypto.randomBytes(8).toString('hex')}` };
     await doc.send(new S.UpdateCommand({ TableName: config.tables.cache, Key: grantKey, UpdateExpression: 'SET #s = :a, #t = :t', ExpressionAttributeNames: { '#s': 'status', '#t': 'ttl' }, ExpressionAttributeValues: { ':a': 'active', ':t': nowS() + 3600 } }));
     const tx = () => doc.send(new S.TransactWriteCommand({ TransactItems: [
@@ -803,7 +803,7 @@ async function mainRole() {
     for (const r of results) {
       console.log(`| ${r.label} | ${r.conc} | ${r.opsPerSec.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ddbOpsPerExchange.toFixed(2)} | ${fmtOps(r.ddbOps)} | ${r.serverCpuMsPerOp.toFixed(2)} | ${r.ddbLocalCpuMsPerOp.toFixed(2)} | ${r.errors} | ${r.kmsOpsPerExchange.toFixed(2)}${r.kmsOpsPerExchange ? ` (${fmtOps(r.kmsOps)})` : ''} |`);
     }
-    console.log(`\nfloor (same SDK version and document-client settings as the handler, c=1, consistent GetItem / UpdateItem SET consumed on an authorization code item / our refresh's TransactWriteItems shape):`);
+    console.log(`\nfloor (same SDK version and document-client settings as the handler, c=1, consistent GetItem / UpdateItem SET consumed on an authorization code item / the former refresh TransactWriteItems shape):`);
     for (const [k, v] of Object.entries(floor)) console.log(`  ${k}: p50 ${v.p50.toFixed(3)} ms, p99 ${v.p99.toFixed(3)} ms (n=${v.n})`);
     console.log(`KMS: handler process, whole run: ${JSON.stringify(last.kms)}; local KMS endpoint's own count (setup included): ${JSON.stringify(kmsEndpoint)}`);
     if (args.json) {

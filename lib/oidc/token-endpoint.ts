@@ -61,9 +61,10 @@ export class TokenEndpoint {
   }
 
   /**
-   * Reads the code and the user, checks, signs, and only then spends the code by activating its
-   * grant with the first refresh token, one conditional UpdateItem (3 DynamoDB calls with the
-   * client cached, no transaction). A fault before the transaction (a signing key not ready, an outage) leaves the code
+   * Reads the code, checks, signs the access token (so a signing key is ready), and only then
+   * spends the code by activating its grant with the first refresh token, one conditional
+   * UpdateItem sent together with the read of the user (3 DynamoDB calls with the client cached,
+   * 2 round trips, no transaction). A fault before the transaction (a signing key not ready, an outage) leaves the code
    * redeemable; a client mistake (wrong client, redirect_uri or verifier) revokes its grant, so
    * the code can never be redeemed after it.
    */
@@ -92,20 +93,21 @@ export class TokenEndpoint {
       // RFC 9700 section 2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
       return refuse('code_verifier sent, but the authorization request had no code_challenge.');
     }
-    const user = await this.userOf(issued.subject);
-
     const { tokens } = this.deps.config;
     const nowS = this.nowS();
     const withRefresh = issued.scopes.includes('offline_access') && client.grantTypes.includes('refresh_token');
     const scopes = withRefresh ? issued.scopes : issued.scopes.filter((scope) => scope !== 'offline_access');
     const accessToken = await this.accessToken(issued, scopes, nowS);
-    const idToken = await this.idToken(client, issued, user, scopes, nowS, accessToken, issued.nonce);
+    await this.deps.signer.ready(client.idTokenSignedResponseAlg);
 
     const familyExpiresAtS = withRefresh ? nowS + tokens.refreshTokenTtlS : undefined;
     // The grant outlives its last access token: that is how long revoking it must matter.
     const grantTtlS = withRefresh ? tokens.refreshTokenTtlS + tokens.accessTokenTtlS : tokens.accessTokenTtlS;
-    const redemption = await this.deps.grants.redeemCode(issued, { grantTtlS, ...(familyExpiresAtS !== undefined ? { familyExpiresAtS } : {}) });
+    const [user, redemption] = await this.writeWithUser(issued, () =>
+      this.deps.grants.redeemCode(issued, { grantTtlS, ...(familyExpiresAtS !== undefined ? { familyExpiresAtS } : {}) }),
+    );
     if (redemption.outcome !== 'redeemed') throw new InvalidGrant(invalid);
+    const idToken = await this.idToken(client, issued, user, scopes, nowS, accessToken, issued.nonce);
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -117,9 +119,10 @@ export class TokenEndpoint {
   }
 
   /**
-   * Reads the token's grant (which holds the family and its facts) and the user, signs, and
-   * rotates last with one conditional UpdateItem of the grant that also requires it usable (3
-   * DynamoDB calls with the client cached, no transaction). A request refused or failing before the rotation leaves the token usable, so the
+   * Reads the token's grant (which holds the family and its facts), signs the access token, and
+   * rotates last with one conditional UpdateItem of the grant that also requires it usable, sent
+   * together with the read of the user (3 DynamoDB calls with the client cached, 2 round trips,
+   * no transaction). A request refused or failing before the rotation leaves the token usable, so the
    * client's retry is not mistaken for reuse (which would revoke the whole family).
    */
   private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
@@ -137,14 +140,13 @@ export class TokenEndpoint {
       throw new InvalidScope('A refreshed token can only have scopes the user granted.');
     }
     const scopes = narrowed ?? current.scopes;
-    // A deleted or disabled user's family dies here: every refresh reads the user (its claims are fresh too).
-    const user = await this.userOf(current.subject);
     const nowS = this.nowS();
     const accessToken = await this.accessToken(current, scopes, nowS);
-    // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
-    const idToken = scopes.includes('openid') ? await this.idToken(client, current, user, scopes, nowS, accessToken, undefined) : undefined;
+    const withIdToken = scopes.includes('openid');
+    if (withIdToken) await this.deps.signer.ready(client.idTokenSignedResponseAlg);
 
-    const rotation = await this.deps.grants.rotateRefreshToken(token, current);
+    // A deleted or disabled user's family dies here: every refresh reads the user (its claims are fresh too).
+    const [user, rotation] = await this.writeWithUser(current, () => this.deps.grants.rotateRefreshToken(token, current));
     switch (rotation.outcome) {
       case 'expired':
         throw new InvalidGrant('The refresh token has expired.');
@@ -153,7 +155,9 @@ export class TokenEndpoint {
       case 'reused':
         countRefreshReuse();
         throw new InvalidGrant('The refresh token was already used; every token of this sign-in has been revoked.');
-      case 'rotated':
+      case 'rotated': {
+        // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
+        const idToken = withIdToken ? await this.idToken(client, current, user, scopes, nowS, accessToken, undefined) : undefined;
         return {
           access_token: accessToken,
           token_type: 'Bearer',
@@ -162,7 +166,25 @@ export class TokenEndpoint {
           ...(idToken !== undefined ? { id_token: idToken } : {}),
           refresh_token: rotation.successor,
         };
+      }
     }
+  }
+
+  /**
+   * Reads the grant's user while the grant's one write goes out: a round trip fewer per exchange
+   * (the write waits on no answer the read gives). A user found gone or disabled is refused
+   * after all, with the grant just written revoked. An outage on the read fails the request
+   * (503) and leaves the write as it is: a spent code is then refused on retry as any replay is,
+   * and a rotated refresh token gets its successor again within the grace window.
+   */
+  private async writeWithUser<T>(grant: GrantFactsWithId, write: () => Promise<T>): Promise<[User, T]> {
+    const [user, written] = await Promise.allSettled([this.userOf(grant.subject), write()]);
+    if (user.status === 'rejected') {
+      if (user.reason instanceof InvalidGrant && written.status === 'fulfilled') await this.deps.grants.revokeGrant(grant.grantId);
+      throw user.reason;
+    }
+    if (written.status === 'rejected') throw written.reason;
+    return [user.value, written.value];
   }
 
   private async clientCredentials(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {

@@ -30,6 +30,14 @@ export class TokenSigner {
     const key = await this.keys.currentSigningKey(alg);
     return new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
   }
+
+  /**
+   * Loads the current key of `alg` (from the instance's cache when warm): once it resolves,
+   * signing with that algorithm has what it needs, so a caller can do its one write first.
+   */
+  async ready(alg: SigningAlg = DEFAULT_SIGNING_ALG): Promise<void> {
+    await this.keys.currentSigningKey(alg);
+  }
 }
 
 /** Why a token was not accepted; for logs and tests, never shown in detail to callers. */

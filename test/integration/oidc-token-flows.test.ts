@@ -956,6 +956,9 @@ describe('exchanges write once, atomically, and survive retries', () => {
     assert.ok(tokens.refresh_token);
     await stack.documentClient().send(new DeleteCommand({ TableName: stack.config.tables.directory, Key: { pk: `user#${user.id}`, sk: 'user' } }));
     assert.equal((await refresh(tokens.refresh_token)).json().error, 'invalid_grant');
+    // The rotation went out with the read of the user; the user being gone revokes what it wrote.
+    const grantId = (tokens.refresh_token as string).split('.')[0];
+    assert.equal((await cacheItem(`oidc-grant#${grantId}`))?.revoked, true);
   });
 });
 

@@ -16,7 +16,7 @@ import { redirect } from '../http/response.js';
 import { countMetric } from '../observability/metrics.js';
 import type { SecondFactorFlows } from '../pages/second-factor-flow.js';
 import { SECOND_FACTOR_PATH } from '../pages/second-factor-gate.js';
-import { TWO_FACTOR_ENROL_PATH } from '../pages/two-factor.js';
+import { TWO_FACTOR_ENROL_PATH } from '../pages/two-factor-paths.js';
 import { MAX_RETURN_TO_LENGTH, RETURN_TO_PARAM } from '../session/return-to.js';
 import { satisfiesAcr } from './acr.js';
 import { acrDemand } from './acr-request.js';

@@ -33,15 +33,8 @@ import { tooManyCodesMessage } from './login.js';
 import { reauthenticationUrl, type RecentAuthentication } from './recent-authentication.js';
 import { auditSecondFactorChange, countSecondFactor } from './second-factor-events.js';
 import { sessionWithSecondFactor } from './second-factor-session.js';
-import {
-  ACCOUNT_TWO_FACTOR_HREF,
-  recoveryCodesPage,
-  totpDisablePage,
-  totpEnrolPage,
-  TWO_FACTOR_DISABLE_PATH,
-  TWO_FACTOR_ENROL_PATH,
-  TWO_FACTOR_RECOVERY_CODES_PATH,
-} from './two-factor.js';
+import { recoveryCodesPage, totpDisablePage, totpEnrolPage } from './two-factor.js';
+import { ACCOUNT_TWO_FACTOR_HREF, TWO_FACTOR_DISABLE_PATH, TWO_FACTOR_ENROL_PATH, TWO_FACTOR_RECOVERY_CODES_PATH } from './two-factor-paths.js';
 import { totpEnrolmentBinding, type PendingTotpEnrolment, type TotpEnrolments } from './two-factor-enrolments.js';
 
 export interface TwoFactorEndpointDeps {

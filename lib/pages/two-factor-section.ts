@@ -2,7 +2,8 @@
 import type { TypedSecondFactors } from '../auth/second-factors.js';
 import type { SafeHtml } from '../http/html.js';
 import type { AccountSection, AccountSectionContext } from './account-section.js';
-import { twoFactorSection, TWO_FACTOR_SECTION_ID } from './two-factor.js';
+import { twoFactorSection } from './two-factor.js';
+import { TWO_FACTOR_SECTION_ID } from './two-factor-paths.js';
 
 export class TwoFactorSection implements AccountSection {
   readonly id = TWO_FACTOR_SECTION_ID;

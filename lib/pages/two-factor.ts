@@ -8,12 +8,7 @@ import { html, type SafeHtml } from '../http/html.js';
 import { renderPage } from '../http/page.js';
 import { errorSummary, hiddenFields, inputField, type FormContext } from './form-parts.js';
 import { qrCodeSvg } from './two-factor-qr.js';
-
-export const TWO_FACTOR_SECTION_ID = 'two-factor';
-export const TWO_FACTOR_ENROL_PATH = '/account/two-factor/enrol';
-export const TWO_FACTOR_RECOVERY_CODES_PATH = '/account/two-factor/recovery-codes';
-export const TWO_FACTOR_DISABLE_PATH = '/account/two-factor/disable';
-export const ACCOUNT_TWO_FACTOR_HREF = `/account#${TWO_FACTOR_SECTION_ID}`;
+import { ACCOUNT_TWO_FACTOR_HREF, TWO_FACTOR_DISABLE_PATH, TWO_FACTOR_ENROL_PATH, TWO_FACTOR_RECOVERY_CODES_PATH } from './two-factor-paths.js';
 
 const SECRET_HELP_ID = 'totp-secret-help';
 const CODE_HELP_ID = 'totp-code-help';

@@ -12,7 +12,7 @@ import { getAccountVisitor } from './account-visitor.js';
 import { getAntiforgery, getClock } from './services.js';
 import { TwoFactorSection } from '../pages/two-factor-section.js';
 import { PasskeysSection } from '../pages/passkey-section.js';
-import { getPasskeyStore } from './passkey-services.js';
+import { getPasskeyStore } from './passkey-store.js';
 import { getTotpFactor } from './second-factor-services.js';
 import { getAppsSection, getSessionsSection } from './account-session-endpoints.js';
 

@@ -6,7 +6,8 @@ import { once } from '../once.js';
 import { formActionOriginsForReturnTo } from '../oidc/return-to-form-action.js';
 import { PasskeyAccountEndpoint } from '../pages/passkey-account-endpoint.js';
 import { getMailer } from './mail-services.js';
-import { getPasskeyRegistration, getPasskeyStore } from './passkey-services.js';
+import { getPasskeyRegistration } from './passkey-services.js';
+import { getPasskeyStore } from './passkey-store.js';
 import { getTotpStore } from './second-factor-lookup.js';
 import { getAntiforgery, getClock, getConfig, getSessions, getUserDirectory } from './services.js';
 

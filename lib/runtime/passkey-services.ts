@@ -1,19 +1,14 @@
 /**
- * Passkeys over DynamoDB only (the directory for credentials, the TTL table for challenges),
- * built once per instance: the store H6's second-factor lookup and the account page also read,
- * and the two ceremonies.
+ * The two passkey ceremonies over DynamoDB only (the directory for credentials, the TTL table
+ * for challenges), built once per instance; the credential store alone is passkey-store.ts.
  */
 import { PasskeyAuthentication } from '../auth/passkey-authentication.js';
 import { PasskeyChallenges } from '../auth/passkey-challenges.js';
 import { PasskeyRegistration } from '../auth/passkey-registration.js';
 import type { RelyingParty } from '../auth/passkey-relying-party.js';
 import { once } from '../once.js';
-import { PasskeyDirectory } from '../store/passkey-directory.js';
-import { getCache, getClock, getConfig, getDocumentClient } from './table-services.js';
-
-export const getPasskeyStore = /* @__PURE__ */ once(
-  (): PasskeyDirectory => new PasskeyDirectory({ client: getDocumentClient(), tableName: getConfig().tables.directory, clock: getClock() }),
-);
+import { getPasskeyStore } from './passkey-store.js';
+import { getCache, getClock, getConfig } from './table-services.js';
 
 const getRelyingParty = /* @__PURE__ */ once((): RelyingParty => ({ name: getConfig().appName, ...getConfig().webauthn }));
 

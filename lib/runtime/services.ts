@@ -37,7 +37,7 @@ import { SecondFactorGate } from '../pages/second-factor-gate.js';
 import { EnabledAccountCompletion } from '../pages/enabled-account-completion.js';
 import { getSecondFactorLookup } from './second-factor-lookup.js';
 import { PasskeyOfferCompletion } from '../pages/passkey-offer-completion.js';
-import { getPasskeyStore } from './passkey-services.js';
+import { getPasskeyStore } from './passkey-store.js';
 
 export { getCache, getClock, getConfig, getDocumentClient, getKeyRingRepository, getUserDirectory } from './table-services.js';
 

@@ -15,7 +15,7 @@ import { getPasskeyRegistration } from '../../lib/runtime/passkey-services.js';
 import { getTotpStore } from '../../lib/runtime/second-factor-lookup.js';
 import { getAntiforgery, getSessions, getUserDirectory } from '../../lib/runtime/services.js';
 import { httpEvent } from '../support/fake-http-event.js';
-import { getPasskeyStore } from '../../lib/runtime/passkey-services.js';
+import { getPasskeyStore } from '../../lib/runtime/passkey-store.js';
 import { parseAttributes, type HtmlForm } from '../support/html-forms.js';
 import { InProcessBrowser, type BrowserAnswer, type RouteHandler } from '../support/in-process-browser.js';
 import { OutboxReader } from '../support/outbox-reader.js';

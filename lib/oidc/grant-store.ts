@@ -244,8 +244,9 @@ export class GrantStore {
   }
 
   /**
-   * Spends the refresh token and stores its successor, while the grant is usable, in one
-   * transaction. `current` is the record the caller read with `refreshToken(token)` and found to
+   * Spends the refresh token and makes its successor the family's live token, while the grant
+   * is usable: one conditional UpdateItem of the grant (a transaction for a legacy token's item).
+   * `current` is the record the caller read with `refreshToken(token)` and found to
    * belong to the calling client (or anyone could burn another client's family). The caller
    * reads first and rotates last, once everything else that could fail has succeeded: a token
    * spent by a failed request would make the client's retry look like reuse. A token rotated

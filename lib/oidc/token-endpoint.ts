@@ -64,9 +64,9 @@ export class TokenEndpoint {
    * Reads the code, checks, signs the access token (so a signing key is ready), and only then
    * spends the code by activating its grant with the first refresh token, one conditional
    * UpdateItem sent together with the read of the user (3 DynamoDB calls with the client cached,
-   * 2 round trips, no transaction). A fault before the transaction (a signing key not ready, an outage) leaves the code
-   * redeemable; a client mistake (wrong client, redirect_uri or verifier) revokes its grant, so
-   * the code can never be redeemed after it.
+   * 2 round trips, no transaction). A fault before the write (a signing key not ready, an outage)
+   * leaves the code redeemable; a client mistake (wrong client, redirect_uri or verifier) revokes
+   * its grant, so the code can never be redeemed after it.
    */
   private async authorizationCode(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
     if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use authorization_code.');
@@ -122,7 +122,8 @@ export class TokenEndpoint {
    * Reads the token's grant (which holds the family and its facts), signs the access token, and
    * rotates last with one conditional UpdateItem of the grant that also requires it usable, sent
    * together with the read of the user (3 DynamoDB calls with the client cached, 2 round trips,
-   * no transaction). A request refused or failing before the rotation leaves the token usable, so the
+   * no transaction). A request refused or failing before the rotation leaves the token usable,
+   * and one failing after it gets the same successor on retry within the grace window, so the
    * client's retry is not mistaken for reuse (which would revoke the whole family).
    */
   private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {

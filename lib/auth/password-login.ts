@@ -1,12 +1,14 @@
 import type { User, UserStore } from './user-store.js';
-import { findAccount } from './account-lookup.js';
+import type { SignInAccountReads } from './account-lookup.js';
+import type { SecondFactorSummary } from './second-factors.js';
 import type { AttemptOrigin } from './attempt-scopes.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { logger } from '../observability/logger.js';
 
 export type PasswordLoginResult =
-  | { ok: true; user: User }
+  /** With what the sign-in's next steps need to know of the user's second factors, read with the user. */
+  | { ok: true; user: User; secondFactors: SecondFactorSummary }
   | { ok: false; reason: 'invalid' }
   /** Too many guesses from this origin or at this address: no password was checked; try again after the wait. */
   | { ok: false; reason: 'throttled'; retryAfterS: number };
@@ -20,13 +22,13 @@ type CheckedResult = Exclude<PasswordLoginResult, { reason: 'throttled' }>;
  * counts the attempt before any hash is computed (see LoginThrottle).
  */
 export class PasswordLogin {
-  private readonly users: UserStore;
+  private readonly users: SignInAccountReads & Pick<UserStore, 'updatePasswordHash'>;
   private readonly hasher: PasswordHasher;
   private readonly throttle: LoginThrottle;
   /** Verified against when there is no real hash, so unknown accounts cost the same argon2id work. */
   private readonly dummyHash: string;
 
-  constructor(options: { users: UserStore; hasher: PasswordHasher; throttle: LoginThrottle }) {
+  constructor(options: { users: SignInAccountReads & Pick<UserStore, 'updatePasswordHash'>; hasher: PasswordHasher; throttle: LoginThrottle }) {
     this.users = options.users;
     this.hasher = options.hasher;
     this.throttle = options.throttle;
@@ -50,11 +52,13 @@ export class PasswordLogin {
   }
 
   private async verify(email: string, password: string): Promise<CheckedResult> {
-    const user = await findAccount(this.users, email);
+    const account = await this.users.findForSignIn(email);
+    const user = account?.user;
     const stored = user?.passwordHash ?? this.dummyHash;
     const result = await this.hasher.verify(password, stored);
-    if (!user?.passwordHash || !result.ok) return { ok: false, reason: 'invalid' };
-    if (!result.needsRehash) return { ok: true, user };
+    if (!account || !user?.passwordHash || !result.ok) return { ok: false, reason: 'invalid' };
+    const { secondFactors } = account;
+    if (!result.needsRehash) return { ok: true, user, secondFactors };
 
     // We hold the plaintext only now: move the stored hash to the current algorithm and cost (a
     // scrypt-era hash becomes argon2id). A failed upgrade must not fail a correct sign-in; the
@@ -62,10 +66,10 @@ export class PasswordLogin {
     const passwordHash = await this.hasher.hash(password);
     try {
       await this.users.updatePasswordHash(user.id, passwordHash);
-      return { ok: true, user: { ...user, passwordHash } };
+      return { ok: true, user: { ...user, passwordHash }, secondFactors };
     } catch (error) {
       logger.warn('password rehash failed', { userId: user.id, error: (error as Error).name });
-      return { ok: true, user };
+      return { ok: true, user, secondFactors };
     }
   }
 }

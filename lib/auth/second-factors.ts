@@ -13,6 +13,18 @@ export interface SecondFactorLookup {
   has(userId: string): Promise<boolean>;
 }
 
+/** What a sign-in needs to know of a user's second factors, when it read them with the user (lib/auth/account-lookup.ts). */
+export interface SecondFactorSummary {
+  /** An active TOTP secret. */
+  totp: boolean;
+  passkeys: number;
+}
+
+/** The rule of SecondFactorLookup.has, over a summary already read. */
+export function hasSecondFactor(summary: SecondFactorSummary): boolean {
+  return summary.totp || summary.passkeys > 0;
+}
+
 /** Which second-factor codes the user can type: the gate's page and the account page show what applies. */
 export interface TypedSecondFactors {
   /** An active TOTP secret. */

@@ -51,7 +51,8 @@ export class LoginEndpoint {
     countSignIn('password', result);
     if (result.ok) {
       const deviceCookie = await this.deps.deviceCookie.write(deviceAfterSignIn(result.user.email, device));
-      return this.deps.signIn.complete({ event, subject: result.user.id, user: result.user, methods: ['pwd'], returnTo, cookies: [deviceCookie] });
+      const { user, secondFactors } = result;
+      return this.deps.signIn.complete({ event, subject: user.id, user, secondFactors, methods: ['pwd'], returnTo, cookies: [deviceCookie] });
     }
 
     const af = await this.deps.antiforgery.issue(event);

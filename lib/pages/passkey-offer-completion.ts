@@ -6,7 +6,8 @@
  *
  * Only where the browser said it can make a passkey (the script sets `passkey_capable` in the
  * password form): a browser without a platform authenticator, or without script, goes straight
- * on as before, and one passkey listing (a Query) is spent only when the offer could be made.
+ * on as before, and one passkey listing (a Query) is spent only when the offer could be made and
+ * the sign-in did not read the passkeys with the user already.
  */
 import type { PasskeyStore } from '../auth/passkey-store.js';
 import { formBody } from '../http/request.js';
@@ -24,9 +25,10 @@ export class PasskeyOfferCompletion implements SignInCompletion {
     return this.deps.next.complete({ ...factor, returnTo: hrefWithReturnTo(PASSKEY_OFFER_PATH, afterSignIn(factor.returnTo)) });
   }
 
-  private async shouldOffer({ event, methods, subject }: FirstFactor): Promise<boolean> {
+  private async shouldOffer({ event, methods, subject, secondFactors }: FirstFactor): Promise<boolean> {
     if (!methods.includes('pwd') || event.requestContext.http.method !== 'POST') return false;
     if (formBody(event).get(PASSKEY_CAPABLE_FIELD) !== 'yes') return false;
-    return (await this.deps.passkeys.listFor(subject)).length === 0;
+    // Read with the user at sign-in when the endpoint could; otherwise one Query now.
+    return (secondFactors?.passkeys ?? (await this.deps.passkeys.listFor(subject)).length) === 0;
   }
 }

@@ -8,7 +8,7 @@
  * The first completion in the chain (lib/runtime/services.ts): before it, no session exists;
  * the second step ends in `next` with the methods of both factors.
  */
-import type { SecondFactorLookup } from '../auth/second-factors.js';
+import { hasSecondFactor, type SecondFactorLookup } from '../auth/second-factors.js';
 import { redirect, type HttpResponse } from '../http/response.js';
 import type { SecondFactorFlows } from './second-factor-flow.js';
 import type { FirstFactor, SignInCompletion } from './sign-in-completion.js';
@@ -25,10 +25,14 @@ export class SecondFactorGate implements SignInCompletion {
   ) {}
 
   async complete(factor: FirstFactor): Promise<HttpResponse> {
-    if (factor.methods.includes('mfa') || !(await this.deps.lookup.has(factor.subject))) return this.deps.next.complete(factor);
+    if (factor.methods.includes('mfa') || !(await this.hasSecondFactor(factor))) return this.deps.next.complete(factor);
     const flowCookie = await this.deps.flows.start(factor);
     // The destination rides in the flow's server-side state; the URL carries nothing the step trusts.
     return redirect(SECOND_FACTOR_PATH, { status: 303, cookies: [...(factor.cookies ?? []), flowCookie] });
+  }
+
+  private async hasSecondFactor(factor: FirstFactor): Promise<boolean> {
+    return factor.secondFactors ? hasSecondFactor(factor.secondFactors) : this.deps.lookup.has(factor.subject);
   }
 }
 

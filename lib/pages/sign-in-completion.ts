@@ -11,6 +11,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header } from '../http/request.js';
 import { redirect, type HttpResponse } from '../http/response.js';
+import type { SecondFactorSummary } from '../auth/second-factors.js';
 import type { User } from '../auth/user-store.js';
 import { afterSignIn } from '../session/return-to.js';
 import type { AuthMethod, Sessions } from '../session/sessions.js';
@@ -24,6 +25,8 @@ export interface FirstFactor {
    * chain then needs no second read of the same item in the same request.
    */
   user?: User;
+  /** The user's second factors as the endpoint read them with the user, when it did: the gate and the passkey offer then read neither again. */
+  secondFactors?: SecondFactorSummary;
   /** RFC 8176 `amr` values the user has proved so far. */
   methods: readonly AuthMethod[];
   /** Where the user was heading (already checked by safeReturnTo or not: it is checked again). */

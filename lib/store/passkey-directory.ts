@@ -122,7 +122,8 @@ function userKey(userId: string): string {
   return `user#${userId}`;
 }
 
-function passkeySortKey(credentialId: string): string {
+/** The sort key of a user's passkey item; `passkeySortKey('')` is the prefix they all share. */
+export function passkeySortKey(credentialId: string): string {
   return `passkey#${credentialId}`;
 }
 

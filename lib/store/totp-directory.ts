@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import type { TotpEnrolment, TotpStore } from '../auth/totp-store.js';
 import { TableStore } from './table-store.js';
 
-const TOTP_SK = 'totp';
+export const TOTP_SK = 'totp';
 const RECOVERY_SK = 'recovery-codes';
 
 /**
@@ -24,8 +24,7 @@ export class TotpDirectory extends TableStore implements TotpStore {
 
   async find(userId: string): Promise<TotpEnrolment | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key(userId, TOTP_SK), ConsistentRead: true }));
-    if (!Item || typeof Item.protectedSecret !== 'string' || typeof Item.lastUsedStep !== 'number') return undefined;
-    return { userId, protectedSecret: Item.protectedSecret, lastUsedStep: Item.lastUsedStep, enabledAt: String(Item.enabledAt) };
+    return Item ? toTotpEnrolment(userId, Item) : undefined;
   }
 
   async activate(enrolment: TotpEnrolment, recoveryCodeHashes: readonly string[]): Promise<boolean> {
@@ -106,6 +105,12 @@ export class TotpDirectory extends TableStore implements TotpStore {
       throw error;
     }
   }
+}
+
+/** The enrolment a `totp` item holds, or undefined for an item that is not a whole one. */
+export function toTotpEnrolment(userId: string, item: Record<string, unknown>): TotpEnrolment | undefined {
+  if (typeof item.protectedSecret !== 'string' || typeof item.lastUsedStep !== 'number') return undefined;
+  return { userId, protectedSecret: item.protectedSecret, lastUsedStep: item.lastUsedStep, enabledAt: String(item.enabledAt) };
 }
 
 function key(userId: string, sk: string): { pk: string; sk: string } {

@@ -212,14 +212,16 @@ export class TtlCache extends TableStore implements TtlStore {
     const by = options.by ?? 1;
     // Retries cover the race where another instance (re)creates the item between our
     // failed update and our put.
+    // A missing item is created by the update itself; only an expired one DynamoDB has not
+    // deleted yet takes a second request (a put over it).
+    const createTtlS = options.atMost !== undefined && by > options.atMost ? undefined : options.createTtlS;
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.nowS();
-      const updated = await this.addToLiveItem<T>(key, field, by, now, options.atMost);
-      if (updated !== 'missing') return updated;
-      if (options.createTtlS === undefined) return undefined;
-      if (options.atMost !== undefined && by > options.atMost) return undefined;
-      const created = await this.put(key, { [field]: by }, options.createTtlS, { ifAbsent: true });
-      if (created) return { [field]: by, ttl: now + options.createTtlS } as CacheItem<T>;
+      const updated = await this.addToLiveItem<T>(key, field, by, now, { atMost: options.atMost, createTtlS });
+      if (updated !== 'expired') return updated;
+      if (createTtlS === undefined) return undefined;
+      const created = await this.put(key, { [field]: by }, createTtlS, { ifAbsent: true });
+      if (created) return { [field]: by, ttl: now + createTtlS } as CacheItem<T>;
     }
     throw new Error(`increment of ${key} kept racing with concurrent re-creation`);
   }
@@ -265,31 +267,39 @@ export class TtlCache extends TableStore implements TtlStore {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key } }));
   }
 
+  /**
+   * Adds `by` to the live item's field, within `atMost`; with `createTtlS`, a missing item is
+   * created in the same request (`if_not_exists` starts the field at 0 and sets the expiry).
+   * Undefined when the cap refused the add, or the item is missing and may not be created;
+   * 'expired' when an item whose expiry has passed is still stored (it counts as absent).
+   */
   private async addToLiveItem<T extends CacheFields>(
     key: string,
     field: string,
     by: number,
     now: number,
-    atMost: number | undefined,
-  ): Promise<CacheItem<T> | undefined | 'missing'> {
+    options: { atMost: number | undefined; createTtlS: number | undefined },
+  ): Promise<CacheItem<T> | undefined | 'expired'> {
     const names: Record<string, string> = { '#ttl': 'ttl', '#f': field };
     const values: Record<string, unknown> = { ':now': now, ':by': by };
     let capCondition = '';
-    if (atMost !== undefined) {
-      values[':cap'] = atMost - by;
+    if (options.atMost !== undefined) {
+      values[':cap'] = options.atMost - by;
       capCondition = ' AND (attribute_not_exists(#f) OR #f <= :cap)';
     }
+    const create = options.createTtlS !== undefined;
+    if (create) Object.assign(values, { ':zero': 0, ':created': now + options.createTtlS! });
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: key },
-          UpdateExpression: 'ADD #f :by',
-          ConditionExpression: `attribute_exists(pk) AND #ttl > :now${capCondition}`,
+          UpdateExpression: create ? 'SET #f = if_not_exists(#f, :zero) + :by, #ttl = if_not_exists(#ttl, :created)' : 'ADD #f :by',
+          ConditionExpression: create ? `attribute_not_exists(pk) OR (#ttl > :now${capCondition})` : `attribute_exists(pk) AND #ttl > :now${capCondition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
-          // The failed condition's item tells a capped counter (undefined) from a missing one.
+          // The failed condition's item tells a capped counter from an expired one.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -297,8 +307,9 @@ export class TtlCache extends TableStore implements TtlStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item;
-      const live = existing !== undefined && typeof existing.ttl?.N === 'string' && Number(existing.ttl.N) > now;
-      return live ? undefined : 'missing';
+      if (existing === undefined) return undefined;
+      const live = typeof existing.ttl?.N === 'string' && Number(existing.ttl.N) > now;
+      return live ? undefined : 'expired';
     }
   }
 

@@ -1,10 +1,14 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NO_USER_ID, type SignInAccount, type SignInAccountReads } from '../auth/account-lookup.js';
 import { normalizeEmail } from '../auth/email-address.js';
 import { readProfileClaims } from '../auth/profile-claims.js';
 import { EmailTakenError, InvalidEmailError, newUser, StaleUserError, type NewUser, type User, type UserStore } from '../auth/user-store.js';
+import { queryPartition } from './partition-query.js';
+import { passkeySortKey } from './passkey-directory.js';
 import { TableStore } from './table-store.js';
+import { toTotpEnrolment, TOTP_SK } from './totp-directory.js';
 
 export const USER_SK = 'user';
 const EMAIL_SK = 'email';
@@ -25,7 +29,7 @@ const BATCH_WRITE_MAX = 25;
  * transaction too, so the guard moves with the user or not at all. Other features keep their
  * items under the user's partition (`pk = user#<id>`, sk of their own), so deletion finds them.
  */
-export class UserDirectory extends TableStore implements UserStore {
+export class UserDirectory extends TableStore implements UserStore, SignInAccountReads {
   async create(input: NewUser): Promise<User> {
     const user = newUser(input, new Date(this.clock()));
     await this.transact(
@@ -57,6 +61,28 @@ export class UserDirectory extends TableStore implements UserStore {
   async findByEmail(email: string): Promise<User | undefined> {
     const userId = await this.userIdForEmail(email);
     return userId === undefined ? undefined : this.findById(userId);
+  }
+
+  /**
+   * Two requests: the address item, then one Query of the user's partition from `passkey#` to
+   * `user` (passkeys, recovery codes, TOTP, the user; not the consents, which sort before). An
+   * address without an account queries the partition of an id no user has, so both cost the same.
+   */
+  async findForSignIn(email: string): Promise<SignInAccount | undefined> {
+    const normalized = normalizeEmail(email);
+    if (!normalized) return undefined;
+    const userId = await this.userIdForEmail(normalized);
+    const items = await queryPartition(this.client, this.tableName, userKey(userId ?? NO_USER_ID), { from: passkeySortKey(''), to: USER_SK });
+    const userItem = items.find((item) => item.sk === USER_SK);
+    if (userId === undefined || userItem === undefined) return undefined;
+    const totpItem = items.find((item) => item.sk === TOTP_SK);
+    return {
+      user: toUser(userItem),
+      secondFactors: {
+        totp: totpItem !== undefined && toTotpEnrolment(userId, totpItem) !== undefined,
+        passkeys: items.filter((item) => String(item.sk).startsWith(passkeySortKey(''))).length,
+      },
+    };
   }
 
   async findById(id: string): Promise<User | undefined> {

@@ -46,6 +46,16 @@ export type TransactionItem =
 
 export type TransactionOutcome = { committed: true } | { committed: false; failedAt: number };
 
+/** What `tryUpdate` answers: the item after the update, or the live item as it was when the condition refused the update (undefined when there was none). */
+export type UpdateAttempt<T extends CacheFields> = { updated: true; item: CacheItem<T> } | { updated: false; item: CacheItem<T> | undefined };
+
+/** A value for the head of a list field, and how many entries the list keeps at least (see `tryUpdate`). */
+export interface ListPrepend {
+  field: string;
+  value: unknown;
+  keep: number;
+}
+
 export interface TtlStore {
   /**
    * Stores `fields` under `key` for `ttlS` seconds. With `ifAbsent`, succeeds only when no live
@@ -84,6 +94,20 @@ export interface TtlStore {
    * unless `ttlS` is given.
    */
   update<T extends CacheFields>(key: string, fields: CacheFields, options?: { where?: CacheFields; ttlS?: number }): Promise<CacheItem<T> | undefined>;
+
+  /**
+   * `update` that also says why it was refused, in the same request (DynamoDB returns the item
+   * with the failed condition), so the caller needs no second read to decide what a refusal
+   * means. With `prepend`, its value goes to the head of that list field (a missing list starts
+   * with it): the list keeps at least `keep` entries and is cut back to `keep` once it has grown
+   * to twice that (DynamoDB: one more conditional request every `keep` updates, skipped when
+   * another update changed the list meanwhile). The item answered shows the list as kept.
+   */
+  tryUpdate<T extends CacheFields>(
+    key: string,
+    fields: CacheFields,
+    options?: { where?: CacheFields; ttlS?: number; prepend?: ListPrepend },
+  ): Promise<UpdateAttempt<T>>;
 
   /**
    * Writes several items as one transaction: all of them or none. `update`, `delete` and `check`

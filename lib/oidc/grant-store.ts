@@ -8,10 +8,11 @@
  *   oidc-revoked-jti#<jti>          one revoked access token                        until that token expires
  *
  * The refresh-token family lives on its grant item: a refresh token is `<grantId>.<secret>`, and
- * the grant holds the SHA-256 of the family's one live token, the short hashes of the last
- * REMEMBERED_SPENT tokens it replaced, and the facts every token is made of. So a refresh reads
- * one item and rotates with one conditional UpdateItem (live token = the presented one, grant
- * active and not revoked): one write unit, no transaction. (Before, each refresh token was an item
+ * the grant holds the SHA-256 of the family's one live token, the short hashes of at least the
+ * last REMEMBERED_SPENT tokens it replaced, and the facts every token is made of. So a refresh is
+ * one conditional UpdateItem (live token = the presented one, the client's, grant active and not
+ * revoked) that answers the facts for the new tokens, or the grant as it was when the condition
+ * fails: one request, one write unit, no read first, no transaction. (Before, each refresh token was an item
  * of its own, `oidc-refresh#<sha256(token)>`, rotated in a three-item transaction: six write
  * units per refresh, the largest line of the cost model. Families issued that way keep working,
  * through the legacy functions at the end of the class, until they expire, at most
@@ -38,9 +39,9 @@
  * exists from the moment the code is issued, so a replay that races the first redemption still
  * finds it.
  *
- * Retries. Every write stores a random `lastWrite` id; when its condition fails, the store reads
- * the grant once, and finding its own id there means an earlier attempt of the same call (an SDK
- * retry after a lost response) committed: a success, not a replay. A client that retries a
+ * Retries. Every write stores a random `lastWrite` id; when its condition fails, DynamoDB answers
+ * the grant as it found it, and finding its own id there means an earlier attempt of the same
+ * call (an SDK retry after a lost response) committed: a success, not a replay. A client that retries a
  * refresh after losing the response presents a token that is already rotated: within
  * `refreshReuseGraceS` of that rotation, and as long as the successor has not been used, it gets
  * the same successor again (with fresh access and ID tokens) instead of "reuse detected"; two
@@ -48,7 +49,7 @@
  * successor's secret is HMAC(seed, token) with a random seed stored on the grant: re-derivable
  * from the presented token, while the table alone still redeems nothing. Outside the window, or
  * once the successor has been used, a spent token is reuse and revokes the family (RFC 9700
- * section 4.14.2). A token older than the last REMEMBERED_SPENT is only refused: it could not be
+ * section 4.14.2). A token the family no longer remembers is only refused: it could not be
  * told from a guess at a grant id, and guessing must not let a stranger end someone's sign-in. A
  * replayed authorization code is always refused (RFC 6749 section 4.1.2 says MUST deny) and
  * revokes its grant; the client of a lost code response signs in again.
@@ -60,7 +61,7 @@ import { OWNER_FIELD, type TransactionItem, type TtlStore } from '../ttl-store.j
 
 const SECRET_BYTES = 32;
 const PENDING_GRANT_GRACE_S = 30;
-/** Spent tokens of a family recognised as reuse (beyond the live one). */
+/** Spent tokens of a family recognised as reuse (beyond the live one): at least this many, fewer than twice as many (TtlStore.tryUpdate's prepend). */
 const REMEMBERED_SPENT = 8;
 /** `<grantId>.<secret>`: a refresh token whose family lives on its grant item. */
 const FAMILY_TOKEN = /^([A-Za-z0-9_-]{32})\.[A-Za-z0-9_-]{43}$/;
@@ -120,8 +121,13 @@ interface FamilyState {
 }
 
 export type RefreshRotation =
-  /** `successor` is the family's live token: stored now with the old one spent, or re-sent within the grace window. */
-  | { outcome: 'rotated'; successor: string }
+  /**
+   * `successor` is the family's live token: stored now with the old one spent, or re-sent within
+   * the grace window; `grant` holds the facts the new tokens are made of.
+   */
+  | { outcome: 'rotated'; successor: string; grant: GrantFactsWithId }
+  /** Not a token of this client's that the store knows (never issued, forgotten, another client's): nothing was written. */
+  | { outcome: 'invalid' }
   /** The family's absolute lifetime is over: nothing was spent or stored. */
   | { outcome: 'expired' }
   /** The grant has been revoked or is gone: nothing was spent or stored. */
@@ -186,11 +192,9 @@ export class GrantStore {
       ...(first !== undefined ? { familyExpiresAtS: options.familyExpiresAtS, liveRefreshHash: sha256(first), spentRefreshHashes: [] } : {}),
     };
     const redeemed = { outcome: 'redeemed', ...(first !== undefined ? { refreshToken: first } : {}) } as const;
-    const updated = await this.cache.update(grantKey(issued.grantId), fields, { where: { status: 'pending', revoked: false }, ttlS: options.grantTtlS });
-    if (updated !== undefined) return redeemed;
-    const grant = await this.cache.get<Record<string, unknown>>(grantKey(issued.grantId));
-    if (grant?.lastWrite === lastWrite) return redeemed;
-    if (grant?.status === 'active') await this.revokeGrant(issued.grantId);
+    const write = await this.cache.tryUpdate(grantKey(issued.grantId), fields, { where: { status: 'pending', revoked: false }, ttlS: options.grantTtlS });
+    if (write.updated || write.item?.lastWrite === lastWrite) return redeemed;
+    if (write.item?.status === 'active') await this.revokeGrant(issued.grantId);
     return { outcome: 'invalid' };
   }
 
@@ -244,52 +248,68 @@ export class GrantStore {
   }
 
   /**
-   * Spends the refresh token and makes its successor the family's live token, while the grant
-   * is usable: one conditional UpdateItem of the grant (a transaction for a legacy token's item).
-   * `current` is the record the caller read with `refreshToken(token)` and found to
-   * belong to the calling client (or anyone could burn another client's family). The caller
-   * reads first and rotates last, once everything else that could fail has succeeded: a token
-   * spent by a failed request would make the client's retry look like reuse. A token rotated
-   * already gets its successor again within the grace window (see the top of this file), else
-   * revokes its family.
+   * Spends `clientId`'s refresh token and makes its successor the family's live token: one
+   * conditional UpdateItem of the grant (live token = this one, the client's, grant active and
+   * not revoked) that answers the grant's facts for the new tokens, so a refresh reads nothing
+   * first (a legacy token's item: a read and a transaction). A refused write answers the grant
+   * as it was, which tells why without another read: a token rotated already gets its successor
+   * again within the grace window (see the top of this file), else revokes its family; another
+   * client's, an unknown or a forgotten token is refused with nothing written. Call it last,
+   * once everything that can fail without side effects has succeeded: a token spent by a failed
+   * request would make the client's retry look like reuse.
    */
-  async rotateRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
-    if (!FAMILY_TOKEN.test(token)) return this.rotateLegacyRefreshToken(token, current);
-    const key = grantKey(current.grantId);
+  async rotateRefreshToken(token: string, clientId: string): Promise<RefreshRotation> {
+    const match = FAMILY_TOKEN.exec(token);
+    if (match === null) return this.rotateLegacyRefreshToken(token, clientId);
+    const grantId = match[1]!;
     const hash = sha256(token);
-    if (current.status === 'active') {
-      if (current.ttl <= this.nowS()) return { outcome: 'expired' };
-      const seed = randomSecret();
-      const successor = familyToken(current.grantId, successorOf(token, seed));
-      const lastWrite = randomWriteId();
-      const fields = {
-        liveRefreshHash: sha256(successor),
-        spentRefreshHashes: [shortHash(hash), ...(current.spent ?? [])].slice(0, REMEMBERED_SPENT),
-        refreshRotatedAtMs: this.clock(),
-        successorSeed: seed,
-        lastWrite,
-      };
-      if ((await this.cache.update(key, fields, { where: { liveRefreshHash: hash, status: 'active', revoked: false } })) !== undefined) {
-        return { outcome: 'rotated', successor };
-      }
-      const now = await this.cache.get<Record<string, unknown>>(key);
-      if (now?.lastWrite === lastWrite) return { outcome: 'rotated', successor };
-      return this.resendFamilySuccessor(token, current.grantId, now);
-    }
-    return this.resendFamilySuccessor(token, current.grantId, await this.cache.get<Record<string, unknown>>(key));
+    const seed = randomSecret();
+    const successor = familyToken(grantId, successorOf(token, seed));
+    const lastWrite = randomWriteId();
+    const write = await this.cache.tryUpdate<Record<string, unknown>>(
+      grantKey(grantId),
+      { liveRefreshHash: sha256(successor), refreshRotatedAtMs: this.clock(), successorSeed: seed, lastWrite },
+      {
+        where: { liveRefreshHash: hash, clientId, status: 'active', revoked: false },
+        prepend: { field: 'spentRefreshHashes', value: shortHash(hash), keep: REMEMBERED_SPENT },
+      },
+    );
+    const { item } = write;
+    // A refused write that finds our own write id: an earlier attempt of this call (an SDK retry) committed.
+    if (item !== undefined && (write.updated || item.lastWrite === lastWrite)) return this.rotatedFamily(grantId, item, successor);
+    return this.refusedRotation(token, grantId, clientId, item);
+  }
+
+  /** `successor` is live on the grant: the rotation, unless the family's lifetime is over (the write then changed nothing usable). */
+  private rotatedFamily(grantId: string, item: Record<string, unknown>, successor: string): RefreshRotation {
+    const grant = toGrant(grantId, item);
+    if (grant?.familyExpiresAtS === undefined) return { outcome: 'revoked' };
+    if (grant.familyExpiresAtS <= this.nowS()) return { outcome: 'expired' };
+    return { outcome: 'rotated', successor, grant: { ...facts(grant), grantId } };
+  }
+
+  /** Why the rotation was refused, from the grant as the refused write found it. */
+  private async refusedRotation(token: string, grantId: string, clientId: string, item: Record<string, unknown> | undefined): Promise<RefreshRotation> {
+    if (item === undefined || item.clientId !== clientId) return { outcome: 'invalid' };
+    const family = readFamily(item);
+    const hash = sha256(token);
+    // The live token itself: the grant is what refused (revoked, or not active).
+    if (family.liveHash === hash) return { outcome: 'revoked' };
+    if (!family.spent.includes(shortHash(hash))) return { outcome: 'invalid' };
+    return this.resendFamilySuccessor(token, grantId, item);
   }
 
   /**
    * A spent token came back. The one spent last gets its successor again while the grace window
    * lasts and nobody has used the successor; otherwise it is reuse and the family is revoked.
    */
-  private async resendFamilySuccessor(token: string, grantId: string, item: Record<string, unknown> | undefined): Promise<RefreshRotation> {
-    if (item === undefined || item.status !== 'active' || item.revoked === true) return { outcome: 'revoked' };
+  private async resendFamilySuccessor(token: string, grantId: string, item: Record<string, unknown>): Promise<RefreshRotation> {
+    if (item.status !== 'active' || item.revoked === true) return { outcome: 'revoked' };
     const family = readFamily(item);
     const spentLast = family.spent[0] === shortHash(sha256(token));
     if (spentLast && family.rotatedAtMs !== undefined && family.successorSeed !== undefined && this.clock() - family.rotatedAtMs < this.refreshReuseGraceMs) {
       const successor = familyToken(grantId, successorOf(token, family.successorSeed));
-      if (family.liveHash === sha256(successor)) return { outcome: 'rotated', successor };
+      if (family.liveHash === sha256(successor)) return this.rotatedFamily(grantId, item, successor);
     }
     await this.revokeGrant(grantId);
     return { outcome: 'reused' };
@@ -313,8 +333,10 @@ export class GrantStore {
     return { ...facts(grant), grantId, status, ttl: grant.familyExpiresAtS, spent: family.spent };
   }
 
-  /** A legacy refresh token (an item of its own): spends it and stores its successor in one transaction. */
-  private async rotateLegacyRefreshToken(token: string, current: RefreshTokenRecord): Promise<RefreshRotation> {
+  /** A legacy refresh token (an item of its own): reads it, then spends it and stores its successor in one transaction. */
+  private async rotateLegacyRefreshToken(token: string, clientId: string): Promise<RefreshRotation> {
+    const current = await this.legacyRefreshToken(token);
+    if (current === undefined || current.clientId !== clientId) return { outcome: 'invalid' };
     let rotated = current;
     if (current.status === 'active') {
       const seed = randomSecret();
@@ -325,7 +347,7 @@ export class GrantStore {
         next.put,
         usableGrantCheck(current.grantId),
       ]);
-      if (outcome.committed) return { outcome: 'rotated', successor: next.token };
+      if (outcome.committed) return { outcome: 'rotated', successor: next.token, grant: factsWithId(current) };
       if (outcome.failedAt === 2) return { outcome: 'revoked' };
       // Rotated meanwhile by a concurrent request with the same token (a retry, another tab).
       const reread = await this.refreshToken(token);
@@ -341,7 +363,7 @@ export class GrantStore {
     if (rotatedAtMs !== undefined && successorSeed !== undefined && this.clock() - rotatedAtMs < this.refreshReuseGraceMs) {
       const successor = successorOf(token, successorSeed);
       const outcome = await this.cache.transact([{ op: 'check', key: refreshKey(successor), where: { status: 'active' } }, usableGrantCheck(rotated.grantId)]);
-      if (outcome.committed) return { outcome: 'rotated', successor };
+      if (outcome.committed) return { outcome: 'rotated', successor, grant: factsWithId(rotated) };
       if (outcome.failedAt === 1) return { outcome: 'revoked' };
     }
     await this.revokeGrant(rotated.grantId);
@@ -461,6 +483,10 @@ function facts(input: GrantFacts): GrantFacts {
     ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
     ...(input.requestedClaims !== undefined ? { requestedClaims: { idToken: [...input.requestedClaims.idToken], userinfo: [...input.requestedClaims.userinfo] } } : {}),
   };
+}
+
+function factsWithId(record: GrantFactsWithId): GrantFactsWithId {
+  return { ...facts(record), grantId: record.grantId };
 }
 
 function str(value: unknown): string | undefined {

@@ -119,36 +119,35 @@ export class TokenEndpoint {
   }
 
   /**
-   * Reads the token's grant (which holds the family and its facts), signs the access token, and
-   * rotates last with one conditional UpdateItem of the grant that also requires it usable, sent
-   * together with the read of the user (3 DynamoDB calls with the client cached, 2 round trips,
-   * no transaction). A request refused or failing before the rotation leaves the token usable,
-   * and one failing after it gets the same successor on retry within the grace window, so the
-   * client's retry is not mistaken for reuse (which would revoke the whole family).
+   * Rotates first, with one conditional UpdateItem of the grant that answers the facts the new
+   * tokens are made of, then reads the user (2 DynamoDB calls with the client cached, 2 round
+   * trips, no transaction); a request that narrows the scope reads the grant before, to check it.
+   * Everything that can fail without side effects comes before the write: the request's own
+   * checks, and loading the signing keys (so "no signing key ready" leaves the token usable). A
+   * request failing after the write (the user read's outage) gets the same successor on retry
+   * within the grace window, so the client's retry is not mistaken for reuse (which would revoke
+   * the whole family).
    */
   private async refreshToken(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {
     if (!client.grantTypes.includes('refresh_token')) throw new UnauthorizedClient('This client may not use refresh_token.');
     const token = form.get('refresh_token');
     if (!token) throw new InvalidRequest('refresh_token is missing.');
-    if (token.length > 128) throw new InvalidGrant('The refresh token is invalid or expired.');
+    const invalid = 'The refresh token is invalid or expired.';
+    if (token.length > 128) throw new InvalidGrant(invalid);
     const requested = form.get('scope');
     const narrowed = requested === null ? undefined : parseScope(requested);
     if (requested !== null && narrowed === undefined) throw new InvalidScope('scope is malformed.');
-
-    const current = await this.deps.grants.refreshToken(token);
-    if (current === undefined || current.clientId !== client.clientId) throw new InvalidGrant('The refresh token is invalid or expired.');
-    if (narrowed?.some((scope) => !current.scopes.includes(scope))) {
-      throw new InvalidScope('A refreshed token can only have scopes the user granted.');
+    if (narrowed !== undefined) {
+      const current = await this.deps.grants.refreshToken(token);
+      if (current === undefined || current.clientId !== client.clientId) throw new InvalidGrant(invalid);
+      if (narrowed.some((scope) => !current.scopes.includes(scope))) throw new InvalidScope('A refreshed token can only have scopes the user granted.');
     }
-    const scopes = narrowed ?? current.scopes;
-    const nowS = this.nowS();
-    const accessToken = await this.accessToken(current, scopes, nowS);
-    const withIdToken = scopes.includes('openid');
-    if (withIdToken) await this.deps.signer.ready(client.idTokenSignedResponseAlg);
+    await Promise.all([this.deps.signer.ready(), this.deps.signer.ready(client.idTokenSignedResponseAlg)]);
 
-    // A deleted or disabled user's family dies here: every refresh reads the user (its claims are fresh too).
-    const [user, rotation] = await this.writeWithUser(current, () => this.deps.grants.rotateRefreshToken(token, current));
+    const rotation = await this.deps.grants.rotateRefreshToken(token, client.clientId);
     switch (rotation.outcome) {
+      case 'invalid':
+        throw new InvalidGrant(invalid);
       case 'expired':
         throw new InvalidGrant('The refresh token has expired.');
       case 'revoked':
@@ -157,8 +156,14 @@ export class TokenEndpoint {
         countRefreshReuse();
         throw new InvalidGrant('The refresh token was already used; every token of this sign-in has been revoked.');
       case 'rotated': {
+        const { grant } = rotation;
+        // A deleted or disabled user's family dies here: every refresh reads the user (its claims are fresh too).
+        const user = await this.userOrRevoke(grant);
+        const scopes = narrowed ?? grant.scopes;
+        const nowS = this.nowS();
+        const accessToken = await this.accessToken(grant, scopes, nowS);
         // OpenID Connect Core section 12.2: same sub and auth_time as the original, no nonce.
-        const idToken = withIdToken ? await this.idToken(client, current, user, scopes, nowS, accessToken, undefined) : undefined;
+        const idToken = scopes.includes('openid') ? await this.idToken(client, grant, user, scopes, nowS, accessToken, undefined) : undefined;
         return {
           access_token: accessToken,
           token_type: 'Bearer',
@@ -172,11 +177,10 @@ export class TokenEndpoint {
   }
 
   /**
-   * Reads the grant's user while the grant's one write goes out: a round trip fewer per exchange
+   * Reads the grant's user while the code exchange's one write goes out: a round trip fewer
    * (the write waits on no answer the read gives). A user found gone or disabled is refused
    * after all, with the grant just written revoked. An outage on the read fails the request
-   * (503) and leaves the write as it is: a spent code is then refused on retry as any replay is,
-   * and a rotated refresh token gets its successor again within the grace window.
+   * (503) and leaves the write as it is: a spent code is then refused on retry as any replay is.
    */
   private async writeWithUser<T>(grant: GrantFactsWithId, write: () => Promise<T>): Promise<[User, T]> {
     const [user, written] = await Promise.allSettled([this.userOf(grant.subject), write()]);
@@ -186,6 +190,16 @@ export class TokenEndpoint {
     }
     if (written.status === 'rejected') throw written.reason;
     return [user.value, written.value];
+  }
+
+  /** The user of a grant written already: one found gone or disabled is refused, with the grant revoked. */
+  private async userOrRevoke(grant: GrantFactsWithId): Promise<User> {
+    try {
+      return await this.userOf(grant.subject);
+    } catch (error) {
+      if (error instanceof InvalidGrant) await this.deps.grants.revokeGrant(grant.grantId);
+      throw error;
+    }
   }
 
   private async clientCredentials(client: OAuthClient, form: URLSearchParams): Promise<TokenResponseBody> {

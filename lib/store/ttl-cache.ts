@@ -1,14 +1,17 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   assertUnreservedFields,
   OWNER_FIELD,
   type CacheFields,
   type CacheItem,
+  type ListPrepend,
   type OwnedItem,
   type TransactionItem,
   type TransactionOutcome,
   type TtlStore,
+  type UpdateAttempt,
 } from '../ttl-store.js';
 import { TableStore } from './table-store.js';
 
@@ -125,13 +128,53 @@ export class TtlCache extends TableStore implements TtlStore {
     fields: CacheFields,
     options: { where?: CacheFields; ttlS?: number } = {},
   ): Promise<CacheItem<T> | undefined> {
+    const attempt = await this.tryUpdate<T>(key, fields, options);
+    return attempt.updated ? attempt.item : undefined;
+  }
+
+  async tryUpdate<T extends CacheFields>(
+    key: string,
+    fields: CacheFields,
+    options: { where?: CacheFields; ttlS?: number; prepend?: ListPrepend } = {},
+  ): Promise<UpdateAttempt<T>> {
+    const now = this.nowS();
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({ ...this.updateInput(key, fields, options), ReturnValues: 'ALL_NEW' }));
-      return Attributes ? (stripKey(Attributes) as CacheItem<T>) : undefined;
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({ ...this.updateInput(key, fields, options), ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      );
+      const item = stripKey(Attributes ?? {}) as CacheItem<T>;
+      if (options.prepend !== undefined) await this.trimPrepended(key, options.prepend, item);
+      return { updated: true, item };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The exception carries the item in DynamoDB's own format: the document client only
+      // translates responses.
+      const old = error.Item === undefined ? undefined : unmarshall(error.Item);
+      return { updated: false, item: old !== undefined && isLive(old, now) ? (stripKey(old) as CacheItem<T>) : undefined };
     }
+  }
+
+  /** Cuts a prepended list back to `keep` entries once it has `2 × keep`, only if it still has the length we saw. */
+  private async trimPrepended(key: string, { field, keep }: ListPrepend, item: CacheFields): Promise<void> {
+    const list = item[field];
+    if (!Array.isArray(list) || list.length < 2 * keep) return;
+    const removals = Array.from({ length: list.length - keep }, (_, i) => `#f[${keep + i}]`).join(', ');
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: key },
+          UpdateExpression: `REMOVE ${removals}`,
+          ConditionExpression: 'size(#f) = :len',
+          ExpressionAttributeNames: { '#f': field },
+          ExpressionAttributeValues: { ':len': list.length },
+        }),
+      );
+    } catch {
+      // Best effort: the update itself has committed, and the next one trims (the list is still
+      // at 2 × keep or more). A refused condition means another update changed the list first.
+    }
+    item[field] = list.slice(0, keep);
   }
 
   /**
@@ -180,12 +223,12 @@ export class TtlCache extends TableStore implements TtlStore {
     }
   }
 
-  private updateInput(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number }) {
+  private updateInput(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number; prepend?: ListPrepend }) {
     assertUnreservedFields(Object.keys(fields));
     const now = this.nowS();
     const condition = conditionFor(options.where ?? {}, now);
     const assignments = Object.entries(options.ttlS === undefined ? fields : { ...fields, ttl: now + options.ttlS });
-    if (assignments.length === 0) throw new Error('update needs at least one field');
+    if (assignments.length === 0 && options.prepend === undefined) throw new Error('update needs at least one field');
     const names = { ...condition.names };
     const values = { ...condition.values };
     const sets = assignments.map(([name, value], i) => {
@@ -193,6 +236,12 @@ export class TtlCache extends TableStore implements TtlStore {
       values[`:s${i}`] = value;
       return `#s${i} = :s${i}`;
     });
+    if (options.prepend !== undefined) {
+      assertUnreservedFields([options.prepend.field]);
+      Object.assign(names, { '#p': options.prepend.field });
+      Object.assign(values, { ':p': [options.prepend.value], ':empty': [] });
+      sets.push('#p = list_append(:p, if_not_exists(#p, :empty))');
+    }
     return {
       TableName: this.tableName,
       Key: { pk: key },

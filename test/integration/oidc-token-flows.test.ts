@@ -836,14 +836,15 @@ describe('exchanges write once, atomically, and survive retries', () => {
   const cacheItem = async (pk: string) =>
     (await stack.documentClient().send(new GetCommand({ TableName: stack.config.tables.cache, Key: { pk }, ConsistentRead: true }))).Item;
   const codeItem = (code: string) => cacheItem(`oidc-code#${createHash('sha256').update(code).digest('base64url')}`);
-  const refreshOn = (on: OidcProvider, refreshToken: string) => token({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: refreshToken }, {}, on);
+  const refreshOn = (on: OidcProvider, refreshToken: string, scope?: string) =>
+    token({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: refreshToken, ...(scope !== undefined ? { scope } : {}) }, {}, on);
 
   before(async () => {
     proxy = await startDynamoDbFaultProxy(stack.dynamodbEndpoint);
   });
   after(() => proxy.close());
 
-  it('a code exchange costs 3 DynamoDB calls on a warm instance, a refresh 3, client_credentials none', async () => {
+  it('a code exchange costs 3 DynamoDB calls on a warm instance, a refresh 2 (3 when it narrows the scope), client_credentials none', async () => {
     const instance = proxied();
     // Warm: signing keys loaded, clients cached.
     const warm = (await exchange((await issueCode()).code, 'x', instance)).json();
@@ -858,8 +859,13 @@ describe('exchanges write once, atomically, and survive retries', () => {
     assert.deepEqual(proxy.calls(), { GetItem: 2, UpdateItem: 1 }, 'code, user; the grant activated with its first refresh token');
 
     proxy.resetCalls();
-    assert.equal((await refreshOn(instance, first.refresh_token)).status, 200);
-    assert.deepEqual(proxy.calls(), { GetItem: 2, UpdateItem: 1 }, 'grant, user; rotation on the grant, conditioned on its being usable');
+    const refreshed = await refreshOn(instance, first.refresh_token);
+    assert.equal(refreshed.status, 200);
+    assert.deepEqual(proxy.calls(), { UpdateItem: 1, GetItem: 1 }, 'rotation on the grant, conditioned on its being usable, answering its facts; the user');
+
+    proxy.resetCalls();
+    assert.equal((await refreshOn(instance, refreshed.json().refresh_token, 'openid')).status, 200);
+    assert.deepEqual(proxy.calls(), { GetItem: 2, UpdateItem: 1 }, 'the grant read first to check the narrowed scope');
 
     proxy.resetCalls();
     assert.equal((await token({ grant_type: 'client_credentials' }, basic('machine', MACHINE_SECRET), instance)).status, 200);

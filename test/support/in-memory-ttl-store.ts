@@ -14,10 +14,12 @@ import {
   OWNER_FIELD,
   type CacheFields,
   type CacheItem,
+  type ListPrepend,
   type OwnedItem,
   type TransactionItem,
   type TransactionOutcome,
   type TtlStore,
+  type UpdateAttempt,
 } from '../../lib/ttl-store.js';
 
 export class InMemoryTtlStore implements TtlStore {
@@ -64,11 +66,26 @@ export class InMemoryTtlStore implements TtlStore {
   }
 
   async update<T extends CacheFields>(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number } = {}): Promise<CacheItem<T> | undefined> {
+    const attempt = await this.tryUpdate<T>(key, fields, options);
+    return attempt.updated ? attempt.item : undefined;
+  }
+
+  /** Counted as an `update`: one request either way. */
+  async tryUpdate<T extends CacheFields>(
+    key: string,
+    fields: CacheFields,
+    options: { where?: CacheFields; ttlS?: number; prepend?: ListPrepend } = {},
+  ): Promise<UpdateAttempt<T>> {
     this.calls.update++;
     const updated = this.updated(key, fields, options);
-    if (updated === undefined) return undefined;
+    if (updated === undefined) return { updated: false, item: copyOf<T>(this.live(key)) };
+    if (options.prepend !== undefined) {
+      const { field, value, keep } = options.prepend;
+      const list = [structuredClone(value), ...(Array.isArray(updated[field]) ? (updated[field] as unknown[]) : [])];
+      updated[field] = list.length >= 2 * keep ? list.slice(0, keep) : list;
+    }
     this.items.set(key, updated);
-    return copyOf<T>(updated);
+    return { updated: true, item: copyOf<T>(updated)! };
   }
 
   async transact(items: readonly TransactionItem[]): Promise<TransactionOutcome> {
@@ -141,9 +158,9 @@ export class InMemoryTtlStore implements TtlStore {
     return Object.entries(where).every(([name, value]) => isDeepStrictEqual(item[name], value)) ? item : undefined;
   }
 
-  private updated(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number }): CacheItem | undefined {
-    assertUnreservedFields(Object.keys(fields));
-    if (Object.keys(fields).length === 0 && options.ttlS === undefined) throw new Error('update needs at least one field');
+  private updated(key: string, fields: CacheFields, options: { where?: CacheFields; ttlS?: number; prepend?: ListPrepend }): CacheItem | undefined {
+    assertUnreservedFields([...Object.keys(fields), ...(options.prepend !== undefined ? [options.prepend.field] : [])]);
+    if (Object.keys(fields).length === 0 && options.ttlS === undefined && options.prepend === undefined) throw new Error('update needs at least one field');
     const item = this.live(key, options.where);
     if (item === undefined) return undefined;
     return { ...item, ...structuredClone(fields), ...(options.ttlS !== undefined && { ttl: this.nowS() + options.ttlS }) };

@@ -57,7 +57,7 @@ describe('GrantStore: a user\'s grants', () => {
 
     assert.equal(await grants.revokeAllFor('u1'), 2);
     assert.equal((await grants.refreshToken(family.refreshToken!)) !== undefined, true);
-    assert.deepEqual(await grants.rotateRefreshToken(family.refreshToken!, (await grants.refreshToken(family.refreshToken!))!), { outcome: 'revoked' });
+    assert.deepEqual(await grants.rotateRefreshToken(family.refreshToken!, (await grants.refreshToken(family.refreshToken!))!.clientId), { outcome: 'revoked' });
     assert.deepEqual(await grants.redeemCode(pending, { grantTtlS: 60 }), { outcome: 'invalid' }, 'a code issued before cannot be redeemed');
     assert.equal((await grants.grant(other.grantId))?.revoked, false, 'another user is untouched');
     assert.equal(await grants.revokeAllFor('u1'), 0, 'revoked ones are not counted again');

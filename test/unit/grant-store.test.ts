@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { GrantStore, grantIdForCode, isUsableGrant, type AuthorizationCode } from '../../lib/oidc/grant-store.js';
+import type { CacheFields } from '../../lib/ttl-store.js';
 import { InMemoryTtlStore } from '../support/in-memory-ttl-store.js';
 
 const CODE_TTL_S = 60;
 const GRACE_S = 30;
 const FAMILY_S = 86_400;
+const ACCESS_TOKEN_S = 600;
 const REQUEST: Omit<AuthorizationCode, 'grantId'> = {
   clientId: 'app',
   subject: 'user-1',
@@ -39,20 +41,22 @@ function setup(refreshReuseGraceS = GRACE_S) {
   const family = async () => {
     const code = await grants.issueCode({ ...REQUEST, scopes: [...REQUEST.scopes, 'offline_access'] }, CODE_TTL_S);
     const issued = (await grants.findCode(code))!;
-    const redemption = await grants.redeemCode(issued, { grantTtlS: FAMILY_S, familyExpiresAtS: nowS() + FAMILY_S });
+    // The grant outlives its family by the last access token's lifetime, as the token endpoint has it.
+    const redemption = await grants.redeemCode(issued, { grantTtlS: FAMILY_S + ACCESS_TOKEN_S, familyExpiresAtS: nowS() + FAMILY_S });
     assert.equal(redemption.outcome, 'redeemed');
     return { grantId: issued.grantId, token: (redemption as { refreshToken: string }).refreshToken };
   };
-  const rotate = async (token: string) => grants.rotateRefreshToken(token, (await grants.refreshToken(token))!);
+  const rotate = (token: string, clientId = REQUEST.clientId) => grants.rotateRefreshToken(token, clientId);
   return { cache, grants, advance, nowS, family, rotate };
 }
 
 /** Every update is sent twice, as the SDK does when the first answer is lost: the caller sees the second answer. */
 function retryEveryUpdateOnce(cache: InMemoryTtlStore): void {
-  const update = cache.update.bind(cache);
-  cache.update = async (...args: Parameters<InMemoryTtlStore['update']>) => {
-    await update(...args);
-    return update(...args);
+  const tryUpdate = cache.tryUpdate.bind(cache);
+  // `update` goes through `tryUpdate` too.
+  cache.tryUpdate = async <T extends CacheFields>(...args: Parameters<InMemoryTtlStore['tryUpdate']>) => {
+    await tryUpdate(...args);
+    return tryUpdate<T>(...args);
   };
 }
 
@@ -128,12 +132,12 @@ describe('GrantStore codes', () => {
     const code = await grants.issueCode(REQUEST, CODE_TTL_S);
     const issued = (await grants.findCode(code))!;
     // An outage at the one write (a conditional UpdateItem: all or nothing).
-    const update = cache.update.bind(cache);
-    cache.update = async () => {
+    const tryUpdate = cache.tryUpdate.bind(cache);
+    cache.tryUpdate = async () => {
       throw new Error('injected outage');
     };
     await assert.rejects(grants.redeemCode(issued, { grantTtlS: 3600, familyExpiresAtS: nowS() + FAMILY_S }), /injected/);
-    cache.update = update;
+    cache.tryUpdate = tryUpdate;
     assert.equal((await grants.grant(issued.grantId))?.status, 'pending');
     assert.equal((await grants.redeemCode((await grants.findCode(code))!, { grantTtlS: 3600 })).outcome, 'redeemed');
   });
@@ -194,8 +198,7 @@ describe('GrantStore refresh tokens', () => {
   it('of 10 concurrent rotations of one token (two tabs, a retry) all get the one successor stored, and nothing is revoked', async () => {
     const { grants, family } = setup();
     const { grantId, token } = await family();
-    const record = (await grants.refreshToken(token))!;
-    const results = await Promise.all(Array.from({ length: 10 }, () => grants.rotateRefreshToken(token, record)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => grants.rotateRefreshToken(token, REQUEST.clientId)));
     const successors = new Set(results.map((r) => (r as { successor?: string }).successor));
     assert.equal(successors.size, 1, JSON.stringify(results));
     assert.ok(results.every((r) => r.outcome === 'rotated'));
@@ -212,7 +215,11 @@ describe('GrantStore refresh tokens', () => {
     const record = await grants.refreshToken(legacy);
     const { spent: _, ...current } = (await grants.refreshToken(token))!;
     assert.deepEqual(record, { ...current, ttl: nowS() + FAMILY_S });
-    assert.equal((await grants.rotateRefreshToken(legacy, record!)).outcome, 'rotated');
+    const rotation = await grants.rotateRefreshToken(legacy, 'app');
+    assert.equal(rotation.outcome, 'rotated');
+    const { status: _status, ttl: _ttl, ...facts } = current;
+    assert.deepEqual((rotation as { grant: unknown }).grant, facts, 'the grant facts the legacy item took from its grant');
+    assert.deepEqual(await grants.rotateRefreshToken(legacy, 'other-app'), { outcome: 'invalid' }, "another client's legacy token");
   });
 
   it('an SDK retry of a rotation whose first attempt committed unseen gets the same successor, and revokes nothing', async () => {
@@ -225,17 +232,41 @@ describe('GrantStore refresh tokens', () => {
     assert.equal((await grants.refreshToken((rotation as { successor: string }).successor))?.status, 'active');
   });
 
-  it('a spent token the family remembers is reuse; an older or made-up one is refused and revokes nothing', async () => {
+  it('a spent token the family remembers (the last 8 at least) is reuse; an older or made-up one is refused and revokes nothing', async () => {
     const { grants, family, rotate } = setup(0);
     const { grantId, token } = await family();
     const tokens = [token];
-    for (let i = 0; i < 9; i++) tokens.push(((await rotate(tokens.at(-1)!)) as { successor: string }).successor);
-    assert.equal(await grants.refreshToken(tokens[0]!), undefined, 'nine rotations ago: forgotten');
-    assert.equal(await grants.refreshToken(`${grantId}.${'A'.repeat(43)}`), undefined, 'a guess at a known grant id');
-    assert.ok(isUsableGrant(await grants.grant(grantId)));
-    assert.equal((await grants.refreshToken(tokens[1]!))?.status, 'rotated', 'eight rotations ago: remembered');
-    assert.deepEqual(await rotate(tokens[1]!), { outcome: 'reused' });
+    // The spent list is cut back to 8 once it holds 16: after 16 rotations it holds 8.
+    for (let i = 0; i < 16; i++) tokens.push(((await rotate(tokens.at(-1)!)) as { successor: string }).successor);
+    assert.equal(await grants.refreshToken(tokens[7]!), undefined, 'nine rotations ago: forgotten');
+    for (const forgotten of [tokens[7]!, `${grantId}.${'A'.repeat(43)}`]) assert.deepEqual(await rotate(forgotten), { outcome: 'invalid' });
+    assert.ok(isUsableGrant(await grants.grant(grantId)), 'neither a forgotten token nor a guess at a known grant id revokes anything');
+    assert.equal((await grants.refreshToken(tokens[8]!))?.status, 'rotated', 'eight rotations ago: remembered');
+    assert.deepEqual(await rotate(tokens[8]!), { outcome: 'reused' });
     assert.equal((await grants.grant(grantId))?.revoked, true);
+  });
+
+  it('rotates in one request with no read before it, and answers the facts the new tokens are made of', async () => {
+    const { cache, family, rotate } = setup();
+    const { grantId, token } = await family();
+    const before = { ...cache.calls };
+    const rotation = await rotate(token);
+    assert.deepEqual({ update: cache.calls.update - before.update, get: cache.calls.get - before.get }, { update: 1, get: 0 });
+    const { redirectUri: _r, nonce: _n, codeChallenge: _c, codeChallengeMethod: _m, ...facts } = REQUEST;
+    assert.deepEqual((rotation as { grant: unknown }).grant, { ...facts, scopes: [...REQUEST.scopes, 'offline_access'], grantId });
+  });
+
+  it("refuses another client's token, a guess and a token of no family, and writes nothing", async () => {
+    const { cache, grants, family, rotate } = setup();
+    const { grantId, token } = await family();
+    assert.deepEqual(await rotate(token, 'other-app'), { outcome: 'invalid' });
+    assert.deepEqual(await rotate(`${'B'.repeat(32)}.${'A'.repeat(43)}`), { outcome: 'invalid' }, 'no such grant');
+    const code = await grants.issueCode(REQUEST, CODE_TTL_S);
+    await grants.redeemCode((await grants.findCode(code))!, { grantTtlS: 3600 });
+    assert.deepEqual(await rotate(`${grantIdForCode(code)}.${'A'.repeat(43)}`), { outcome: 'invalid' }, 'a grant without a family');
+    assert.equal((await grants.refreshToken(token))?.status, 'active', 'the real token is untouched');
+    assert.ok(isUsableGrant(await grants.grant(grantId)));
+    assert.equal(cache.calls.transact, 0);
   });
 
   it('rotate nothing for a revoked grant, and refuse to outlive the family', async () => {
@@ -246,9 +277,9 @@ describe('GrantStore refresh tokens', () => {
     assert.equal((await grants.refreshToken(revoked.token))?.status, 'active', 'nothing spent');
 
     const { token } = await family();
-    const record = (await grants.refreshToken(token))!;
     advance(FAMILY_S);
-    assert.equal(await grants.refreshToken(token), undefined);
-    assert.deepEqual(await grants.rotateRefreshToken(token, record), { outcome: 'expired' });
+    assert.deepEqual(await rotate(token), { outcome: 'expired' });
+    advance(ACCESS_TOKEN_S);
+    assert.deepEqual(await rotate(token), { outcome: 'invalid' }, 'the grant is gone too');
   });
 });

@@ -145,6 +145,36 @@ export function describeTtlStoreContract(name: string, subjectFor: (clock: Clock
       assert.equal((await store.get<{ step: string }>('flow#ttl'))?.step, 'password');
     });
 
+    it('tryUpdate answers the item it wrote, or the live item as the refused condition found it', async () => {
+      await store.put('grant#try', { status: 'active', live: 'h1', tags: new Set(['a']) }, 30);
+      assert.deepEqual(await store.tryUpdate('grant#try', { live: 'h2' }, { where: { live: 'h1' } }), {
+        updated: true,
+        item: { status: 'active', live: 'h2', tags: new Set(['a']), ttl: nowS() + 30 },
+      });
+      assert.deepEqual(await store.tryUpdate('grant#try', { live: 'h3' }, { where: { live: 'h1' } }), {
+        updated: false,
+        item: { status: 'active', live: 'h2', tags: new Set(['a']), ttl: nowS() + 30 },
+      });
+      assert.deepEqual(await store.tryUpdate('grant#none', { live: 'h3' }, { where: { live: 'h1' } }), { updated: false, item: undefined });
+      now += 31_000;
+      assert.deepEqual(await store.tryUpdate('grant#try', { live: 'h3' }, { where: { live: 'h2' } }), { updated: false, item: undefined }, 'an expired item is absent');
+    });
+
+    it('tryUpdate prepends to a list, keeping at least the newest `keep` entries and never twice as many', async () => {
+      await store.put('grant#list', { status: 'active' }, 60);
+      for (let i = 1; i <= 13; i++) {
+        const attempt = await store.tryUpdate<{ spent: number[] }>('grant#list', { last: i }, { prepend: { field: 'spent', value: i, keep: 4 } });
+        assert.ok(attempt.updated);
+        const stored = (await store.get<{ spent: number[] }>('grant#list'))!.spent;
+        assert.deepEqual(attempt.item.spent, stored, 'answers the list as kept');
+        assert.deepEqual(stored.slice(0, Math.min(i, 4)), Array.from({ length: Math.min(i, 4) }, (_, k) => i - k), `after ${i}: newest first`);
+        assert.ok(stored.length >= Math.min(i, 4) && stored.length < 8, `after ${i}: ${stored.length} kept`);
+      }
+      const refused = await store.tryUpdate('grant#list', {}, { where: { status: 'revoked' }, prepend: { field: 'spent', value: 99, keep: 4 } });
+      assert.equal(refused.updated, false);
+      assert.equal((await store.get<{ spent: number[] }>('grant#list'))!.spent[0], 13, 'a refused update prepends nothing');
+    });
+
     it('refuses an update with nothing to set', async () => {
       await store.put('flow#empty', { step: 'email' }, 30);
       await assert.rejects(store.update('flow#empty', {}), /at least one field/);

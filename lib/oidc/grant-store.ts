@@ -285,7 +285,7 @@ export class GrantStore {
     const grant = toGrant(grantId, item);
     if (grant?.familyExpiresAtS === undefined) return { outcome: 'revoked' };
     if (grant.familyExpiresAtS <= this.nowS()) return { outcome: 'expired' };
-    return { outcome: 'rotated', successor, grant: { ...facts(grant), grantId } };
+    return { outcome: 'rotated', successor, grant: factsWithId(grant) };
   }
 
   /** Why the rotation was refused, from the grant as the refused write found it. */

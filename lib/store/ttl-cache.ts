@@ -147,32 +147,20 @@ export class TtlCache extends TableStore implements TtlStore {
       return { updated: true, item };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The exception carries the item in DynamoDB's own format: the document client only
-      // translates responses.
-      const old = error.Item === undefined ? undefined : unmarshall(error.Item);
+      const old = refusedItem(error);
       return { updated: false, item: old !== undefined && isLive(old, now) ? (stripKey(old) as CacheItem<T>) : undefined };
     }
   }
 
-  /** Cuts a prepended list back to `keep` entries once it has `2 × keep`, only if it still has the length we saw. */
+  /** Cuts a prepended list back to `keep` entries once it has `2 × keep`. */
   private async trimPrepended(key: string, { field, keep }: ListPrepend, item: CacheFields): Promise<void> {
     const list = item[field];
     if (!Array.isArray(list) || list.length < 2 * keep) return;
-    const removals = Array.from({ length: list.length - keep }, (_, i) => `#f[${keep + i}]`).join(', ');
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: key },
-          UpdateExpression: `REMOVE ${removals}`,
-          ConditionExpression: 'size(#f) = :len',
-          ExpressionAttributeNames: { '#f': field },
-          ExpressionAttributeValues: { ':len': list.length },
-        }),
-      );
+      await this.removeListEntries(key, field, list.length, keep, list.length - keep);
     } catch {
       // Best effort: the update itself has committed, and the next one trims (the list is still
-      // at 2 × keep or more). A refused condition means another update changed the list first.
+      // at 2 × keep or more).
     }
     item[field] = list.slice(0, keep);
   }
@@ -304,7 +292,7 @@ export class TtlCache extends TableStore implements TtlStore {
       }
       if (options.keepLast !== undefined && list.length > options.keepLast) {
         const excess = list.length - options.keepLast;
-        await this.trimFront(key, field, list.length, excess);
+        await this.removeListEntries(key, field, list.length, 0, excess);
         list = list.slice(excess);
       }
       return list;
@@ -355,16 +343,18 @@ export class TtlCache extends TableStore implements TtlStore {
       return stripKey(Attributes ?? {}) as CacheItem<T>;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = error.Item;
+      const existing = refusedItem(error);
       if (existing === undefined) return undefined;
-      const live = typeof existing.ttl?.N === 'string' && Number(existing.ttl.N) > now;
-      return live ? undefined : 'expired';
+      return isLive(existing, now) ? undefined : 'expired';
     }
   }
 
-  /** Removes the first `count` entries, only if the list still has the length we saw. */
-  private async trimFront(key: string, field: string, seenLength: number, count: number): Promise<void> {
-    const removals = Array.from({ length: count }, (_, i) => `#f[${i}]`).join(', ');
+  /**
+   * Removes `count` entries from index `first` on, only if the list still has the length we saw:
+   * a trim that races with another change of the list is skipped, and the next change trims.
+   */
+  private async removeListEntries(key: string, field: string, seenLength: number, first: number, count: number): Promise<void> {
+    const removals = Array.from({ length: count }, (_, i) => `#f[${first + i}]`).join(', ');
     try {
       await this.client.send(
         new UpdateCommand({
@@ -384,6 +374,15 @@ export class TtlCache extends TableStore implements TtlStore {
   private nowS(): number {
     return Math.floor(this.clock() / 1000);
   }
+}
+
+/**
+ * The item a write refused by its condition found (asked for with
+ * ReturnValuesOnConditionCheckFailure), undefined when there was none. The exception carries it in
+ * DynamoDB's own format: the document client only translates responses.
+ */
+function refusedItem(error: ConditionalCheckFailedException): Record<string, unknown> | undefined {
+  return error.Item === undefined ? undefined : unmarshall(error.Item);
 }
 
 function isLive(item: Record<string, unknown>, nowS: number): boolean {
